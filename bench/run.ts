@@ -1,0 +1,21 @@
+// Runs every benchmark under bench/ (or those named on the command line) and prints its figures.
+import { upsertBenchmark } from './upsert-bench.js';
+
+const BENCHMARKS: Record<string, () => Promise<void>> = {
+  upsert: upsertBenchmark,
+};
+
+const wanted = process.argv.slice(2);
+for (const name of wanted) {
+  if (!(name in BENCHMARKS)) {
+    console.error(
+      `bench: unknown benchmark '${name}'; known: ${Object.keys(BENCHMARKS).join(', ')}`,
+    );
+    process.exit(2);
+  }
+}
+for (const [name, run] of Object.entries(BENCHMARKS)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  console.log(`\n# ${name}`);
+  await run();
+}

@@ -1,0 +1,57 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Config } from '../config.js';
+import type { Db } from '../db/connection.js';
+import type { Logger } from '../logger.js';
+import { VERSION } from '../version.js';
+import { registerAuth } from './auth.js';
+import { registerErrorHandler } from './error-handler.js';
+import { ERROR_SCHEMA } from './error-schema.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { rootRoutes } from './routes/root-routes.js';
+
+export interface AppDependencies {
+  config: Pick<Config, 'apiToken' | 'adminToken'>;
+  db: Db;
+  logger: Logger;
+}
+
+/** Builds the HTTP application without listening: tests drive it with inject(). */
+export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is wider than Fastify's logger type; narrowing keeps plugins' types default.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    // Query strings like ?statuses=a&statuses=b arrive as arrays; ajv coerces types for us.
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  });
+
+  app.addSchema(ERROR_SCHEMA);
+  registerErrorHandler(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'pd-analytics API',
+        version: VERSION,
+        description:
+          'Analytics over a PagerDuty account mirrored into SQL. With API_TOKEN set, every /api/v1 route but /health needs `Authorization: Bearer <token>`.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } },
+      },
+      security: deps.config.apiToken ? [{ bearerAuth: [] }] : [],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
+    },
+  });
+  // Swagger UI's assets come from the installed package: no CDN, works offline.
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  registerAuth(app, deps.config);
+  await app.register(rootRoutes);
+  await app.register(healthRoutes, { prefix: '/api/v1', db: deps.db });
+  return app;
+}

@@ -1,0 +1,69 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Db } from '../../db/connection.js';
+import { readHealth } from '../../health.js';
+import { COMMON_ERRORS } from '../error-schema.js';
+
+const HEALTH_SCHEMA = {
+  type: 'object',
+  required: ['status', 'version', 'database', 'last_sync'],
+  properties: {
+    status: { type: 'string', enum: ['ok', 'unavailable'] },
+    version: { type: 'string' },
+    database: {
+      type: 'object',
+      required: ['dialect', 'reachable', 'schema_version', 'latest_schema_version'],
+      properties: {
+        dialect: { type: 'string', enum: ['sqlite', 'mysql', 'postgres'] },
+        reachable: { type: 'boolean' },
+        schema_version: { type: ['string', 'null'] },
+        latest_schema_version: { type: 'string' },
+      },
+    },
+    last_sync: {
+      type: ['object', 'null'],
+      properties: {
+        id: { type: 'string' },
+        kind: { type: 'string' },
+        status: { type: 'string' },
+        started_at: { type: 'string', format: 'date-time' },
+        finished_at: { type: ['string', 'null'], format: 'date-time' },
+        error: { type: ['string', 'null'] },
+      },
+    },
+  },
+  example: {
+    status: 'ok',
+    version: '0.1.0',
+    database: {
+      dialect: 'sqlite',
+      reachable: true,
+      schema_version: '0001-initial',
+      latest_schema_version: '0001-initial',
+    },
+    last_sync: null,
+  },
+} as const;
+
+export const healthRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['health'],
+        summary:
+          'Whether the service and its database answer, the schema version and the last sync run',
+        response: {
+          200: { description: 'Healthy', ...HEALTH_SCHEMA },
+          503: { description: 'The database does not answer', ...HEALTH_SCHEMA },
+          500: COMMON_ERRORS[500],
+        },
+      },
+    },
+    async (request, reply) => {
+      const health = await readHealth(db, (err) =>
+        request.log.error({ err }, 'health check: database unreachable'),
+      );
+      return reply.status(health.status === 'ok' ? 200 : 503).send(health);
+    },
+  );
+};

@@ -1,0 +1,181 @@
+import { sql, type Insertable, type Kysely } from 'kysely';
+import { dialectOf } from '../dialect.js';
+import type { Database, TableName } from '../schema.js';
+
+/** The primary key of every table: what an upsert matches on. */
+export const PRIMARY_KEYS: { [T in TableName]: readonly (keyof Database[T] & string)[] } = {
+  services: ['id'],
+  teams: ['id'],
+  team_members: ['team_id', 'user_id'],
+  users: ['id'],
+  escalation_policies: ['id'],
+  escalation_rules: ['id'],
+  escalation_rule_targets: ['escalation_rule_id', 'target_type', 'target_id'],
+  schedules: ['id'],
+  schedule_layers: ['schedule_id', 'id'],
+  schedule_layer_users: ['schedule_id', 'schedule_layer_id', 'position'],
+  schedule_users: ['schedule_id', 'user_id'],
+  schedule_teams: ['schedule_id', 'team_id'],
+  schedule_escalation_policies: ['schedule_id', 'escalation_policy_id'],
+  schedule_entries: ['schedule_id', 'start', 'user_id'],
+  oncalls: ['id'],
+  priorities: ['id'],
+  incidents: ['id'],
+  incident_teams: ['incident_id', 'team_id'],
+  incident_assignments: ['incident_id', 'user_id'],
+  incident_acknowledgements: ['incident_id', 'acknowledger_id', 'at'],
+  log_entries: ['id'],
+  service_teams: ['service_id', 'team_id'],
+  escalation_policy_teams: ['escalation_policy_id', 'team_id'],
+  escalation_policy_services: ['escalation_policy_id', 'service_id'],
+  sync_runs: ['id'],
+  sync_cursors: ['resource'],
+  sync_leases: ['name'],
+};
+
+/**
+ * Bound parameters per statement. SQLite allows 32,766, MySQL and PostgreSQL 65,535; staying well
+ * below keeps statements small enough to plan quickly.
+ */
+const MAX_BIND_PARAMETERS = 8_000;
+/** Ids per IN (...) list. */
+const MAX_IN_LIST = 1_000;
+
+/**
+ * The generic writer works on table and column names known only at run time; Kysely's types
+ * cannot follow that, so this one module views the database as untyped rows.
+ */
+type Row = Record<string, unknown>;
+type UntypedDb = Kysely<Record<string, Row>>;
+
+function untyped(db: Kysely<Database>): UntypedDb {
+  return db as unknown as UntypedDb;
+}
+
+/** Splits a list into chunks of at most `size` items. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/**
+ * Inserts rows or updates them in place when their primary key exists: idempotent, batched, and
+ * the same on SQLite, MySQL/MariaDB and PostgreSQL. Every row must carry the same columns.
+ * Returns the number of rows written.
+ */
+export async function upsertRows<T extends TableName>(
+  db: Kysely<Database>,
+  table: T,
+  rows: readonly Insertable<Database[T]>[],
+): Promise<number> {
+  const first = rows[0];
+  if (!first) return 0;
+  const keys: readonly string[] = PRIMARY_KEYS[table];
+  const columns = Object.keys(first);
+  const updates = columns.filter((c) => !keys.includes(c));
+  const dialect = dialectOf(db);
+  const udb = untyped(db);
+  const perChunk = Math.max(1, Math.floor(MAX_BIND_PARAMETERS / columns.length));
+
+  for (const part of chunk(rows as readonly Row[], perChunk)) {
+    const insert = udb.insertInto(table as string).values(part);
+    if (dialect === 'mysql') {
+      // VALUES(col) is MariaDB's spelling and still accepted by MySQL 8.
+      const set = Object.fromEntries(
+        (updates.length > 0 ? updates : [keys[0] as string]).map((c) => [
+          c,
+          sql`values(${sql.ref(c)})`,
+        ]),
+      );
+      await insert.onDuplicateKeyUpdate(set).execute();
+    } else {
+      await insert
+        .onConflict((oc) => {
+          const target = oc.columns(keys as string[]);
+          if (updates.length === 0) return target.doNothing();
+          return target.doUpdateSet(
+            Object.fromEntries(updates.map((c) => [c, sql.ref(`excluded.${c}`)])),
+          );
+        })
+        .execute();
+    }
+  }
+  return rows.length;
+}
+
+/**
+ * Makes the relation rows owned by `ownerIds` exactly `rows`: the owners' old rows are deleted
+ * and the new ones inserted, so an emptied list empties the relation. Run it in a transaction
+ * so readers never see the gap.
+ */
+export async function replaceOwnedRows<T extends TableName>(
+  db: Kysely<Database>,
+  table: T,
+  ownerColumn: keyof Database[T] & string,
+  ownerIds: readonly string[],
+  rows: readonly Insertable<Database[T]>[],
+): Promise<number> {
+  const udb = untyped(db);
+  for (const ids of chunk(ownerIds, MAX_IN_LIST)) {
+    await udb
+      .deleteFrom(table as string)
+      .where(ownerColumn as string, 'in', ids)
+      .execute();
+  }
+  return upsertRows(db, table, rows);
+}
+
+/**
+ * Soft-deletes the objects of a fully re-listed collection that the listing did not return:
+ * every row not synced since `listedSince` gets `deleted_at = now`. Rows seen again are revived
+ * by their upsert, which writes `deleted_at = null`.
+ */
+export async function markUnseenDeleted(
+  db: Kysely<Database>,
+  table:
+    | 'services'
+    | 'teams'
+    | 'users'
+    | 'escalation_policies'
+    | 'schedules'
+    | 'priorities'
+    | 'incidents',
+  listedSince: Date,
+  now: Date,
+): Promise<number> {
+  const result = await db
+    .updateTable(table)
+    .set({ deleted_at: now })
+    .where('deleted_at', 'is', null)
+    .where('synced_at', '<', listedSince)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Soft-deletes the given ids of a table. */
+export async function markDeleted(
+  db: Kysely<Database>,
+  table:
+    | 'services'
+    | 'teams'
+    | 'users'
+    | 'escalation_policies'
+    | 'schedules'
+    | 'priorities'
+    | 'incidents',
+  ids: readonly string[],
+  now: Date,
+): Promise<number> {
+  let updated = 0;
+  for (const part of chunk(ids, MAX_IN_LIST)) {
+    const result = await db
+      .updateTable(table)
+      .set({ deleted_at: now })
+      .where('id', 'in', part)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    updated += Number(result.numUpdatedRows);
+  }
+  return updated;
+}

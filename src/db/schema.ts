@@ -1,0 +1,300 @@
+import type { ColumnType, Insertable, Selectable } from 'kysely';
+
+/**
+ * Timestamps are stored in UTC: timestamptz on PostgreSQL, DATETIME(3) read and written in UTC
+ * on MySQL/MariaDB, ISO-8601 text ending in Z on SQLite (so that text order is time order).
+ * Drivers hand back Date (PostgreSQL, MySQL) or string (SQLite): read them with toIsoTimestamp.
+ */
+export type Timestamp = ColumnType<Date | string, Date | string, Date | string>;
+export type NullableTimestamp = ColumnType<
+  Date | string | null,
+  Date | string | null | undefined,
+  Date | string | null
+>;
+/** Booleans come back as 0/1 on SQLite and MySQL, true/false on PostgreSQL. */
+export type Bool = ColumnType<boolean | number, boolean, boolean>;
+
+/** Columns every mirrored PagerDuty object carries. */
+interface Mirrored {
+  synced_at: Timestamp;
+  /** When the object was first seen gone from PagerDuty; null while it exists. */
+  deleted_at: NullableTimestamp;
+}
+
+export interface ServicesTable extends Mirrored {
+  id: string;
+  name: string;
+  description: string | null;
+  status: string | null;
+  created_at: NullableTimestamp;
+  last_incident_timestamp: NullableTimestamp;
+  escalation_policy_id: string | null;
+  html_url: string | null;
+}
+
+export interface TeamsTable extends Mirrored {
+  id: string;
+  name: string;
+  description: string | null;
+  html_url: string | null;
+}
+
+export interface TeamMembersTable {
+  team_id: string;
+  user_id: string;
+  role: string | null;
+  synced_at: Timestamp;
+}
+
+export interface UsersTable extends Mirrored {
+  id: string;
+  name: string;
+  email: string | null;
+  role: string | null;
+  time_zone: string | null;
+  job_title: string | null;
+  invitation_sent: Bool;
+  html_url: string | null;
+}
+
+export interface EscalationPoliciesTable extends Mirrored {
+  id: string;
+  name: string;
+  description: string | null;
+  num_loops: number;
+  html_url: string | null;
+}
+
+export interface EscalationRulesTable {
+  id: string;
+  escalation_policy_id: string;
+  /** Order of the rule in its policy, from 0. */
+  position: number;
+  escalation_delay_in_minutes: number;
+  synced_at: Timestamp;
+}
+
+export type EscalationTargetType = 'user' | 'schedule' | 'schedule_v3';
+
+export interface EscalationRuleTargetsTable {
+  escalation_rule_id: string;
+  target_type: EscalationTargetType;
+  target_id: string;
+  position: number;
+}
+
+export interface SchedulesTable extends Mirrored {
+  id: string;
+  name: string;
+  description: string | null;
+  time_zone: string | null;
+  html_url: string | null;
+}
+
+export interface ScheduleLayersTable {
+  id: string;
+  schedule_id: string;
+  position: number;
+  name: string | null;
+  start: NullableTimestamp;
+  end: NullableTimestamp;
+  rotation_virtual_start: NullableTimestamp;
+  rotation_turn_length_seconds: number | null;
+  synced_at: Timestamp;
+}
+
+export interface ScheduleLayerUsersTable {
+  schedule_id: string;
+  schedule_layer_id: string;
+  position: number;
+  user_id: string;
+}
+
+export interface ScheduleUsersTable {
+  schedule_id: string;
+  user_id: string;
+}
+
+export interface ScheduleTeamsTable {
+  schedule_id: string;
+  team_id: string;
+}
+
+export interface ScheduleEscalationPoliciesTable {
+  schedule_id: string;
+  escalation_policy_id: string;
+}
+
+/** Entries of a schedule's rendered final_schedule: who is on call when. */
+export interface ScheduleEntriesTable {
+  schedule_id: string;
+  user_id: string;
+  start: Timestamp;
+  end: Timestamp;
+  synced_at: Timestamp;
+}
+
+/** Spans from GET /oncalls. start/end are null for permanent on-calls. */
+export interface OncallsTable {
+  /** Deterministic hash of the span's fields: /oncalls has no id of its own. */
+  id: string;
+  user_id: string;
+  schedule_id: string | null;
+  escalation_policy_id: string;
+  escalation_level: number;
+  start: NullableTimestamp;
+  end: NullableTimestamp;
+  synced_at: Timestamp;
+}
+
+export interface PrioritiesTable extends Mirrored {
+  id: string;
+  name: string;
+  description: string | null;
+  /** PagerDuty's `order` (most severe first); renamed because ORDER is reserved in SQL. */
+  position: number;
+}
+
+export interface IncidentsTable extends Mirrored {
+  id: string;
+  incident_number: number;
+  title: string | null;
+  status: string;
+  urgency: string | null;
+  priority_id: string | null;
+  service_id: string | null;
+  escalation_policy_id: string | null;
+  created_at: Timestamp;
+  updated_at: NullableTimestamp;
+  last_status_change_at: NullableTimestamp;
+  resolved_at: NullableTimestamp;
+  /** From the first acknowledge_log_entry: acknowledgements[] is emptied after the fact. */
+  first_acknowledged_at: NullableTimestamp;
+  alert_count_all: number | null;
+  alert_count_triggered: number | null;
+  alert_count_resolved: number | null;
+  resolve_reason: string | null;
+  incident_key: string | null;
+  html_url: string | null;
+}
+
+export interface IncidentTeamsTable {
+  incident_id: string;
+  team_id: string;
+}
+
+export interface IncidentAssignmentsTable {
+  incident_id: string;
+  user_id: string;
+  at: NullableTimestamp;
+}
+
+export interface IncidentAcknowledgementsTable {
+  incident_id: string;
+  /** A user or, for some integrations, a service. */
+  acknowledger_id: string;
+  acknowledger_type: string;
+  at: Timestamp;
+}
+
+export interface LogEntriesTable {
+  id: string;
+  type: string;
+  created_at: Timestamp;
+  incident_id: string | null;
+  service_id: string | null;
+  agent_id: string | null;
+  agent_type: string | null;
+  channel_type: string | null;
+  /** For notify_log_entry: the user who was notified. */
+  user_id: string | null;
+  synced_at: Timestamp;
+}
+
+export interface ServiceTeamsTable {
+  service_id: string;
+  team_id: string;
+}
+
+export interface EscalationPolicyTeamsTable {
+  escalation_policy_id: string;
+  team_id: string;
+}
+
+export interface EscalationPolicyServicesTable {
+  escalation_policy_id: string;
+  service_id: string;
+}
+
+export type SyncRunStatus = 'running' | 'succeeded' | 'failed';
+
+export interface SyncRunsTable {
+  id: string;
+  kind: string;
+  status: SyncRunStatus;
+  started_at: Timestamp;
+  finished_at: NullableTimestamp;
+  heartbeat_at: NullableTimestamp;
+  /** JSON object: resource name -> rows written. */
+  counts: string;
+  requests: number;
+  rate_limited: number;
+  retries: number;
+  error: string | null;
+}
+
+export interface SyncCursorsTable {
+  resource: string;
+  /** ISO timestamp up to which the resource is complete. */
+  cursor: string;
+  updated_at: Timestamp;
+}
+
+/** One row per lock name; a sync holds it with an expiry so a killed process cannot hold it forever. */
+export interface SyncLeasesTable {
+  name: string;
+  run_id: string;
+  expires_at: Timestamp;
+}
+
+export interface Database {
+  services: ServicesTable;
+  teams: TeamsTable;
+  team_members: TeamMembersTable;
+  users: UsersTable;
+  escalation_policies: EscalationPoliciesTable;
+  escalation_rules: EscalationRulesTable;
+  escalation_rule_targets: EscalationRuleTargetsTable;
+  schedules: SchedulesTable;
+  schedule_layers: ScheduleLayersTable;
+  schedule_layer_users: ScheduleLayerUsersTable;
+  schedule_users: ScheduleUsersTable;
+  schedule_teams: ScheduleTeamsTable;
+  schedule_escalation_policies: ScheduleEscalationPoliciesTable;
+  schedule_entries: ScheduleEntriesTable;
+  oncalls: OncallsTable;
+  priorities: PrioritiesTable;
+  incidents: IncidentsTable;
+  incident_teams: IncidentTeamsTable;
+  incident_assignments: IncidentAssignmentsTable;
+  incident_acknowledgements: IncidentAcknowledgementsTable;
+  log_entries: LogEntriesTable;
+  service_teams: ServiceTeamsTable;
+  escalation_policy_teams: EscalationPolicyTeamsTable;
+  escalation_policy_services: EscalationPolicyServicesTable;
+  sync_runs: SyncRunsTable;
+  sync_cursors: SyncCursorsTable;
+  sync_leases: SyncLeasesTable;
+}
+
+export type TableName = keyof Database;
+
+export type Service = Selectable<ServicesTable>;
+export type NewService = Insertable<ServicesTable>;
+export type Team = Selectable<TeamsTable>;
+export type NewTeam = Insertable<TeamsTable>;
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type Incident = Selectable<IncidentsTable>;
+export type NewIncident = Insertable<IncidentsTable>;
+export type SyncRun = Selectable<SyncRunsTable>;

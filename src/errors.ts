@@ -1,0 +1,58 @@
+/**
+ * Typed errors. Routes and libraries throw these; the API's one error handler maps them to HTTP
+ * and the CLI maps them to exit codes. Messages must never contain secrets.
+ */
+export class AppError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly statusCode: number,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad input from a user: a request parameter, a CLI option or an environment variable. */
+export class ValidationError extends AppError {
+  constructor(
+    message: string,
+    readonly parameter?: string,
+  ) {
+    super(message, 'invalid_parameter', 400);
+  }
+}
+
+/** An invalid configuration value; the message names the variable and never echoes a secret. */
+export class ConfigError extends AppError {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`${variable}: ${reason}`, 'invalid_config', 500);
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(message: string) {
+    super(message, 'not_found', 404);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'missing or invalid bearer token') {
+    super(message, 'unauthorized', 401);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(message: string, code = 'conflict') {
+    super(message, code, 409);
+  }
+}
+
+export class ServiceUnavailableError extends AppError {
+  constructor(message: string) {
+    super(message, 'service_unavailable', 503);
+  }
+}

@@ -1,0 +1,58 @@
+import { pingDb, toIsoTimestamp, type Db } from './db/connection.js';
+import { currentSchemaVersion, LATEST_SCHEMA_VERSION } from './db/migrator.js';
+import { findLastSyncRun } from './db/repositories/sync-runs-repository.js';
+import type { Dialect } from './db/database-url.js';
+import { VERSION } from './version.js';
+
+export interface Health {
+  status: 'ok' | 'unavailable';
+  version: string;
+  database: {
+    dialect: Dialect;
+    reachable: boolean;
+    schema_version: string | null;
+    latest_schema_version: string;
+  };
+  last_sync: {
+    id: string;
+    kind: string;
+    status: string;
+    started_at: string | null;
+    finished_at: string | null;
+    error: string | null;
+  } | null;
+}
+
+/** Reads the health of the service; a database failure is reported, not thrown. */
+export async function readHealth(db: Db, onError: (error: unknown) => void): Promise<Health> {
+  const database = {
+    dialect: db.dialect,
+    reachable: false,
+    schema_version: null as string | null,
+    latest_schema_version: LATEST_SCHEMA_VERSION,
+  };
+  try {
+    await pingDb(db.db);
+    database.reachable = true;
+    database.schema_version = await currentSchemaVersion(db.db);
+    const run = await findLastSyncRun(db.db);
+    return {
+      status: 'ok',
+      version: VERSION,
+      database,
+      last_sync: run
+        ? {
+            id: run.id,
+            kind: run.kind,
+            status: run.status,
+            started_at: toIsoTimestamp(run.started_at),
+            finished_at: toIsoTimestamp(run.finished_at),
+            error: run.error,
+          }
+        : null,
+    };
+  } catch (error) {
+    onError(error);
+    return { status: 'unavailable', version: VERSION, database, last_sync: null };
+  }
+}

@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, toBoolean, toIsoTimestamp, type Db } from '../../src/db/connection.js';
+import {
+  currentSchemaVersion,
+  LATEST_SCHEMA_VERSION,
+  migrateToLatest,
+} from '../../src/db/migrator.js';
+import {
+  findService,
+  listServices,
+  listServiceTeamIds,
+  replaceServiceTeams,
+  upsertServices,
+} from '../../src/db/repositories/services-repository.js';
+import { listTeams, upsertTeams } from '../../src/db/repositories/teams-repository.js';
+import { findUser, upsertUsers } from '../../src/db/repositories/users-repository.js';
+import {
+  countIncidents,
+  findIncident,
+  upsertIncidents,
+} from '../../src/db/repositories/incidents-repository.js';
+import { markDeleted, markUnseenDeleted } from '../../src/db/repositories/table-writer.js';
+import type { NewIncident, NewService } from '../../src/db/schema.js';
+import {
+  createTestDatabase,
+  dialectsUnderTest,
+  type TestDatabase,
+} from '../helpers/test-databases.js';
+
+const T0 = new Date('2026-01-01T00:00:00.000Z');
+const T1 = new Date('2026-01-02T00:00:00.000Z');
+
+function service(id: string, name: string, syncedAt: Date): NewService {
+  return {
+    id,
+    name,
+    description: null,
+    status: 'active',
+    created_at: new Date('2025-06-01T08:30:00.123Z'),
+    last_incident_timestamp: null,
+    escalation_policy_id: 'PEP1',
+    html_url: `https://acme.pagerduty.com/services/${id}`,
+    synced_at: syncedAt,
+    deleted_at: null,
+  };
+}
+
+function incident(n: number, status: string): NewIncident {
+  return {
+    id: `PINC${n}`,
+    incident_number: n,
+    title: `Incident ${n} — ünïcödé 🚨`,
+    status,
+    urgency: 'high',
+    priority_id: null,
+    service_id: 'PSVC1',
+    escalation_policy_id: 'PEP1',
+    created_at: new Date(Date.UTC(2026, 0, 1, 0, n)),
+    updated_at: null,
+    last_status_change_at: null,
+    resolved_at: null,
+    first_acknowledged_at: null,
+    alert_count_all: 1,
+    alert_count_triggered: 0,
+    alert_count_resolved: 1,
+    resolve_reason: null,
+    incident_key: null,
+    html_url: null,
+    synced_at: T0,
+    deleted_at: null,
+  };
+}
+
+for (const { dialect, available } of await dialectsUnderTest()) {
+  describe.skipIf(!available)(`repositories on ${dialect}`, () => {
+    let testDb: TestDatabase;
+    let handle: Db;
+
+    beforeAll(async () => {
+      testDb = await createTestDatabase(dialect);
+      handle = createDb(testDb.target);
+    });
+    afterAll(async () => {
+      await handle?.destroy();
+      await testDb?.drop();
+    });
+
+    it('migrates an empty database to the latest schema, and again without change', async () => {
+      expect(await currentSchemaVersion(handle.db)).toBeNull();
+      expect(await migrateToLatest(handle.db)).toEqual([LATEST_SCHEMA_VERSION]);
+      expect(await migrateToLatest(handle.db)).toEqual([]);
+      expect(await currentSchemaVersion(handle.db)).toBe(LATEST_SCHEMA_VERSION);
+    });
+
+    it('upserts twice without duplicates and keeps the newer values', async () => {
+      await upsertServices(handle.db, [
+        service('PSVC1', 'Checkout', T0),
+        service('PSVC2', 'Search', T0),
+      ]);
+      await upsertServices(handle.db, [
+        service('PSVC1', 'Checkout API', T1),
+        service('PSVC2', 'Search', T1),
+      ]);
+      const services = await listServices(handle.db);
+      expect(services.map((s) => [s.id, s.name])).toEqual([
+        ['PSVC1', 'Checkout API'],
+        ['PSVC2', 'Search'],
+      ]);
+      const one = await findService(handle.db, 'PSVC1');
+      expect(toIsoTimestamp(one?.created_at)).toBe('2025-06-01T08:30:00.123Z');
+      expect(toIsoTimestamp(one?.synced_at)).toBe(T1.toISOString());
+    });
+
+    it('writes large batches in chunks and stores text exactly', async () => {
+      const many = Array.from({ length: 2500 }, (_, i) =>
+        incident(i + 1, i % 3 === 0 ? 'resolved' : 'triggered'),
+      );
+      expect(await upsertIncidents(handle.db, many)).toBe(2500);
+      expect(await upsertIncidents(handle.db, many)).toBe(2500);
+      expect(await countIncidents(handle.db)).toBe(2500);
+      const found = await findIncident(handle.db, 'PINC7');
+      expect(found?.title).toBe('Incident 7 — ünïcödé 🚨');
+      expect(Number(found?.incident_number)).toBe(7);
+      expect(toIsoTimestamp(found?.created_at)).toBe('2026-01-01T00:07:00.000Z');
+    });
+
+    it('stores booleans and reads them back on every dialect', async () => {
+      await upsertUsers(handle.db, [
+        {
+          id: 'PUSR1',
+          name: 'Ada',
+          email: 'ada@example.com',
+          role: 'user',
+          time_zone: 'Europe/London',
+          job_title: null,
+          invitation_sent: true,
+          html_url: null,
+          synced_at: T0,
+          deleted_at: null,
+        },
+      ]);
+      expect(toBoolean((await findUser(handle.db, 'PUSR1'))?.invitation_sent)).toBe(true);
+    });
+
+    it('replaces relation sets exactly, emptied lists included', async () => {
+      await upsertTeams(handle.db, [
+        {
+          id: 'PT1',
+          name: 'Payments',
+          description: null,
+          html_url: null,
+          synced_at: T0,
+          deleted_at: null,
+        },
+        {
+          id: 'PT2',
+          name: 'Search',
+          description: null,
+          html_url: null,
+          synced_at: T0,
+          deleted_at: null,
+        },
+      ]);
+      await replaceServiceTeams(
+        handle.db,
+        new Map([
+          ['PSVC1', ['PT1', 'PT2']],
+          ['PSVC2', ['PT2']],
+        ]),
+      );
+      expect(await listServiceTeamIds(handle.db, 'PSVC1')).toEqual(['PT1', 'PT2']);
+      await replaceServiceTeams(handle.db, new Map([['PSVC1', ['PT2']]]));
+      expect(await listServiceTeamIds(handle.db, 'PSVC1')).toEqual(['PT2']);
+      expect(await listServiceTeamIds(handle.db, 'PSVC2')).toEqual(['PT2']);
+      await replaceServiceTeams(handle.db, new Map([['PSVC2', []]]));
+      expect(await listServiceTeamIds(handle.db, 'PSVC2')).toEqual([]);
+      expect(await listServiceTeamIds(handle.db, 'PSVC1')).toEqual(['PT2']);
+    });
+
+    it('soft-deletes what a full listing no longer returns, and revives what returns', async () => {
+      const listing = new Date('2026-01-03T00:00:00.000Z');
+      await upsertServices(handle.db, [service('PSVC1', 'Checkout API', listing)]);
+      expect(await markUnseenDeleted(handle.db, 'services', listing, listing)).toBe(1);
+      expect((await listServices(handle.db)).map((s) => s.id)).toEqual(['PSVC1']);
+      expect(toIsoTimestamp((await findService(handle.db, 'PSVC2'))?.deleted_at)).toBe(
+        listing.toISOString(),
+      );
+
+      await upsertServices(handle.db, [
+        service('PSVC2', 'Search', new Date('2026-01-04T00:00:00.000Z')),
+      ]);
+      expect((await listServices(handle.db)).map((s) => s.id)).toEqual(['PSVC1', 'PSVC2']);
+      expect(await markDeleted(handle.db, 'teams', ['PT1'], listing)).toBe(1);
+      expect((await listTeams(handle.db)).map((t) => t.id)).toEqual(['PT2']);
+    });
+
+    it('finds the data again after reopening the database', async () => {
+      await handle.destroy();
+      handle = createDb(testDb.target);
+      expect(await currentSchemaVersion(handle.db)).toBe(LATEST_SCHEMA_VERSION);
+      expect(await countIncidents(handle.db)).toBe(2500);
+      expect((await findService(handle.db, 'PSVC1'))?.name).toBe('Checkout API');
+    });
+  });
+}

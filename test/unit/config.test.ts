@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { parseDatabaseUrl, describeDatabaseTarget } from '../../src/db/database-url.js';
+import { ConfigError } from '../../src/errors.js';
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('has working defaults for an empty environment', () => {
+    const config = parseConfig({});
+    expect(config.database).toEqual({ dialect: 'sqlite', path: './data/pd-analytics.db' });
+    expect(config.pagerduty).toEqual({ token: undefined, apiUrl: 'https://api.pagerduty.com' });
+    expect(config.host).toBe('127.0.0.1');
+    expect(config.port).toBe(5000);
+    expect(config.apiToken).toBeUndefined();
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('reads every variable', () => {
+    const config = parseConfig({
+      DATABASE_URL: 'postgres://u:p@db:5432/pd',
+      PAGERDUTY_TOKEN: 'u+abcdefghijklmnop',
+      PAGERDUTY_API_URL: 'https://api.eu.pagerduty.com/',
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      API_TOKEN: 'read-token-0123456789',
+      ADMIN_TOKEN: 'admin-token-0123456789',
+      LOG_LEVEL: 'DEBUG',
+    });
+    expect(config.database).toEqual({ dialect: 'postgres', url: 'postgres://u:p@db:5432/pd' });
+    expect(config.pagerduty.apiUrl).toBe('https://api.eu.pagerduty.com');
+    expect(config.port).toBe(8080);
+    expect(config.logLevel).toBe('debug');
+    expect(config.adminToken).toBe('admin-token-0123456789');
+  });
+
+  it.each([
+    ['DATABASE_URL', { DATABASE_URL: 'nonsense' }],
+    ['DATABASE_URL', { DATABASE_URL: 'oracle://x/y' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://root@127.0.0.1:3306' }],
+    ['PORT', { PORT: '70000' }],
+    ['PORT', { PORT: 'eighty' }],
+    ['PAGERDUTY_API_URL', { PAGERDUTY_API_URL: 'ftp://example.com' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['API_TOKEN', { API_TOKEN: 'short' }],
+    ['ADMIN_TOKEN', { ADMIN_TOKEN: 'short' }],
+    ['HOST', { HOST: 'bad host' }],
+  ])('names %s when it is invalid', (variable, env) => {
+    const error = configError(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('never echoes a secret in its errors', () => {
+    expect(configError({ API_TOKEN: 'hunter2' }).message).not.toContain('hunter2');
+    expect(configError({ DATABASE_URL: 'oracle://admin:s3cretpw@db/x' }).message).not.toContain(
+      's3cretpw',
+    );
+    expect(configError({ DATABASE_URL: 'mysql://admin:s3cretpw@db' }).message).not.toContain(
+      's3cretpw',
+    );
+    expect(configError({ PAGERDUTY_TOKEN: 'abc def' }).message).not.toContain('abc');
+  });
+});
+
+describe('parseDatabaseUrl', () => {
+  it.each([
+    ['sqlite:./x/y.db', { dialect: 'sqlite', path: 'x/y.db' }],
+    ['sqlite:///tmp/a.db', { dialect: 'sqlite', path: '/tmp/a.db' }],
+    ['sqlite::memory:', { dialect: 'sqlite', path: ':memory:' }],
+    ['mariadb://u:p@h:3306/d', { dialect: 'mysql', url: 'mysql://u:p@h:3306/d' }],
+    ['postgresql://h/d', { dialect: 'postgres', url: 'postgresql://h/d' }],
+  ])('parses %s', (raw, expected) => {
+    expect(parseDatabaseUrl(raw)).toEqual(expected);
+  });
+
+  it('describes a target without its credentials', () => {
+    expect(describeDatabaseTarget(parseDatabaseUrl('mysql://root:pw@db:3306/pd'))).toBe(
+      'mysql://db:3306/pd',
+    );
+  });
+});
