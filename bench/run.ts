@@ -1,8 +1,10 @@
 // Runs every benchmark under bench/ (or those named on the command line) and prints its figures.
+import { pullBenchmark } from './pull-bench.js';
 import { upsertBenchmark } from './upsert-bench.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   upsert: upsertBenchmark,
+  pull: pullBenchmark,
 };
 
 const wanted = process.argv.slice(2);

@@ -4,6 +4,7 @@ import type { CliContext } from './cli-context.js';
 import { describeCliError, EXIT_USAGE } from './cli-error.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
+import { registerSimulateCommand } from './commands/simulate-command.js';
 
 /** Builds the command tree. Exported for tests. */
 export function buildProgram(context: CliContext): Command {
@@ -19,6 +20,7 @@ export function buildProgram(context: CliContext): Command {
     });
   registerMigrateCommand(program, context);
   registerServeCommand(program, context);
+  registerSimulateCommand(program, context);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

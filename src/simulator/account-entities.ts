@@ -1,0 +1,360 @@
+import { createRandom, intBetween, pdId, pick } from './random.js';
+
+export type SimulatorSize = 'small' | 'medium' | 'large';
+export const SIMULATOR_SIZES: readonly SimulatorSize[] = ['small', 'medium', 'large'];
+
+export interface SizeProfile {
+  teams: number;
+  users: number;
+  schedules: number;
+  policies: number;
+  services: number;
+  incidents: number;
+  /** How far back incidents go. Over a year, so 6-month windows and "older than 6 months" matter. */
+  historyDays: number;
+}
+
+export const SIZE_PROFILES: Record<SimulatorSize, SizeProfile> = {
+  small: {
+    teams: 6,
+    users: 40,
+    schedules: 8,
+    policies: 10,
+    services: 24,
+    incidents: 600,
+    historyDays: 400,
+  },
+  medium: {
+    teams: 30,
+    users: 300,
+    schedules: 40,
+    policies: 60,
+    services: 200,
+    incidents: 100_000,
+    historyDays: 400,
+  },
+  large: {
+    teams: 100,
+    users: 1000,
+    schedules: 150,
+    policies: 300,
+    services: 2000,
+    incidents: 1_000_000,
+    historyDays: 400,
+  },
+};
+
+export interface SimTeam {
+  id: string;
+  name: string;
+  description: string;
+}
+
+export interface SimUser {
+  id: string;
+  name: string;
+  email: string;
+  time_zone: string;
+  role: string;
+  job_title: string;
+  invitation_sent: boolean;
+  teamIds: string[];
+  /** Deleted from PagerDuty: gone from /users, still referenced by schedules and rules. */
+  deletedAt: number | null;
+}
+
+export interface SimLayer {
+  id: string;
+  name: string;
+  start: number;
+  end: number | null;
+  rotationVirtualStart: number;
+  turnSeconds: number;
+  userIds: string[];
+}
+
+export interface SimSchedule {
+  id: string;
+  name: string;
+  description: string;
+  time_zone: string;
+  teamIds: string[];
+  layers: SimLayer[];
+}
+
+export type SimTargetType = 'user_reference' | 'schedule_reference' | 'schedule_v3_reference';
+
+export interface SimRule {
+  id: string;
+  delayMinutes: number;
+  targets: { type: SimTargetType; id: string }[];
+}
+
+export interface SimPolicy {
+  id: string;
+  name: string;
+  description: string;
+  numLoops: number;
+  teamIds: string[];
+  rules: SimRule[];
+}
+
+export interface SimService {
+  id: string;
+  name: string;
+  description: string;
+  status: 'active' | 'warning' | 'critical' | 'maintenance' | 'disabled';
+  createdAt: number;
+  policyId: string;
+  teamIds: string[];
+  deletedAt: number | null;
+}
+
+export interface SimPriority {
+  id: string;
+  name: string;
+  description: string;
+  order: number;
+}
+
+export interface AccountEntities {
+  teams: SimTeam[];
+  users: SimUser[];
+  schedules: SimSchedule[];
+  policies: SimPolicy[];
+  services: SimService[];
+  priorities: SimPriority[];
+  /** A v3 schedule that rules target but /schedules does not list (CONTRACT: schedule_v3_reference). */
+  v3ScheduleId: string;
+}
+
+const FIRST = [
+  'Ada',
+  'Grace',
+  'Linus',
+  'Margaret',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Frances',
+  'Alan',
+  'Radia',
+  'Edsger',
+  'Katherine',
+  'Tim',
+  'Hedy',
+  'Donald',
+  'Sophie',
+  'José',
+  'Zoë',
+  'Mårten',
+  'Aiko',
+];
+const LAST = [
+  'Lovelace',
+  'Hopper',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Allen',
+  'Turing',
+  'Perlman',
+  'Dijkstra',
+  'Johnson',
+  'Berners-Lee',
+  'Lamarr',
+  'Knuth',
+  'Wilson',
+  'Núñez',
+  "O'Brien",
+  'Åberg',
+  'Tanaka',
+];
+const ZONES = [
+  'UTC',
+  'Europe/London',
+  'Europe/Berlin',
+  'America/New_York',
+  'America/Los_Angeles',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+  'Asia/Kolkata',
+];
+const ROLES = [
+  'user',
+  'user',
+  'user',
+  'limited_user',
+  'admin',
+  'observer',
+  'owner',
+  'read_only_user',
+];
+const AREAS = [
+  'Checkout',
+  'Search',
+  'Payments',
+  'Identity',
+  'Billing',
+  'Catalog',
+  'Shipping',
+  'Notifications',
+  'Analytics',
+  'Gateway',
+  'Inventory',
+  'Ledger',
+];
+const PARTS = ['API', 'Worker', 'Database', 'Cache', 'Frontend', 'Queue', 'Cron', 'Gateway'];
+const DAY_MS = 24 * 3600 * 1000;
+
+/** Generates everything but incidents, deterministically from the seed. */
+export function generateEntities(seed: number, profile: SizeProfile, now: number): AccountEntities {
+  const random = createRandom(seed);
+
+  const teams: SimTeam[] = Array.from({ length: profile.teams }, (_, i) => ({
+    id: pdId('T', i),
+    name:
+      `${AREAS[i % AREAS.length]} ${i >= AREAS.length ? Math.floor(i / AREAS.length) + 1 : ''}`.trim() +
+      ' Team',
+    description: `Owns the ${AREAS[i % AREAS.length]?.toLowerCase()} systems`,
+  }));
+
+  const users: SimUser[] = Array.from({ length: profile.users }, (_, i) => {
+    const first = pick(random, FIRST);
+    const last = pick(random, LAST);
+    const teamIds = teams.length > 0 ? [pick(random, teams).id] : [];
+    if (random() < 0.2 && teams.length > 1) {
+      const second = pick(random, teams).id;
+      if (!teamIds.includes(second)) teamIds.push(second);
+    }
+    return {
+      id: pdId('U', i),
+      name: `${first} ${last}`,
+      email: `${first}.${last}.${i}@example.com`.toLowerCase().replace(/[^a-z0-9.@-]/g, ''),
+      time_zone: pick(random, ZONES),
+      role: pick(random, ROLES),
+      job_title: pick(random, [
+        'SRE',
+        'Backend Engineer',
+        'Platform Engineer',
+        'Engineering Manager',
+        '',
+      ]),
+      // Some invited users never signed up; some were deleted but linger on schedules and rules.
+      invitation_sent: i % 13 === 5,
+      teamIds,
+      deletedAt: i % 17 === 7 ? now - intBetween(random, 5, 200) * DAY_MS : null,
+    };
+  });
+
+  const schedules: SimSchedule[] = Array.from({ length: profile.schedules }, (_, i) => {
+    const layers: SimLayer[] = [];
+    const twoLayers = i % 3 === 1;
+    const changeAt = now - intBetween(random, 30, 120) * DAY_MS;
+    const layerCount = twoLayers ? 2 : 1;
+    for (let l = 0; l < layerCount; l += 1) {
+      const size = intBetween(random, 2, 5);
+      const userIds: string[] = [];
+      for (let k = 0; k < size; k += 1) {
+        const user = pick(random, users);
+        if (!userIds.includes(user.id)) userIds.push(user.id);
+      }
+      const start = l === 0 ? (twoLayers ? changeAt : now - 500 * DAY_MS) : now - 500 * DAY_MS;
+      layers.push({
+        id: `PL${i.toString(36).toUpperCase()}${l}`,
+        name: `Layer ${l + 1}`,
+        start: Math.floor(start / 1000) * 1000,
+        // The older layer of a two-layer schedule ended when the current one started.
+        end: l === 1 ? Math.floor(changeAt / 1000) * 1000 : null,
+        rotationVirtualStart: Math.floor(start / 1000) * 1000,
+        turnSeconds: pick(random, [86_400, 604_800, 43_200]),
+        userIds,
+      });
+    }
+    return {
+      id: pdId('S', i),
+      name: `${AREAS[i % AREAS.length]} on-call ${i + 1}`,
+      description: `Primary rotation ${i + 1}`,
+      time_zone: pick(random, ZONES),
+      teamIds: teams.length > 0 && i % 5 !== 4 ? [pick(random, teams).id] : [],
+      layers,
+    };
+  });
+  // A schedule whose only layer names users who left: everyone on it is "inactive".
+  const ghostUsers = users.filter((u) => u.deletedAt !== null).map((u) => u.id);
+  const lastSchedule = schedules.at(-1);
+  if (lastSchedule && ghostUsers.length > 0) {
+    const layer = lastSchedule.layers[0];
+    if (layer) layer.userIds = ghostUsers.slice(0, 2);
+  }
+
+  const v3ScheduleId = pdId('X', 0);
+  const policies: SimPolicy[] = Array.from({ length: profile.policies }, (_, i) => {
+    const ruleCount = intBetween(random, 1, 3);
+    const rules: SimRule[] = Array.from({ length: ruleCount }, (_, r) => {
+      const targets: SimRule['targets'] = [];
+      const schedule = schedules.length > 0 ? pick(random, schedules) : undefined;
+      if (schedule && (r === 0 || random() < 0.5))
+        targets.push({ type: 'schedule_reference', id: schedule.id });
+      if (targets.length === 0 || random() < 0.4) {
+        const user = pick(random, users);
+        targets.push({ type: 'user_reference', id: user.id });
+      }
+      if (i === 1 && r === 0) targets.push({ type: 'schedule_v3_reference', id: v3ScheduleId });
+      return {
+        id: `PR${i.toString(36).toUpperCase()}R${r}`,
+        delayMinutes: pick(random, [5, 10, 15, 30]),
+        targets,
+      };
+    });
+    return {
+      id: pdId('E', i),
+      name: `${AREAS[i % AREAS.length]} escalation ${i + 1}`,
+      description: i % 4 === 0 ? '' : `Escalation for ${AREAS[i % AREAS.length]?.toLowerCase()}`,
+      numLoops: intBetween(random, 0, 3),
+      teamIds: teams.length > 0 && i % 6 !== 5 ? [pick(random, teams).id] : [],
+      rules,
+    };
+  });
+
+  const services: SimService[] = Array.from({ length: profile.services }, (_, i) => {
+    const teamIds: string[] = [];
+    // Service 0 has no team; others one or two.
+    if (i !== 0 && teams.length > 0) {
+      teamIds.push(pick(random, teams).id);
+      if (random() < 0.25) {
+        const second = pick(random, teams).id;
+        if (!teamIds.includes(second)) teamIds.push(second);
+      }
+    }
+    return {
+      id: pdId('V', i + 1),
+      name: `${AREAS[i % AREAS.length]} ${PARTS[Math.floor(i / AREAS.length) % PARTS.length]}${i >= AREAS.length * PARTS.length ? ` ${Math.floor(i / (AREAS.length * PARTS.length)) + 1}` : ''}`,
+      description: `The ${AREAS[i % AREAS.length]?.toLowerCase()} service`,
+      status: pick(random, [
+        'active',
+        'active',
+        'active',
+        'warning',
+        'critical',
+        'maintenance',
+        'disabled',
+      ] as const),
+      createdAt: Math.floor((now - intBetween(random, 420, 1500) * DAY_MS) / 1000) * 1000,
+      policyId: pick(random, policies).id,
+      teamIds,
+      deletedAt: null,
+    };
+  });
+
+  const priorities: SimPriority[] = ['P1', 'P2', 'P3', 'P4', 'P5'].map((name, i) => ({
+    id: pdId('Y', i),
+    name,
+    description: ['Critical', 'High', 'Moderate', 'Low', 'Informational'][i] ?? name,
+    order: (5 - i) * 64,
+  }));
+
+  return { teams, users, schedules, policies, services, priorities, v3ScheduleId };
+}

@@ -1,0 +1,390 @@
+import type { AccountEntities, SimPolicy, SimRule, SimSchedule } from './account-entities.js';
+import { createRandom, derivedSeed, pick } from './random.js';
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+/** No incident's lifecycle lasts longer: log entries of a window come from incidents created up to this much earlier. */
+export const LIFECYCLE_MAX_MS = 4 * 24 * HOUR;
+
+export type IncidentStatus = 'triggered' | 'acknowledged' | 'resolved';
+export const STATUSES: readonly IncidentStatus[] = ['triggered', 'acknowledged', 'resolved'];
+
+export type SimEventType =
+  | 'trigger_log_entry'
+  | 'notify_log_entry'
+  | 'escalate_log_entry'
+  | 'assign_log_entry'
+  | 'acknowledge_log_entry'
+  | 'annotate_log_entry'
+  | 'resolve_log_entry';
+
+export interface SimEvent {
+  /** Index within the incident: makes the log entry id. */
+  k: number;
+  type: SimEventType;
+  at: number;
+  agent: { type: 'user_reference' | 'service_reference'; id: string };
+  channel: string;
+  /** notify: who was notified. */
+  userId?: string;
+  /** assign/escalate: who was assigned. */
+  assignees?: string[];
+}
+
+export interface Lifecycle {
+  urgency: 'high' | 'low';
+  priorityIndex: number;
+  alerts: number;
+  title: string;
+  events: SimEvent[];
+}
+
+/** Where an incident stands at a time: what the API shows then. */
+export interface IncidentState {
+  status: IncidentStatus;
+  events: SimEvent[];
+  firstAcknowledgedAt: number | null;
+  resolvedAt: number | null;
+  lastStatusChangeAt: number;
+  updatedAt: number;
+  assignees: { userId: string; at: number }[];
+  acknowledgers: { userId: string; at: number }[];
+}
+
+const TITLES = [
+  'High error rate',
+  'Latency above SLO',
+  'Disk usage above 90%',
+  'Health check failing',
+  'Queue backlog growing',
+  'Certificate expiring',
+  'Replica lag high',
+  'Pod crash looping',
+  'Memory pressure',
+];
+const TRIGGER_CHANNELS = ['api', 'api', 'email', 'web_trigger', 'nagios'];
+const NOTIFY_CHANNELS = ['sms', 'phone', 'push_notification', 'email'];
+const ACK_CHANNELS = ['website', 'mobile', 'sms', 'phone'];
+const STATUS_CODE: Record<IncidentStatus, number> = { triggered: 0, acknowledged: 1, resolved: 2 };
+
+function floorSecond(ms: number): number {
+  return Math.floor(ms / SECOND) * SECOND;
+}
+
+/** Who a schedule puts on call at `at`, from its layer rotations. */
+export function scheduleUserAt(schedule: SimSchedule, at: number): string | undefined {
+  for (const layer of schedule.layers) {
+    if (at < layer.start || (layer.end !== null && at >= layer.end) || layer.userIds.length === 0)
+      continue;
+    const turn = Math.floor((at - layer.rotationVirtualStart) / (layer.turnSeconds * SECOND));
+    return layer.userIds[
+      ((turn % layer.userIds.length) + layer.userIds.length) % layer.userIds.length
+    ];
+  }
+  return schedule.layers[0]?.userIds[0];
+}
+
+/**
+ * The incidents of an account: creation times and services in typed arrays (12 bytes an
+ * incident, so a million fit in a few megabytes), everything else derived on demand from the
+ * seed and the incident's index, plus the extra events that mutations add.
+ */
+export class IncidentStore {
+  count = 0;
+  createdAt: Float64Array;
+  serviceIndex: Uint32Array;
+  #status: Uint8Array;
+  readonly #extraEvents = new Map<number, SimEvent[]>();
+  readonly #schedulesById: Map<string, SimSchedule>;
+  readonly #policiesById: Map<string, SimPolicy>;
+  readonly #cumulativeWeights: Float64Array;
+
+  constructor(
+    readonly seed: number,
+    readonly entities: AccountEntities,
+    capacity: number,
+  ) {
+    this.createdAt = new Float64Array(capacity);
+    this.serviceIndex = new Uint32Array(capacity);
+    this.#status = new Uint8Array(capacity);
+    this.#schedulesById = new Map(entities.schedules.map((s) => [s.id, s]));
+    this.#policiesById = new Map(entities.policies.map((p) => [p.id, p]));
+    // Every tenth service is quiet (no incidents); service 1 is noisy (30% of all incidents,
+    // enough to pass 10,000 in one 6-month window at the medium size); the rest taper off.
+    const weights = entities.services.map((_, i) =>
+      i % 10 === 9 ? 0 : i === 1 ? 0 : 1 / (i + 1) ** 0.7,
+    );
+    const rest = weights.reduce((a, b) => a + b, 0);
+    if (entities.services.length > 1) weights[1] = (rest * 0.3) / 0.7;
+    this.#cumulativeWeights = new Float64Array(weights.length);
+    let sum = 0;
+    weights.forEach((w, i) => {
+      sum += w;
+      this.#cumulativeWeights[i] = sum;
+    });
+  }
+
+  /** Appends incidents created at the given (ascending) times. */
+  append(times: readonly number[], now: number): number[] {
+    const added: number[] = [];
+    this.#ensureCapacity(this.count + times.length);
+    for (const time of times) {
+      const i = this.count;
+      this.createdAt[i] = floorSecond(time);
+      this.serviceIndex[i] = this.#pickService(createRandom(derivedSeed(this.seed, 2, i))());
+      this.count += 1;
+      this.#status[i] = STATUS_CODE[this.stateAt(i, now).status];
+      added.push(i);
+    }
+    return added;
+  }
+
+  statusCode(i: number): number {
+    return this.#status[i] ?? 0;
+  }
+
+  status(i: number): IncidentStatus {
+    return STATUSES[this.statusCode(i)] ?? 'triggered';
+  }
+
+  /** Re-derives the stored status of incidents after the clock moved or events were added. */
+  refresh(indices: Iterable<number>, now: number): void {
+    for (const i of indices) this.#status[i] = STATUS_CODE[this.stateAt(i, now).status];
+  }
+
+  addEvents(i: number, events: Omit<SimEvent, 'k'>[]): void {
+    const extra = this.#extraEvents.get(i) ?? [];
+    // Mutation events take ids from 20 up; generated lifecycles use fewer than 20.
+    for (const event of events) extra.push({ ...event, k: 20 + extra.length });
+    this.#extraEvents.set(i, extra);
+  }
+
+  /** First index created at or after `ms` (binary search on the sorted creation times). */
+  lowerBound(ms: number): number {
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.createdAt[mid] ?? 0) < ms) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** The generated lifecycle of incident i, all of it, future events included. */
+  lifecycle(i: number): Lifecycle {
+    const random = createRandom(derivedSeed(this.seed, 1, i));
+    const t0 = this.createdAt[i] ?? 0;
+    const service = this.entities.services[this.serviceIndex[i] ?? 0];
+    if (!service) throw new RangeError(`incident ${i} has no service`);
+    const policy = this.#policiesById.get(service.policyId);
+    const rules = policy?.rules ?? [];
+    const urgency = random() < 0.7 ? 'high' : 'low';
+    const priorityIndex =
+      random() < 0.4 ? Math.floor(random() * this.entities.priorities.length) : -1;
+    const alerts = 1 + Math.floor(random() ** 3 * 4);
+    const title = `${pick(random, TITLES)} on ${service.name}`;
+    const serviceAgent = { type: 'service_reference' as const, id: service.id };
+    const events: Omit<SimEvent, 'k'>[] = [];
+
+    const first = this.#ruleUser(rules[0], t0, random) ?? this.entities.users[0]?.id ?? 'PUNKNOWN';
+    events.push({
+      type: 'trigger_log_entry',
+      at: t0,
+      agent: serviceAgent,
+      channel: pick(random, TRIGGER_CHANNELS),
+    });
+    events.push({
+      type: 'notify_log_entry',
+      at: t0 + (5 + Math.floor(random() * 25)) * SECOND,
+      agent: serviceAgent,
+      channel: pick(random, NOTIFY_CHANNELS),
+      userId: first,
+    });
+
+    const acked = random() < 0.85;
+    const ackDelay = (60 + Math.floor(random() ** 2 * 3600)) * SECOND;
+    let responder = first;
+    const escalationAt = t0 + (rules[0]?.delayMinutes ?? 30) * MINUTE;
+    if (rules.length > 1 && random() < 0.25 && (!acked || t0 + ackDelay > escalationAt)) {
+      const second = this.#ruleUser(rules[1], escalationAt, random) ?? first;
+      events.push({
+        type: 'escalate_log_entry',
+        at: escalationAt,
+        agent: serviceAgent,
+        channel: 'timeout',
+        assignees: [second],
+      });
+      events.push({
+        type: 'notify_log_entry',
+        at: escalationAt + 10 * SECOND,
+        agent: serviceAgent,
+        channel: pick(random, NOTIFY_CHANNELS),
+        userId: second,
+      });
+      responder = second;
+    }
+    let cursor = t0;
+    if (acked) {
+      cursor = t0 + ackDelay;
+      events.push({
+        type: 'acknowledge_log_entry',
+        at: cursor,
+        agent: { type: 'user_reference', id: responder },
+        channel: pick(random, ACK_CHANNELS),
+      });
+      if (random() < 0.1) {
+        cursor += 2 * MINUTE;
+        events.push({
+          type: 'annotate_log_entry',
+          at: cursor,
+          agent: { type: 'user_reference', id: responder },
+          channel: 'note',
+        });
+      }
+    }
+    // One in a hundred is never resolved: an incident left open for months, as accounts have.
+    const neverResolved = random() < 0.01;
+    if (!neverResolved) {
+      const budget = LIFECYCLE_MAX_MS - (cursor - t0) - 12 * HOUR;
+      cursor += 5 * MINUTE + Math.floor(random() ** 3 * budget);
+      const auto = !acked && random() < 0.5;
+      events.push({
+        type: 'resolve_log_entry',
+        at: cursor,
+        agent: auto ? serviceAgent : { type: 'user_reference', id: responder },
+        channel: auto ? 'timeout' : pick(random, ACK_CHANNELS),
+      });
+      if (random() < 0.03) {
+        // Reopened: assigned again, acknowledged and resolved a second time.
+        cursor += 10 * MINUTE + Math.floor(random() * 5 * HOUR);
+        events.push({
+          type: 'assign_log_entry',
+          at: cursor,
+          agent: { type: 'user_reference', id: responder },
+          channel: 'website',
+          assignees: [responder],
+        });
+        events.push({
+          type: 'notify_log_entry',
+          at: cursor + 10 * SECOND,
+          agent: serviceAgent,
+          channel: pick(random, NOTIFY_CHANNELS),
+          userId: responder,
+        });
+        events.push({
+          type: 'acknowledge_log_entry',
+          at: cursor + 5 * MINUTE,
+          agent: { type: 'user_reference', id: responder },
+          channel: pick(random, ACK_CHANNELS),
+        });
+        events.push({
+          type: 'resolve_log_entry',
+          at: cursor + 35 * MINUTE,
+          agent: { type: 'user_reference', id: responder },
+          channel: 'website',
+        });
+      }
+    }
+    const sorted = events.map((e) => ({ ...e, at: floorSecond(e.at) })).sort((a, b) => a.at - b.at);
+    return { urgency, priorityIndex, alerts, title, events: sorted.map((e, k) => ({ ...e, k })) };
+  }
+
+  /** Incident i as it stands at `now`: events up to now, mutation events included. */
+  stateAt(i: number, now: number, lifecycle = this.lifecycle(i)): IncidentState {
+    const events = [...lifecycle.events, ...(this.#extraEvents.get(i) ?? [])]
+      .filter((e) => e.at <= now)
+      .sort((a, b) => a.at - b.at || a.k - b.k);
+    let status: IncidentStatus = 'triggered';
+    let firstAcknowledgedAt: number | null = null;
+    let resolvedAt: number | null = null;
+    let lastStatusChangeAt = this.createdAt[i] ?? 0;
+    let assignees: { userId: string; at: number }[] = [];
+    let acknowledgers: { userId: string; at: number }[] = [];
+    const t0 = this.createdAt[i] ?? 0;
+    for (const event of events) {
+      switch (event.type) {
+        case 'notify_log_entry':
+          if (assignees.length === 0 && event.userId)
+            assignees = [{ userId: event.userId, at: t0 }];
+          break;
+        case 'escalate_log_entry':
+        case 'assign_log_entry':
+          assignees = (event.assignees ?? []).map((userId) => ({ userId, at: event.at }));
+          if (event.type === 'assign_log_entry' && status === 'resolved') {
+            status = 'triggered';
+            resolvedAt = null;
+            lastStatusChangeAt = event.at;
+            acknowledgers = [];
+          }
+          break;
+        case 'acknowledge_log_entry':
+          firstAcknowledgedAt ??= event.at;
+          status = 'acknowledged';
+          lastStatusChangeAt = event.at;
+          acknowledgers = [{ userId: event.agent.id, at: event.at }];
+          break;
+        case 'resolve_log_entry':
+          status = 'resolved';
+          resolvedAt = event.at;
+          lastStatusChangeAt = event.at;
+          // PagerDuty empties assignments and acknowledgements once resolved.
+          assignees = [];
+          acknowledgers = [];
+          break;
+        default:
+          break;
+      }
+    }
+    return {
+      status,
+      events,
+      firstAcknowledgedAt,
+      resolvedAt,
+      lastStatusChangeAt,
+      updatedAt: events.at(-1)?.at ?? t0,
+      assignees,
+      acknowledgers,
+    };
+  }
+
+  #ruleUser(rule: SimRule | undefined, at: number, random: () => number): string | undefined {
+    if (!rule) return undefined;
+    const usable = rule.targets.filter((t) => t.type !== 'schedule_v3_reference');
+    if (usable.length === 0) return undefined;
+    const target = pick(random, usable);
+    if (target.type === 'user_reference') return target.id;
+    const schedule = this.#schedulesById.get(target.id);
+    return schedule ? scheduleUserAt(schedule, at) : undefined;
+  }
+
+  #pickService(u: number): number {
+    const weights = this.#cumulativeWeights;
+    const target = u * (weights[weights.length - 1] ?? 0);
+    let lo = 0;
+    let hi = weights.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((weights[mid] ?? 0) <= target) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #ensureCapacity(size: number): void {
+    if (size <= this.createdAt.length) return;
+    const capacity = Math.max(size, Math.ceil(this.createdAt.length * 1.25));
+    const grow = <A extends Float64Array | Uint32Array | Uint8Array>(
+      old: A,
+      make: (n: number) => A,
+    ): A => {
+      const next = make(capacity);
+      next.set(old);
+      return next;
+    };
+    this.createdAt = grow(this.createdAt, (n) => new Float64Array(n));
+    this.serviceIndex = grow(this.serviceIndex, (n) => new Uint32Array(n));
+    this.#status = grow(this.#status, (n) => new Uint8Array(n));
+  }
+}

@@ -1,0 +1,404 @@
+import type {
+  SimPolicy,
+  SimPriority,
+  SimSchedule,
+  SimService,
+  SimTeam,
+  SimUser,
+} from './account-entities.js';
+import { scheduleUserAt, type SimEvent } from './incident-store.js';
+import { incidentId, logEntryId, type SimulatedAccount } from './simulated-account.js';
+
+const WEB = 'https://sim.pagerduty.invalid';
+
+/**
+ * Renders PagerDuty JSON. Times come in UTC ("Z") when the request said time_zone=UTC, and
+ * otherwise in the account's zone with its offset, as real accounts answer: clients must parse
+ * offsets, not assume Z.
+ */
+export class Renderer {
+  readonly #usersById: Map<string, SimUser>;
+  readonly #teamsById: Map<string, SimTeam>;
+  readonly #servicesById: Map<string, SimService>;
+  readonly #policiesById: Map<string, SimPolicy>;
+  readonly #schedulesById: Map<string, SimSchedule>;
+
+  constructor(
+    readonly account: SimulatedAccount,
+    readonly apiUrl: string,
+    /** Minutes east of UTC for rendered times; 0 renders "Z". */
+    readonly offsetMinutes: number,
+  ) {
+    const e = account.entities;
+    this.#usersById = new Map(e.users.map((u) => [u.id, u]));
+    this.#teamsById = new Map(e.teams.map((t) => [t.id, t]));
+    this.#servicesById = new Map(e.services.map((s) => [s.id, s]));
+    this.#policiesById = new Map(e.policies.map((p) => [p.id, p]));
+    this.#schedulesById = new Map(e.schedules.map((s) => [s.id, s]));
+  }
+
+  time(ms: number): string;
+  time(ms: number | null): string | null;
+  time(ms: number | null): string | null {
+    if (ms === null) return null;
+    if (this.offsetMinutes === 0) return new Date(ms).toISOString().replace('.000Z', 'Z');
+    const local = new Date(ms + this.offsetMinutes * 60_000).toISOString().slice(0, 19);
+    const sign = this.offsetMinutes < 0 ? '-' : '+';
+    const abs = Math.abs(this.offsetMinutes);
+    return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  }
+
+  ref(kind: string, collection: string, id: string, summary: string): Record<string, unknown> {
+    return {
+      id,
+      type: `${kind}_reference`,
+      summary,
+      self: `${this.apiUrl}/${collection}/${id}`,
+      html_url: `${WEB}/${collection}/${id}`,
+    };
+  }
+
+  userRef(id: string): Record<string, unknown> {
+    const user = this.#usersById.get(id);
+    const ref = this.ref('user', 'users', id, user?.name ?? 'Unknown user');
+    // References to users deleted from PagerDuty carry deleted_at (CONTRACT.md).
+    if (user?.deletedAt != null && user.deletedAt <= this.account.now)
+      ref['deleted_at'] = this.time(user.deletedAt);
+    return ref;
+  }
+
+  teamRef(id: string) {
+    return this.ref('team', 'teams', id, this.#teamsById.get(id)?.name ?? 'Unknown team');
+  }
+
+  serviceRef(id: string) {
+    return this.ref(
+      'service',
+      'services',
+      id,
+      this.#servicesById.get(id)?.name ?? 'Unknown service',
+    );
+  }
+
+  policyRef(id: string) {
+    return this.ref(
+      'escalation_policy',
+      'escalation_policies',
+      id,
+      this.#policiesById.get(id)?.name ?? 'Unknown policy',
+    );
+  }
+
+  scheduleRef(id: string) {
+    return this.ref(
+      'schedule',
+      'schedules',
+      id,
+      this.#schedulesById.get(id)?.name ?? 'Unknown schedule',
+    );
+  }
+
+  service(s: SimService, include: ReadonlySet<string>): Record<string, unknown> {
+    const policy = this.#policiesById.get(s.policyId);
+    return {
+      id: s.id,
+      type: 'service',
+      summary: s.name,
+      self: `${this.apiUrl}/services/${s.id}`,
+      html_url: `${WEB}/services/${s.id}`,
+      name: s.name,
+      description: s.description,
+      auto_resolve_timeout: 14400,
+      acknowledgement_timeout: 1800,
+      created_at: this.time(s.createdAt),
+      status: s.status,
+      last_incident_timestamp: this.time(this.#lastIncident(s.id)),
+      escalation_policy:
+        include.has('escalation_policies') && policy
+          ? this.policy(policy, new Set())
+          : this.policyRef(s.policyId),
+      teams: s.teamIds.map((t) => {
+        const team = this.#teamsById.get(t);
+        return include.has('teams') && team ? this.team(team) : this.teamRef(t);
+      }),
+      integrations: [],
+      incident_urgency_rule: { type: 'constant', urgency: 'high' },
+      support_hours: null,
+      scheduled_actions: [],
+      addons: [],
+      alert_creation: 'create_alerts_and_incidents',
+      alert_grouping_parameters: { type: null, config: null },
+    };
+  }
+
+  team(t: SimTeam): Record<string, unknown> {
+    return {
+      id: t.id,
+      type: 'team',
+      summary: t.name,
+      self: `${this.apiUrl}/teams/${t.id}`,
+      html_url: `${WEB}/teams/${t.id}`,
+      name: t.name,
+      description: t.description,
+      default_role: 'manager',
+    };
+  }
+
+  user(u: SimUser): Record<string, unknown> {
+    return {
+      id: u.id,
+      type: 'user',
+      summary: u.name,
+      self: `${this.apiUrl}/users/${u.id}`,
+      html_url: `${WEB}/users/${u.id}`,
+      name: u.name,
+      email: u.email,
+      time_zone: u.time_zone,
+      color: 'purple',
+      role: u.role,
+      avatar_url: `${WEB}/avatars/${u.id}.png`,
+      description: null,
+      invitation_sent: u.invitation_sent,
+      job_title: u.job_title,
+      teams: u.teamIds.map((t) => this.teamRef(t)),
+      contact_methods: [],
+      notification_rules: [],
+    };
+  }
+
+  policy(p: SimPolicy, include: ReadonlySet<string>): Record<string, unknown> {
+    return {
+      id: p.id,
+      type: 'escalation_policy',
+      summary: p.name,
+      self: `${this.apiUrl}/escalation_policies/${p.id}`,
+      html_url: `${WEB}/escalation_policies/${p.id}`,
+      name: p.name,
+      description: p.description,
+      num_loops: p.numLoops,
+      on_call_handoff_notifications: 'if_has_services',
+      escalation_rules: p.rules.map((r) => ({
+        id: r.id,
+        escalation_delay_in_minutes: r.delayMinutes,
+        targets: r.targets.map((t) => {
+          if (t.type === 'user_reference') return this.userRef(t.id);
+          if (t.type === 'schedule_reference') return this.scheduleRef(t.id);
+          return {
+            id: t.id,
+            type: 'schedule_v3_reference',
+            summary: 'Follow-the-sun (v3)',
+            self: `${this.apiUrl}/v3/schedules/${t.id}`,
+            html_url: `${WEB}/v3/schedules/${t.id}`,
+          };
+        }),
+      })),
+      services: this.account
+        .liveServices()
+        .filter((s) => s.policyId === p.id)
+        .map((s) => (include.has('services') ? this.service(s, new Set()) : this.serviceRef(s.id))),
+      teams: p.teamIds.map((t) => this.teamRef(t)),
+    };
+  }
+
+  /** A schedule as listed (no layers), or as read alone with layers rendered for [since, until). */
+  schedule(s: SimSchedule, window?: { since: number; until: number }): Record<string, unknown> {
+    const userIds = [...new Set(s.layers.flatMap((l) => l.userIds))];
+    const policies = this.account.entities.policies.filter((p) =>
+      p.rules.some((r) => r.targets.some((t) => t.id === s.id)),
+    );
+    const base: Record<string, unknown> = {
+      id: s.id,
+      type: 'schedule',
+      summary: s.name,
+      self: `${this.apiUrl}/schedules/${s.id}`,
+      html_url: `${WEB}/schedules/${s.id}`,
+      name: s.name,
+      description: s.description,
+      time_zone: s.time_zone,
+      users: userIds.map((u) => this.userRef(u)),
+      escalation_policies: policies.map((p) => this.policyRef(p.id)),
+      teams: s.teamIds.map((t) => this.teamRef(t)),
+    };
+    if (!window) return base;
+    const layers = s.layers.map((layer) => ({
+      id: layer.id,
+      name: layer.name,
+      start: this.time(layer.start),
+      end: this.time(layer.end),
+      rotation_virtual_start: this.time(layer.rotationVirtualStart),
+      rotation_turn_length_seconds: layer.turnSeconds,
+      users: layer.userIds.map((u) => ({ user: this.userRef(u) })),
+      restrictions: [],
+      rendered_schedule_entries: this.renderEntries(s, window, layer.id),
+      rendered_coverage_percentage: 100,
+    }));
+    const final = this.renderEntries(s, window);
+    return {
+      ...base,
+      schedule_layers: layers,
+      final_schedule: {
+        name: 'Final Schedule',
+        rendered_schedule_entries: final,
+        rendered_coverage_percentage: 100,
+      },
+      overrides_subschedule: {
+        name: 'Overrides',
+        rendered_schedule_entries: [],
+        rendered_coverage_percentage: 0,
+      },
+    };
+  }
+
+  /** Rendered on-call entries of a schedule (or one of its layers) clipped to the window. */
+  renderEntries(
+    s: SimSchedule,
+    window: { since: number; until: number },
+    layerId?: string,
+  ): Record<string, unknown>[] {
+    return scheduleEntries(s, window, layerId).map((e) => ({
+      user: this.userRef(e.userId),
+      start: this.time(e.start),
+      end: this.time(e.end),
+    }));
+  }
+
+  priority(p: SimPriority): Record<string, unknown> {
+    return {
+      id: p.id,
+      type: 'priority',
+      summary: p.name,
+      self: `${this.apiUrl}/priorities/${p.id}`,
+      html_url: null,
+      name: p.name,
+      description: p.description,
+      order: p.order,
+    };
+  }
+
+  incident(i: number): Record<string, unknown> {
+    const account = this.account;
+    const store = account.incidents;
+    const lifecycle = store.lifecycle(i);
+    const state = store.stateAt(i, account.now, lifecycle);
+    const service = account.entities.services[store.serviceIndex[i] ?? 0];
+    if (!service) throw new RangeError(`incident ${i} has no service`);
+    const priority =
+      lifecycle.priorityIndex >= 0
+        ? account.entities.priorities[lifecycle.priorityIndex]
+        : undefined;
+    const id = incidentId(i);
+    const trigger = state.events[0];
+    const last = state.events.at(-1);
+    const triggered = state.status === 'resolved' ? 0 : lifecycle.alerts;
+    return {
+      id,
+      type: 'incident',
+      summary: `[#${i + 1}] ${lifecycle.title}`,
+      self: `${this.apiUrl}/incidents/${id}`,
+      html_url: `${WEB}/incidents/${id}`,
+      incident_number: i + 1,
+      title: lifecycle.title,
+      created_at: this.time(store.createdAt[i] ?? 0),
+      updated_at: this.time(state.updatedAt),
+      status: state.status,
+      incident_key: `alert-${i}`,
+      service: this.serviceRef(service.id),
+      assignments: state.assignees.map((a) => ({
+        at: this.time(a.at),
+        assignee: this.userRef(a.userId),
+      })),
+      assigned_via: 'escalation_policy',
+      last_status_change_at: this.time(state.lastStatusChangeAt),
+      resolved_at: state.status === 'resolved' ? this.time(state.resolvedAt) : null,
+      first_trigger_log_entry: trigger
+        ? this.ref('trigger_log_entry', 'log_entries', logEntryId(i, trigger.k), 'Triggered')
+        : null,
+      alert_counts: { all: lifecycle.alerts, triggered, resolved: lifecycle.alerts - triggered },
+      is_mergeable: true,
+      escalation_policy: this.policyRef(service.policyId),
+      teams: service.teamIds.map((t) => this.teamRef(t)),
+      pending_actions: [],
+      acknowledgements: state.acknowledgers.map((a) => ({
+        at: this.time(a.at),
+        acknowledger: this.userRef(a.userId),
+      })),
+      alert_grouping: null,
+      last_status_change_by:
+        last?.agent.type === 'user_reference'
+          ? this.userRef(last.agent.id)
+          : this.serviceRef(service.id),
+      priority: priority ? { ...this.priority(priority), type: 'priority' } : null,
+      resolve_reason: null,
+      conference_bridge: null,
+      incidents_responders: [],
+      responder_requests: [],
+      urgency: lifecycle.urgency,
+    };
+  }
+
+  logEntry(i: number, event: SimEvent): Record<string, unknown> {
+    const store = this.account.incidents;
+    const service = this.account.entities.services[store.serviceIndex[i] ?? 0];
+    const id = logEntryId(i, event.k);
+    const agent =
+      event.agent.type === 'user_reference'
+        ? this.userRef(event.agent.id)
+        : this.serviceRef(event.agent.id);
+    const entry: Record<string, unknown> = {
+      id,
+      type: event.type,
+      summary: event.type.replace('_log_entry', '').replace(/_/g, ' '),
+      self: `${this.apiUrl}/log_entries/${id}`,
+      html_url: null,
+      created_at: this.time(event.at),
+      agent,
+      channel: { type: event.channel },
+      service: service ? this.serviceRef(service.id) : null,
+      incident: this.ref('incident', 'incidents', incidentId(i), `[#${i + 1}]`),
+      teams: (service?.teamIds ?? []).map((t) => this.teamRef(t)),
+      contexts: [],
+      event_details: {},
+    };
+    if (event.userId) entry['user'] = this.userRef(event.userId);
+    if (event.assignees) entry['assignees'] = event.assignees.map((u) => this.userRef(u));
+    if (event.type === 'acknowledge_log_entry') entry['acknowledgement_timeout'] = 1800;
+    return entry;
+  }
+
+  #lastIncident(serviceId: string): number | null {
+    return this.account.lastIncidentAt(serviceId);
+  }
+}
+
+export interface EntrySpan {
+  userId: string;
+  start: number;
+  end: number;
+}
+
+/** On-call spans of a schedule's layers (or one layer) within [since, until), in time order. */
+export function scheduleEntries(
+  s: SimSchedule,
+  window: { since: number; until: number },
+  layerId?: string,
+): EntrySpan[] {
+  const spans: EntrySpan[] = [];
+  for (const layer of s.layers) {
+    if (layerId !== undefined && layer.id !== layerId) continue;
+    const turnMs = layer.turnSeconds * 1000;
+    const from = Math.max(window.since, layer.start);
+    const to = Math.min(window.until, layer.end ?? Number.POSITIVE_INFINITY);
+    if (from >= to || layer.userIds.length === 0) continue;
+    let turn = Math.floor((from - layer.rotationVirtualStart) / turnMs);
+    for (;;) {
+      const turnStart = layer.rotationVirtualStart + turn * turnMs;
+      if (turnStart >= to) break;
+      const start = Math.max(turnStart, from);
+      const end = Math.min(turnStart + turnMs, to);
+      const userId = scheduleUserAt({ ...s, layers: [layer] }, start);
+      if (userId && end > start) spans.push({ userId, start, end });
+      turn += 1;
+    }
+  }
+  return spans.sort((a, b) => a.start - b.start);
+}
