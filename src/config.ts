@@ -6,7 +6,16 @@ export interface Config {
   database: DatabaseTarget;
   pagerduty: {
     token: string | undefined;
+    /** 'token' for REST API keys (`Token token=`), 'bearer' for OAuth tokens. */
+    tokenType: 'token' | 'bearer';
     apiUrl: string;
+    requestsPerMinute: number;
+    concurrency: number;
+    webhookSecret: string | undefined;
+  };
+  sync: {
+    /** Start of the incident history a full sync mirrors; undefined means 12 months back. */
+    since: Date | undefined;
   };
   host: string;
   port: number;
@@ -56,6 +65,42 @@ function parseHttpUrl(raw: string | undefined, variable: string, fallback: strin
   return value.replace(/\/+$/, '');
 }
 
+function parseInteger(
+  raw: string | undefined,
+  variable: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max)
+    throw new ConfigError(variable, `must be a whole number from ${min} to ${max}`);
+  return value;
+}
+
+/** An ISO date (2025-01-01) or date-time with offset; the message names the variable. */
+export function parseDate(raw: string | undefined, variable: string): Date | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
+    throw new ConfigError(
+      variable,
+      'must be an ISO date such as 2025-01-01 or 2025-01-01T00:00:00Z',
+    );
+  }
+  // A bare date or a time without an offset is read as UTC, never as the machine's zone.
+  const iso =
+    value.length === 10
+      ? `${value}T00:00:00Z`
+      : /(Z|[+-]\d{2}:?\d{2})$/.test(value)
+        ? value
+        : `${value}Z`;
+  const date = new Date(iso.replace(' ', 'T'));
+  if (Number.isNaN(date.getTime())) throw new ConfigError(variable, 'is not a valid date');
+  return date;
+}
+
 function parseSecret(env: Env, variable: string): string | undefined {
   const value = nonEmpty(env, variable);
   if (value === undefined) return undefined;
@@ -87,18 +132,36 @@ export function parseConfig(env: Env): Config {
     database: parseDatabaseUrl(env['DATABASE_URL']),
     pagerduty: {
       token: pagerdutyToken,
+      tokenType: parseTokenType(env['PAGERDUTY_TOKEN_TYPE']),
       apiUrl: parseHttpUrl(
         env['PAGERDUTY_API_URL'],
         'PAGERDUTY_API_URL',
         DEFAULT_PAGERDUTY_API_URL,
       ),
+      requestsPerMinute: parseInteger(
+        env['PAGERDUTY_RATE_LIMIT'],
+        'PAGERDUTY_RATE_LIMIT',
+        900,
+        1,
+        100_000,
+      ),
+      concurrency: parseInteger(env['PAGERDUTY_CONCURRENCY'], 'PAGERDUTY_CONCURRENCY', 4, 1, 32),
+      webhookSecret: nonEmpty(env, 'PAGERDUTY_WEBHOOK_SECRET'),
     },
+    sync: { since: parseDate(env['SYNC_SINCE'], 'SYNC_SINCE') },
     host,
     port: parsePort(env['PORT'], 'PORT', DEFAULT_PORT),
     apiToken: parseSecret(env, 'API_TOKEN'),
     adminToken: parseSecret(env, 'ADMIN_TOKEN'),
     logLevel: logLevel as LogLevel,
   };
+}
+
+function parseTokenType(raw: string | undefined): 'token' | 'bearer' {
+  const value = raw?.trim().toLowerCase() || 'token';
+  if (value !== 'token' && value !== 'bearer')
+    throw new ConfigError('PAGERDUTY_TOKEN_TYPE', 'must be token (REST API key) or bearer (OAuth)');
+  return value;
 }
 
 /** True when HOST binds to the loopback interface only. */

@@ -3,6 +3,6 @@ export interface CliContext {
   env: Record<string, string | undefined>;
   stdout(line: string): void;
   stderr(line: string): void;
-  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
-  onShutdown(handler: () => Promise<void>): void;
+  /** Runs `handler` when the process is asked to stop (SIGINT/SIGTERM), then exits with its code (default 0). */
+  onShutdown(handler: () => Promise<number | undefined>): void;
 }

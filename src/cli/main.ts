@@ -2,9 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import type { CliContext } from './cli-context.js';
 import { describeCliError, EXIT_USAGE } from './cli-error.js';
+import { registerDemoCommand } from './commands/demo-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerSimulateCommand } from './commands/simulate-command.js';
+import { registerSyncCommand } from './commands/sync-command.js';
 
 /** Builds the command tree. Exported for tests. */
 export function buildProgram(context: CliContext): Command {
@@ -21,6 +23,8 @@ export function buildProgram(context: CliContext): Command {
   registerMigrateCommand(program, context);
   registerServeCommand(program, context);
   registerSimulateCommand(program, context);
+  registerSyncCommand(program, context);
+  registerDemoCommand(program, context);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

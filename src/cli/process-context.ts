@@ -15,7 +15,7 @@ export function processContext(): CliContext {
         }
         stopping = true;
         handler().then(
-          () => process.exit(0),
+          (code) => process.exit(code ?? 0),
           (error: unknown) => {
             process.stderr.write(
               `pd-analytics: error while stopping on ${signal}: ${error instanceof Error ? error.message : String(error)}\n`,

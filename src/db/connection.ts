@@ -8,6 +8,7 @@ import {
   SqliteDialect,
   sql,
   type Dialect as KyselyDialect,
+  type LogConfig,
 } from 'kysely';
 import { createPool } from 'mysql2';
 import pg from 'pg';
@@ -71,15 +72,19 @@ function postgresDialect(url: string): KyselyDialect {
   return new PostgresDialect({ pool });
 }
 
-/** Opens a connection pool (or the SQLite file) for the target. Does not touch the schema. */
-export function createDb(target: DatabaseTarget): Db {
+/** Opens a connection pool (or the SQLite file) for the target; `log` receives Kysely's query events. */
+export function createDb(target: DatabaseTarget, options: { log?: LogConfig } = {}): Db {
   let dialect: KyselyDialect;
   if (target.dialect === 'sqlite') dialect = sqliteDialect(target.path);
   else if (target.dialect === 'mysql') dialect = mysqlDialect(target.url);
   else dialect = postgresDialect(target.url);
 
   const plugins = target.dialect === 'sqlite' ? [new SqliteValuesPlugin()] : [];
-  const db = new Kysely<Database>({ dialect, plugins });
+  const db = new Kysely<Database>({
+    dialect,
+    plugins,
+    ...(options.log ? { log: options.log } : {}),
+  });
   return { db, dialect: target.dialect, destroy: () => db.destroy() };
 }
 

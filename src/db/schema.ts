@@ -255,6 +255,8 @@ export interface SyncLeasesTable {
   name: string;
   run_id: string;
   expires_at: Timestamp;
+  /** host:pid of the process holding the lease. */
+  owner: string | null;
 }
 
 export interface Database {

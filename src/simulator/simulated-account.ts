@@ -127,6 +127,20 @@ export class SimulatedAccount {
 
   /** Log entries created in [since, until), oldest first (ties by incident, then entry). */
   logEntries(since: number, until: number): LogEntryRef[] {
+    // Clients page through one window at a time: keep the last few windows' entries.
+    const key = `${since}:${until}:${this.now}:${this.#mutations}`;
+    const cached = this.#logEntryCache.get(key);
+    if (cached) return cached;
+    const found = this.#collectLogEntries(since, until);
+    this.#logEntryCache.set(key, found);
+    if (this.#logEntryCache.size > 8)
+      this.#logEntryCache.delete(this.#logEntryCache.keys().next().value ?? '');
+    return found;
+  }
+
+  readonly #logEntryCache = new Map<string, LogEntryRef[]>();
+
+  #collectLogEntries(since: number, until: number): LogEntryRef[] {
     const store = this.incidents;
     const from = store.lowerBound(since - LIFECYCLE_MAX_MS);
     const to = store.lowerBound(until);

@@ -24,7 +24,13 @@ export async function startTestSimulator(
 ): Promise<{ account: SimulatedAccount; sim: RunningSimulator }> {
   const account =
     options.account ?? new SimulatedAccount({ seed: options.seed ?? 42, size, now: SIM_NOW });
-  const sim = await startSimulator({ token: SIM_TOKEN, ...options, account });
+  // Tests run far faster than 960/min: the limit is lifted unless a test sets one.
+  const sim = await startSimulator({
+    token: SIM_TOKEN,
+    rateLimitPerMinute: 1_000_000,
+    ...options,
+    account,
+  });
   return { account, sim };
 }
 

@@ -87,7 +87,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
 
     it('migrates an empty database to the latest schema, and again without change', async () => {
       expect(await currentSchemaVersion(handle.db)).toBeNull();
-      expect(await migrateToLatest(handle.db)).toEqual([LATEST_SCHEMA_VERSION]);
+      expect((await migrateToLatest(handle.db)).at(-1)).toBe(LATEST_SCHEMA_VERSION);
       expect(await migrateToLatest(handle.db)).toEqual([]);
       expect(await currentSchemaVersion(handle.db)).toBe(LATEST_SCHEMA_VERSION);
     });

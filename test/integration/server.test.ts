@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { LATEST_SCHEMA_VERSION } from '../../src/db/migrator.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 describe('the HTTP server', () => {
@@ -14,7 +15,7 @@ describe('the HTTP server', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       status: 'ok',
-      database: { dialect: 'sqlite', reachable: true, schema_version: '0001-initial' },
+      database: { dialect: 'sqlite', reachable: true, schema_version: LATEST_SCHEMA_VERSION },
       last_sync: null,
     });
   });

@@ -17,7 +17,15 @@ describe('parseConfig', () => {
   it('has working defaults for an empty environment', () => {
     const config = parseConfig({});
     expect(config.database).toEqual({ dialect: 'sqlite', path: './data/pd-analytics.db' });
-    expect(config.pagerduty).toEqual({ token: undefined, apiUrl: 'https://api.pagerduty.com' });
+    expect(config.pagerduty).toEqual({
+      token: undefined,
+      tokenType: 'token',
+      apiUrl: 'https://api.pagerduty.com',
+      requestsPerMinute: 900,
+      concurrency: 4,
+      webhookSecret: undefined,
+    });
+    expect(config.sync.since).toBeUndefined();
     expect(config.host).toBe('127.0.0.1');
     expect(config.port).toBe(5000);
     expect(config.apiToken).toBeUndefined();
@@ -53,11 +61,24 @@ describe('parseConfig', () => {
     ['API_TOKEN', { API_TOKEN: 'short' }],
     ['ADMIN_TOKEN', { ADMIN_TOKEN: 'short' }],
     ['HOST', { HOST: 'bad host' }],
+    ['SYNC_SINCE', { SYNC_SINCE: 'last tuesday' }],
+    ['PAGERDUTY_RATE_LIMIT', { PAGERDUTY_RATE_LIMIT: '0' }],
+    ['PAGERDUTY_CONCURRENCY', { PAGERDUTY_CONCURRENCY: 'many' }],
+    ['PAGERDUTY_TOKEN_TYPE', { PAGERDUTY_TOKEN_TYPE: 'jwt' }],
   ])('names %s when it is invalid', (variable, env) => {
     const error = configError(env);
     expect(error.variable).toBe(variable);
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
     expect(error.message).not.toContain('\n');
+  });
+
+  it('reads SYNC_SINCE as UTC whatever the machine zone', () => {
+    expect(parseConfig({ SYNC_SINCE: '2025-01-01' }).sync.since?.toISOString()).toBe(
+      '2025-01-01T00:00:00.000Z',
+    );
+    expect(parseConfig({ SYNC_SINCE: '2025-01-01T10:00:00+02:00' }).sync.since?.toISOString()).toBe(
+      '2025-01-01T08:00:00.000Z',
+    );
   });
 
   it('never echoes a secret in its errors', () => {

@@ -31,6 +31,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
       context.onShutdown(async () => {
         logger.info('shutting down');
         await server.close();
+        return 0;
       });
     });
 }

@@ -71,6 +71,9 @@ export function registerSimulateCommand(program: Command, context: CliContext): 
       context.stdout(
         `  Use:   PAGERDUTY_API_URL=${sim.url} PAGERDUTY_TOKEN=${token} npx pd-analytics sync`,
       );
-      context.onShutdown(() => sim.close());
+      context.onShutdown(async () => {
+        await sim.close();
+        return 0;
+      });
     });
 }

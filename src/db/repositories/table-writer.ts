@@ -68,12 +68,14 @@ export async function upsertRows<T extends TableName>(
   db: Kysely<Database>,
   table: T,
   rows: readonly Insertable<Database[T]>[],
+  options: { keepExisting?: boolean } = {},
 ): Promise<number> {
   const first = rows[0];
   if (!first) return 0;
   const keys: readonly string[] = PRIMARY_KEYS[table];
   const columns = Object.keys(first);
-  const updates = columns.filter((c) => !keys.includes(c));
+  // keepExisting inserts only the rows whose key is new, leaving existing rows untouched.
+  const updates = options.keepExisting ? [] : columns.filter((c) => !keys.includes(c));
   const dialect = dialectOf(db);
   const udb = untyped(db);
   const perChunk = Math.max(1, Math.floor(MAX_BIND_PARAMETERS / columns.length));

@@ -1,0 +1,95 @@
+import type { Command } from 'commander';
+import { parseConfig, parseDate } from '../../config.js';
+import { createDb } from '../../db/connection.js';
+import { migrateToLatest } from '../../db/migrator.js';
+import { ValidationError } from '../../errors.js';
+import { createLogger } from '../../logger.js';
+import { createPagerDutyClient } from '../../pagerduty/create-client.js';
+import { parseResourceList, runSync } from '../../sync/sync-engine.js';
+import { SYNC_RESOURCES } from '../../sync/sync-progress.js';
+import type { CliContext } from '../cli-context.js';
+import { createSyncReporter } from '../sync-reporter.js';
+
+interface SyncCommandOptions {
+  full?: boolean;
+  since?: string;
+  resources?: string;
+}
+
+export function registerSyncCommand(program: Command, context: CliContext): void {
+  program
+    .command('sync')
+    .description(
+      'mirror the PagerDuty account into DATABASE_URL (incremental once a full sync has completed)',
+    )
+    .option('--full', 'run a full sync even when one has completed')
+    .option(
+      '--since <iso-date>',
+      'start of the incident history of a full sync (default SYNC_SINCE, else 12 months back)',
+    )
+    .option('--resources <list>', `only these, comma-separated: ${SYNC_RESOURCES.join(',')}`)
+    .action(async (options: SyncCommandOptions) => {
+      const config = parseConfig(context.env);
+      let since = config.sync.since;
+      if (options.since !== undefined) {
+        try {
+          since = parseDate(options.since, '--since');
+        } catch (error) {
+          throw new ValidationError(
+            error instanceof Error ? error.message : String(error),
+            '--since',
+          );
+        }
+      }
+      let resources;
+      if (options.resources !== undefined) {
+        const parsed = parseResourceList(options.resources);
+        if (parsed.unknown.length > 0 || parsed.resources.length === 0) {
+          throw new ValidationError(
+            `--resources: unknown ${parsed.unknown.join(', ') || 'list'}; choose from ${SYNC_RESOURCES.join(', ')}`,
+            '--resources',
+          );
+        }
+        resources = parsed.resources;
+      }
+      if (since && since.getTime() > Date.now())
+        throw new ValidationError('--since must be in the past', '--since');
+      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const client = createPagerDutyClient(config, logger);
+      const handle = createDb(config.database);
+      const reporter = createSyncReporter(process.stderr, context.stderr);
+      const controller = new AbortController();
+      let finished: Promise<unknown> = Promise.resolve();
+      // Ctrl-C stops the requests, lets the run record itself as failed, and exits 130.
+      context.onShutdown(async () => {
+        controller.abort();
+        await finished.catch(() => undefined);
+        return 130;
+      });
+      try {
+        await migrateToLatest(handle.db);
+        const run = runSync(
+          { db: handle.db, client, logger },
+          {
+            mode: options.full ? 'full' : 'auto',
+            ...(since ? { since } : {}),
+            ...(resources ? { resources } : {}),
+            signal: controller.signal,
+            observers: [reporter.observe],
+          },
+        );
+        finished = run;
+        const result = await run;
+        reporter.stop();
+        const counts = Object.entries(result.counts)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
+        context.stdout(
+          `sync ${result.runId} (${result.kind}) succeeded: ${counts}; ${result.requests} requests, ${result.retries} retries, ${result.rateLimited} rate-limited`,
+        );
+      } finally {
+        reporter.stop();
+        await handle.destroy();
+      }
+    });
+}

@@ -1,0 +1,267 @@
+import crypto from 'node:crypto';
+import type { Kysely } from 'kysely';
+import {
+  deleteCursors,
+  findCursor,
+  setCursor,
+} from '../db/repositories/sync-cursors-repository.js';
+import {
+  failStaleSyncRuns,
+  insertSyncRun,
+  updateSyncRun,
+} from '../db/repositories/sync-runs-repository.js';
+import type { Database } from '../db/schema.js';
+import type { Logger } from '../logger.js';
+import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
+import type { PdUser } from '../pagerduty/pagerduty-types.js';
+import {
+  syncEscalationPolicies,
+  syncPriorities,
+  syncReferencedDeletedUsers,
+  syncServices,
+  syncTeams,
+  syncUsers,
+} from './directory-sync.js';
+import {
+  backfillIncidentsAndLogEntries,
+  CURSOR_INCIDENTS,
+  CURSOR_LOG_ENTRIES,
+  CURSOR_OPEN_INCIDENTS,
+  syncIncidentsIncrementally,
+} from './incidents-sync.js';
+import { syncOncalls, syncSchedules } from './schedules-sync.js';
+import type { SyncContext } from './sync-context.js';
+import {
+  acquireSyncLease,
+  LEASE_RENEW_MS,
+  LEASE_TTL_MS,
+  releaseSyncLease,
+  renewSyncLease,
+} from './sync-lease.js';
+import {
+  SYNC_RESOURCES,
+  type SyncKind,
+  type SyncObserver,
+  type SyncResource,
+} from './sync-progress.js';
+
+/** Incidents and log entries are mirrored from this far back unless told otherwise. */
+export const DEFAULT_HISTORY_DAYS = 365;
+const CURSOR_FULL_SYNC = 'full_sync';
+const CURSOR_FULL_SYNC_SINCE = 'full_sync_since';
+
+export interface SyncOptions {
+  /** auto (default): incremental once a full sync has completed, else full (resuming one that was interrupted). */
+  mode?: 'auto' | 'full' | 'incremental';
+  /** Start of the incident history of a full sync. */
+  since?: Date;
+  /** Only these resources (default: all). */
+  resources?: readonly SyncResource[];
+  runId?: string;
+  signal?: AbortSignal;
+  observers?: readonly SyncObserver[];
+}
+
+export interface SyncDependencies {
+  db: Kysely<Database>;
+  client: PagerDutyClient;
+  logger: Logger;
+  clock?: () => Date;
+  leaseTtlMs?: number;
+}
+
+export interface SyncResult {
+  runId: string;
+  kind: SyncKind;
+  status: 'succeeded' | 'failed';
+  counts: Partial<Record<SyncResource, number>>;
+  requests: number;
+  rateLimited: number;
+  retries: number;
+  error?: string;
+}
+
+/** Checks a --resources list; unknown names are a usage error for the caller to report. */
+export function parseResourceList(raw: string): { resources: SyncResource[]; unknown: string[] } {
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(SYNC_RESOURCES as readonly string[]).includes(n));
+  return {
+    resources: names.filter((n): n is SyncResource =>
+      (SYNC_RESOURCES as readonly string[]).includes(n),
+    ),
+    unknown,
+  };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Runs one sync: the single entry point shared by the CLI, the API and the scheduler.
+ * Throws SyncAlreadyRunningError when another run holds the lease; any other failure is
+ * recorded on the run and rethrown. Earlier data is never removed by a failed run.
+ */
+export async function runSync(
+  deps: SyncDependencies,
+  options: SyncOptions = {},
+): Promise<SyncResult> {
+  const { db, client, logger } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const ttl = deps.leaseTtlMs ?? LEASE_TTL_MS;
+  const runId = options.runId ?? crypto.randomUUID();
+  const now = clock();
+  const emit: SyncObserver = (event) => {
+    for (const observe of options.observers ?? []) observe(event);
+  };
+
+  const { tookOverFrom } = await acquireSyncLease(db, runId, now, ttl);
+  const statsBefore = { ...client.stats };
+  const counts: Partial<Record<SyncResource, number>> = {};
+  const stats = () => ({
+    requests: client.stats.requests - statsBefore.requests,
+    rate_limited: client.stats.rateLimited - statsBefore.rateLimited,
+    retries: client.stats.retries - statsBefore.retries,
+  });
+  let kind: SyncKind = 'full';
+  let heartbeat: NodeJS.Timeout | undefined;
+  try {
+    await failStaleSyncRuns(db, new Date(now.getTime() - ttl), now);
+    if (tookOverFrom) {
+      await updateSyncRun(db, tookOverFrom, {
+        status: 'failed',
+        finished_at: now,
+        error: 'interrupted: the process running it stopped',
+      });
+    }
+    const fullDone = await findCursor(db, CURSOR_FULL_SYNC);
+    kind = options.mode === 'full' || !fullDone ? 'full' : 'incremental';
+    if (options.mode === 'incremental' && !fullDone)
+      logger.info('no full sync has completed yet: running a full sync');
+
+    let since = options.since ?? new Date(now.getTime() - DEFAULT_HISTORY_DAYS * 24 * 3600 * 1000);
+    if (kind === 'full') {
+      const resumeSince = await findCursor(db, CURSOR_FULL_SYNC_SINCE);
+      if (options.mode === 'full' || !resumeSince) {
+        // A new full sync starts its history over; an interrupted one resumes from its cursors.
+        await deleteCursors(db, [
+          CURSOR_FULL_SYNC,
+          CURSOR_INCIDENTS,
+          CURSOR_LOG_ENTRIES,
+          CURSOR_OPEN_INCIDENTS,
+        ]);
+        await setCursor(db, CURSOR_FULL_SYNC_SINCE, since.toISOString(), now);
+      } else if (!options.since) {
+        since = new Date(resumeSince);
+      }
+    }
+    await insertSyncRun(db, { id: runId, kind, started_at: now });
+    emit({ type: 'run-started', runId, kind });
+    logger.info({ run_id: runId, kind }, 'sync started');
+    heartbeat = setInterval(() => {
+      const at = clock();
+      void Promise.all([
+        renewSyncLease(db, runId, at, ttl),
+        updateSyncRun(db, runId, { heartbeat_at: at, counts, ...stats() }),
+      ]).catch((error: unknown) => logger.warn({ err: error }, 'sync heartbeat failed'));
+    }, LEASE_RENEW_MS);
+    heartbeat.unref();
+
+    const wanted = new Set(
+      options.resources && options.resources.length > 0 ? options.resources : SYNC_RESOURCES,
+    );
+    const ctx: SyncContext = {
+      db,
+      client,
+      kind,
+      now,
+      signal: options.signal,
+      logger,
+      emit,
+      userRefs: new Map(),
+      counts,
+    };
+    const step = async (resource: SyncResource, work: () => Promise<void>) => {
+      if (!wanted.has(resource)) return;
+      emit({ type: 'resource-started', resource });
+      await work();
+      emit({ type: 'resource-finished', resource, written: counts[resource] ?? 0 });
+      await updateSyncRun(db, runId, { counts, heartbeat_at: clock(), ...stats() });
+    };
+
+    let users: PdUser[] = [];
+    await step('users', async () => {
+      users = await syncUsers(ctx);
+    });
+    await step('teams', async () => {
+      // Incremental membership comes from the users' teams: read them if users were not synced.
+      if (!wanted.has('users') && kind === 'incremental')
+        users = await client.listAll<PdUser>('/users', 'users', {}, options.signal);
+      await syncTeams(ctx, users);
+    });
+    await step('escalation_policies', () => syncEscalationPolicies(ctx));
+    await step('schedules', () => syncSchedules(ctx));
+    await step('services', () => syncServices(ctx));
+    await step('priorities', () => syncPriorities(ctx));
+    await step('oncalls', () => syncOncalls(ctx));
+    if (wanted.has('users')) {
+      const kept = await syncReferencedDeletedUsers(ctx);
+      if (kept > 0)
+        logger.info(
+          { kept },
+          'users deleted from PagerDuty but still referenced: kept, marked deleted',
+        );
+    }
+    if (wanted.has('incidents') || wanted.has('log_entries')) {
+      emit({ type: 'resource-started', resource: 'incidents' });
+      emit({ type: 'resource-started', resource: 'log_entries' });
+      if (kind === 'full') await backfillIncidentsAndLogEntries(ctx, since);
+      else await syncIncidentsIncrementally(ctx, since);
+      emit({ type: 'resource-finished', resource: 'incidents', written: counts.incidents ?? 0 });
+      emit({
+        type: 'resource-finished',
+        resource: 'log_entries',
+        written: counts.log_entries ?? 0,
+      });
+    }
+    if (kind === 'full' && wanted.size === SYNC_RESOURCES.length)
+      await setCursor(db, CURSOR_FULL_SYNC, now.toISOString(), now);
+
+    await updateSyncRun(db, runId, {
+      status: 'succeeded',
+      finished_at: clock(),
+      counts,
+      ...stats(),
+    });
+    emit({ type: 'run-finished', runId, status: 'succeeded' });
+    logger.info({ run_id: runId, kind, counts, ...stats() }, 'sync finished');
+    const s = stats();
+    return {
+      runId,
+      kind,
+      status: 'succeeded',
+      counts,
+      requests: s.requests,
+      rateLimited: s.rate_limited,
+      retries: s.retries,
+    };
+  } catch (error) {
+    const message = errorMessage(error);
+    await updateSyncRun(db, runId, {
+      status: 'failed',
+      finished_at: clock(),
+      error: message,
+      counts,
+      ...stats(),
+    }).catch(() => undefined);
+    emit({ type: 'run-finished', runId, status: 'failed', error: message });
+    logger.error({ run_id: runId, err: { message } }, 'sync failed');
+    throw error;
+  } finally {
+    if (heartbeat) clearInterval(heartbeat);
+    await releaseSyncLease(db, runId).catch(() => undefined);
+  }
+}
