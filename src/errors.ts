@@ -7,6 +7,8 @@ export class AppError extends Error {
     message: string,
     readonly code: string,
     readonly statusCode: number,
+    /** Extra fields of the error body, such as the id of the run that holds the sync lease. */
+    readonly details?: Record<string, string>,
   ) {
     super(message);
     this.name = new.target.name;
@@ -46,8 +48,14 @@ export class UnauthorizedError extends AppError {
 }
 
 export class ConflictError extends AppError {
-  constructor(message: string, code = 'conflict') {
-    super(message, code, 409);
+  constructor(message: string, code = 'conflict', details?: Record<string, string>) {
+    super(message, code, 409, details);
+  }
+}
+
+export class ForbiddenError extends AppError {
+  constructor(message: string, code = 'forbidden') {
+    super(message, code, 403);
   }
 }
 

@@ -10,11 +10,16 @@ import { registerErrorHandler } from './error-handler.js';
 import { ERROR_SCHEMA } from './error-schema.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { rootRoutes } from './routes/root-routes.js';
+import { syncRoutes } from './routes/sync-routes.js';
+import { webhookRoutes } from './routes/webhook-routes.js';
+import type { SyncService } from '../sync/sync-service.js';
 
 export interface AppDependencies {
-  config: Pick<Config, 'apiToken' | 'adminToken'>;
+  config: Pick<Config, 'apiToken' | 'adminToken' | 'host'> & { webhookSecret?: string | undefined };
   db: Db;
   logger: Logger;
+  /** Starts syncs for POST /sync; absent in apps that cannot sync. */
+  syncService?: SyncService;
 }
 
 /** Builds the HTTP application without listening: tests drive it with inject(). */
@@ -53,5 +58,16 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   registerAuth(app, deps.config);
   await app.register(rootRoutes);
   await app.register(healthRoutes, { prefix: '/api/v1', db: deps.db });
+  await app.register(syncRoutes, {
+    prefix: '/api/v1',
+    db: deps.db,
+    syncService: deps.syncService,
+    admin: deps.config,
+  });
+  await app.register(webhookRoutes, {
+    prefix: '/api/v1',
+    db: deps.db,
+    secret: deps.config.webhookSecret,
+  });
   return app;
 }

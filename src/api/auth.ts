@@ -8,7 +8,8 @@ export interface AuthOptions {
 }
 
 /** Paths under /api/v1 that stay open even when API_TOKEN is set. */
-const PUBLIC_PATHS = new Set(['/api/v1/health']);
+// Webhooks authenticate with their signature, not a bearer token.
+const PUBLIC_PATHS = new Set(['/api/v1/health', '/api/v1/webhooks/pagerduty']);
 
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;

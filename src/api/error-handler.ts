@@ -2,11 +2,18 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError } from '../errors.js';
 
 interface ErrorBody {
-  error: { code: string; message: string; parameter?: string };
+  error: { code: string; message: string; parameter?: string; run_id?: string };
 }
 
-function body(code: string, message: string, parameter?: string): ErrorBody {
-  return { error: parameter === undefined ? { code, message } : { code, message, parameter } };
+function body(
+  code: string,
+  message: string,
+  parameter?: string,
+  details?: Record<string, string>,
+): ErrorBody {
+  return {
+    error: { code, message, ...(parameter === undefined ? {} : { parameter }), ...details },
+  };
 }
 
 /** Names the parameter of a schema validation failure: `limit`, or the location when none. */
@@ -32,7 +39,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
       if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
       const parameter =
         'parameter' in error && typeof error.parameter === 'string' ? error.parameter : undefined;
-      return reply.status(error.statusCode).send(body(error.code, error.message, parameter));
+      return reply
+        .status(error.statusCode)
+        .send(body(error.code, error.message, parameter, error.details));
     }
     if (error.validation) {
       const { message, parameter } = describeValidation(error);

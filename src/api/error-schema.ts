@@ -11,6 +11,7 @@ export const ERROR_SCHEMA = {
         code: { type: 'string', example: 'invalid_parameter' },
         message: { type: 'string', example: "invalid parameter 'limit': must be integer" },
         parameter: { type: 'string', description: 'The offending parameter, for 400 answers.' },
+        run_id: { type: 'string', description: 'The running sync, for 409 sync_already_running.' },
       },
     },
   },

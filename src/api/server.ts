@@ -4,10 +4,22 @@ import { createDb, type Db } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrator.js';
 import type { Logger } from '../logger.js';
 import { buildApp } from './app.js';
+import { createPagerDutyClient } from '../pagerduty/create-client.js';
+import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
+import { SyncService } from '../sync/sync-service.js';
+import { scheduleSyncs } from '../sync/sync-scheduler.js';
+
+export interface ServerOptions {
+  /** Run incremental syncs in the background this often. */
+  syncEveryMs?: number;
+  /** The PagerDuty client syncs use (the demo points it at the simulator); default: from config. */
+  createClient?: () => PagerDutyClient;
+}
 
 export interface RunningServer {
   app: FastifyInstance;
   db: Db;
+  syncService: SyncService;
   /** The base URL the server answers on. */
   url: string;
   close(): Promise<void>;
@@ -17,7 +29,11 @@ export interface RunningServer {
  * Opens the database, applies pending migrations (a failure stops start-up), builds the app and
  * listens on HOST:PORT.
  */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  options: ServerOptions = {},
+): Promise<RunningServer> {
   const db = createDb(config.database);
   try {
     const applied = await migrateToLatest(db.db);
@@ -26,7 +42,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await db.destroy();
     throw error;
   }
-  const app = await buildApp({ config, db, logger });
+  const syncService = new SyncService({
+    db: db.db,
+    logger,
+    createClient: options.createClient ?? (() => createPagerDutyClient(config, logger)),
+  });
+  const app = await buildApp({
+    config: { ...config, webhookSecret: config.pagerduty.webhookSecret },
+    db,
+    logger,
+    syncService,
+  });
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -37,15 +63,22 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const stopSchedule = options.syncEveryMs
+    ? scheduleSyncs(syncService, options.syncEveryMs, logger)
+    : () => undefined;
   let closed = false;
   return {
     app,
     db,
+    syncService,
     url: `http://${host}:${port}`,
     close: async () => {
       if (closed) return;
       closed = true;
+      stopSchedule();
       await app.close();
+      // A running sync is stopped and records itself as failed before the database closes.
+      await syncService.stop();
       await db.destroy();
     },
   };

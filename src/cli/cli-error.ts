@@ -1,5 +1,6 @@
 import { AppError, ConfigError, ValidationError } from '../errors.js';
 import { MigrationFailedError } from '../db/migrator.js';
+import { PagerDutyApiError } from '../pagerduty/pagerduty-errors.js';
 
 /** Exit codes: 0 success, 1 failure at run time, 2 bad input (options, arguments, environment). */
 export const EXIT_FAILURE = 1;
@@ -15,6 +16,12 @@ export function describeCliError(error: unknown): { line: string; exitCode: numb
     return { line: error.message, exitCode: EXIT_USAGE };
   }
   if (error instanceof MigrationFailedError) return { line: error.message, exitCode: EXIT_FAILURE };
+  if (error instanceof PagerDutyApiError && (error.status === 401 || error.status === 403)) {
+    return {
+      line: `${error.message}; check PAGERDUTY_TOKEN (and PAGERDUTY_TOKEN_TYPE=bearer for OAuth tokens)`,
+      exitCode: EXIT_FAILURE,
+    };
+  }
   if (error instanceof AppError) return { line: error.message, exitCode: EXIT_FAILURE };
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);

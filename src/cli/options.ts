@@ -27,3 +27,16 @@ export function parseChoiceOption<T extends string>(
     throw new ValidationError(`${option} must be one of ${choices.join(', ')}`, option);
   return raw as T;
 }
+
+/** Parses a duration such as 90s, 15m or 2h (at least `minMs`). */
+export function parseDurationOption(raw: string, option: string, minMs: number): number {
+  const match = /^(\d+)(s|m|h)$/.exec(raw.trim());
+  const unit = { s: 1000, m: 60_000, h: 3_600_000 } as const;
+  const ms = match?.[1] && match[2] ? Number(match[1]) * unit[match[2] as keyof typeof unit] : NaN;
+  if (!(ms >= minMs))
+    throw new ValidationError(
+      `${option} must be a duration such as 15m, 1h or 90s, at least ${minMs / 1000}s`,
+      option,
+    );
+  return ms;
+}

@@ -9,12 +9,14 @@ import type { Database } from './schema.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-sync-lease-owner.js';
 import * as m0003 from './migrations/0003-log-entries-first-ack-index.js';
+import * as m0004 from './migrations/0004-webhook-deliveries.js';
 
 // Listed statically so migrations run the same from src (tests) and from dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-sync-lease-owner': m0002,
   '0003-log-entries-first-ack-index': m0003,
+  '0004-webhook-deliveries': m0004,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

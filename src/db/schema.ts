@@ -259,6 +259,13 @@ export interface SyncLeasesTable {
   owner: string | null;
 }
 
+export interface WebhookDeliveriesTable {
+  /** X-Webhook-Id (or the event id): deliveries are at least once. */
+  id: string;
+  event_type: string;
+  received_at: Timestamp;
+}
+
 export interface Database {
   services: ServicesTable;
   teams: TeamsTable;
@@ -287,6 +294,7 @@ export interface Database {
   sync_runs: SyncRunsTable;
   sync_cursors: SyncCursorsTable;
   sync_leases: SyncLeasesTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
 export type TableName = keyof Database;

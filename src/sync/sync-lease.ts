@@ -13,7 +13,7 @@ const FAR_FUTURE = new Date('9999-12-31T23:59:59.000Z');
 
 export class SyncAlreadyRunningError extends ConflictError {
   constructor(readonly runId: string) {
-    super(`a sync is already running (run ${runId})`, 'sync_already_running');
+    super(`a sync is already running (run ${runId})`, 'sync_already_running', { run_id: runId });
   }
 }
 

@@ -5,6 +5,7 @@ import { createDb, type Db } from '../../src/db/connection.js';
 import type { DatabaseTarget } from '../../src/db/database-url.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createLogger } from '../../src/logger.js';
+import type { SyncService } from '../../src/sync/sync-service.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -16,13 +17,16 @@ export interface TestApp {
 export async function createTestApp(
   options: {
     target?: DatabaseTarget;
-    config?: Partial<Pick<Config, 'apiToken' | 'adminToken'>>;
+    config?: Partial<Pick<Config, 'apiToken' | 'adminToken' | 'host'>> & { webhookSecret?: string };
+    /** Builds the app's sync service over the test database. */
+    syncService?: (db: Db) => SyncService;
   } = {},
 ): Promise<TestApp> {
   const db = createDb(options.target ?? { dialect: 'sqlite', path: ':memory:' });
   await migrateToLatest(db.db);
   const app = await buildApp({
-    config: { apiToken: undefined, adminToken: undefined, ...options.config },
+    config: { apiToken: undefined, adminToken: undefined, host: '127.0.0.1', ...options.config },
+    ...(options.syncService ? { syncService: options.syncService(db) } : {}),
     db,
     logger: createLogger('silent'),
   });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { startServer } from '../../api/server.js';
 import { parseConfig } from '../../config.js';
 import { describeDatabaseTarget } from '../../db/database-url.js';
-import { createLogger } from '../../logger.js';
+import { commandLogger } from '../cli-logger.js';
 import { PagerDutyClient } from '../../pagerduty/pagerduty-client.js';
 import { SimulatedAccount } from '../../simulator/simulated-account.js';
 import { startSimulator } from '../../simulator/simulator-server.js';
@@ -31,7 +31,7 @@ export function registerDemoCommand(program: Command, context: CliContext): void
       const config = parseConfig(context.env);
       const simulatorPort = parseIntegerOption(options.simulatorPort, '--simulator-port', 0, 65535);
       const seed = parseIntegerOption(options.seed, '--seed', 0, 2 ** 32 - 1);
-      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const logger = commandLogger(config, context);
 
       const account = new SimulatedAccount({ seed, size: 'small' });
       const sim = await startSimulator(

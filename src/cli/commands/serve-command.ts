@@ -4,10 +4,13 @@ import { startServer } from '../../api/server.js';
 import { describeDatabaseTarget } from '../../db/database-url.js';
 import { createLogger } from '../../logger.js';
 import type { CliContext } from '../cli-context.js';
+import { parseDurationOption } from '../options.js';
+import { ValidationError } from '../../errors.js';
 
 interface ServeOptions {
   host?: string;
   port?: string;
+  syncEvery?: string;
 }
 
 export function registerServeCommand(program: Command, context: CliContext): void {
@@ -18,12 +21,28 @@ export function registerServeCommand(program: Command, context: CliContext): voi
     )
     .option('--host <host>', 'interface to listen on (overrides HOST)')
     .option('--port <port>', 'port to listen on (overrides PORT)')
+    .option(
+      '--sync-every <duration>',
+      'run a sync now and then every duration (such as 15m); needs PAGERDUTY_TOKEN',
+    )
     .action(async (options: ServeOptions) => {
       const config = parseConfig(context.env);
       if (options.host !== undefined) config.host = options.host;
       if (options.port !== undefined) config.port = parsePort(options.port, '--port', config.port);
+      const syncEveryMs =
+        options.syncEvery === undefined
+          ? undefined
+          : parseDurationOption(options.syncEvery, '--sync-every', 60_000);
+      // Fail now, not at the first tick, when scheduled syncs cannot work.
+      if (syncEveryMs !== undefined && !config.pagerduty.token) {
+        throw new ValidationError('--sync-every needs PAGERDUTY_TOKEN', '--sync-every');
+      }
       const logger = createLogger(config.logLevel);
-      const server = await startServer(config, logger);
+      const server = await startServer(
+        config,
+        logger,
+        syncEveryMs === undefined ? {} : { syncEveryMs },
+      );
       context.stdout(`pd-analytics serving ${describeDatabaseTarget(config.database)}`);
       context.stdout(`  API:      ${server.url}/api`);
       context.stdout(`  Docs:     ${server.url}/api/docs`);

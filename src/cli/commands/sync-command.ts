@@ -3,7 +3,7 @@ import { parseConfig, parseDate } from '../../config.js';
 import { createDb } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrator.js';
 import { ValidationError } from '../../errors.js';
-import { createLogger } from '../../logger.js';
+import { commandLogger } from '../cli-logger.js';
 import { createPagerDutyClient } from '../../pagerduty/create-client.js';
 import { parseResourceList, runSync } from '../../sync/sync-engine.js';
 import { SYNC_RESOURCES } from '../../sync/sync-progress.js';
@@ -54,7 +54,7 @@ export function registerSyncCommand(program: Command, context: CliContext): void
       }
       if (since && since.getTime() > Date.now())
         throw new ValidationError('--since must be in the past', '--since');
-      const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+      const logger = commandLogger(config, context);
       const client = createPagerDutyClient(config, logger);
       const handle = createDb(config.database);
       const reporter = createSyncReporter(process.stderr, context.stderr);

@@ -31,6 +31,7 @@ export const PRIMARY_KEYS: { [T in TableName]: readonly (keyof Database[T] & str
   sync_runs: ['id'],
   sync_cursors: ['resource'],
   sync_leases: ['name'],
+  webhook_deliveries: ['id'],
 };
 
 /**

@@ -1,0 +1,239 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { toIsoTimestamp } from '../../db/connection.js';
+import {
+  countSyncRuns,
+  findSyncRun,
+  listSyncRuns,
+} from '../../db/repositories/sync-runs-repository.js';
+import type { Db } from '../../db/connection.js';
+import type { SyncRun } from '../../db/schema.js';
+import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../errors.js';
+import type { SyncService } from '../../sync/sync-service.js';
+import { SYNC_RESOURCES, type SyncResource } from '../../sync/sync-progress.js';
+import { requireAdmin, type AdminOptions } from '../admin.js';
+import { COMMON_ERRORS, ERROR_REF } from '../error-schema.js';
+
+const RUN_SCHEMA = {
+  type: 'object',
+  required: [
+    'id',
+    'kind',
+    'status',
+    'started_at',
+    'finished_at',
+    'counts',
+    'requests',
+    'rate_limited',
+    'retries',
+    'error',
+    'progress',
+  ],
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string', enum: ['full', 'incremental'] },
+    status: { type: 'string', enum: ['running', 'succeeded', 'failed'] },
+    started_at: { type: 'string', format: 'date-time' },
+    finished_at: { type: ['string', 'null'], format: 'date-time' },
+    counts: {
+      type: 'object',
+      additionalProperties: { type: 'integer' },
+      description: 'Rows written per resource',
+    },
+    requests: { type: 'integer', description: 'Requests made to PagerDuty' },
+    rate_limited: { type: 'integer', description: '429 answers met' },
+    retries: { type: 'integer' },
+    error: { type: ['string', 'null'] },
+    progress: {
+      type: ['object', 'null'],
+      description: 'Live progress per resource while the run is running in this server process',
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          state: { type: 'string', enum: ['pending', 'running', 'done'] },
+          written: { type: 'integer' },
+          total: { type: 'integer' },
+        },
+      },
+    },
+  },
+  example: {
+    id: '3f0c9d0e-6a47-4c61-9b1c-2f1f1f0a7b11',
+    kind: 'incremental',
+    status: 'succeeded',
+    started_at: '2026-11-27T12:00:00.000Z',
+    finished_at: '2026-11-27T12:00:02.000Z',
+    counts: { services: 24, incidents: 3 },
+    requests: 8,
+    rate_limited: 0,
+    retries: 0,
+    error: null,
+    progress: null,
+  },
+} as const;
+
+export interface SyncRoutesOptions {
+  db: Db;
+  syncService: SyncService | undefined;
+  admin: AdminOptions;
+}
+
+export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
+  app,
+  { db, syncService, admin },
+) => {
+  const present = (run: SyncRun) => ({
+    id: run.id,
+    kind: run.kind,
+    status: run.status,
+    started_at: toIsoTimestamp(run.started_at),
+    finished_at: toIsoTimestamp(run.finished_at),
+    counts: JSON.parse(run.counts) as Record<string, number>,
+    requests: run.requests,
+    rate_limited: run.rate_limited,
+    retries: run.retries,
+    error: run.error,
+    progress: syncService?.progress(run.id)?.resources ?? null,
+  });
+
+  app.post<{
+    Body:
+      | { mode?: 'auto' | 'full' | 'incremental'; since?: string; resources?: SyncResource[] }
+      | undefined;
+  }>(
+    '/sync',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'Start a sync (needs the admin token); answers at once with the run id',
+        security: [{ bearerAuth: [] }],
+        body: {
+          type: 'object',
+          nullable: true,
+          additionalProperties: false,
+          properties: {
+            mode: { type: 'string', enum: ['auto', 'full', 'incremental'], default: 'auto' },
+            since: {
+              type: 'string',
+              format: 'date',
+              description: 'Start of the incident history of a full sync',
+            },
+            resources: {
+              type: 'array',
+              items: { type: 'string', enum: [...SYNC_RESOURCES] },
+              minItems: 1,
+            },
+          },
+        },
+        response: {
+          202: {
+            description: 'Started',
+            type: 'object',
+            required: ['id', 'status', 'links'],
+            properties: {
+              id: { type: 'string' },
+              status: { type: 'string', enum: ['running'] },
+              links: { type: 'object', properties: { self: { type: 'string' } } },
+            },
+            example: {
+              id: '3f0c9d0e-6a47-4c61-9b1c-2f1f1f0a7b11',
+              status: 'running',
+              links: { self: '/api/v1/sync/runs/3f0c9d0e-6a47-4c61-9b1c-2f1f1f0a7b11' },
+            },
+          },
+          400: COMMON_ERRORS[400],
+          401: COMMON_ERRORS[401],
+          403: {
+            description: 'No ADMIN_TOKEN configured and the server listens beyond loopback',
+            ...ERROR_REF,
+          },
+          409: { description: 'A sync is already running; error.run_id names it', ...ERROR_REF },
+          503: { description: 'Sync is not configured (PAGERDUTY_TOKEN)', ...ERROR_REF },
+          500: COMMON_ERRORS[500],
+        },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request, admin);
+      if (!syncService) throw new ServiceUnavailableError('sync is not available in this server');
+      const body = request.body ?? {};
+      let since: Date | undefined;
+      if (body.since !== undefined) {
+        since = new Date(`${body.since}T00:00:00Z`);
+        if (since.getTime() > Date.now())
+          throw new ValidationError("invalid body parameter 'since': must be in the past", 'since');
+      }
+      const id = await syncService.start({
+        mode: body.mode ?? 'auto',
+        ...(since ? { since } : {}),
+        ...(body.resources ? { resources: body.resources } : {}),
+      });
+      return reply
+        .status(202)
+        .send({ id, status: 'running', links: { self: `/api/v1/sync/runs/${id}` } });
+    },
+  );
+
+  app.get<{ Querystring: { limit: number; offset: number } }>(
+    '/sync/runs',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'Sync runs, newest first, with live progress for a running one',
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+            offset: { type: 'integer', minimum: 0, default: 0 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['runs', 'total', 'limit', 'offset'],
+            properties: {
+              runs: { type: 'array', items: RUN_SCHEMA },
+              total: { type: 'integer' },
+              limit: { type: 'integer' },
+              offset: { type: 'integer' },
+            },
+          },
+          ...COMMON_ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, offset } = request.query;
+      const [runs, total] = await Promise.all([
+        listSyncRuns(db.db, limit, offset),
+        countSyncRuns(db.db),
+      ]);
+      return { runs: runs.map(present), total, limit, offset };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/sync/runs/:id',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'One sync run',
+        params: {
+          type: 'object',
+          properties: { id: { type: 'string', maxLength: 64 } },
+          required: ['id'],
+        },
+        response: {
+          200: RUN_SCHEMA,
+          404: { description: 'No such run', ...ERROR_REF },
+          ...COMMON_ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const run = await findSyncRun(db.db, request.params.id);
+      if (!run) throw new NotFoundError(`no sync run ${request.params.id}`);
+      return present(run);
+    },
+  );
+};
