@@ -1,10 +1,13 @@
 // Runs every benchmark under bench/ (or those named on the command line) and prints its figures.
 import { pullBenchmark } from './pull-bench.js';
+import { syncLargeBenchmark, syncMediumBenchmark } from './sync-bench.js';
 import { upsertBenchmark } from './upsert-bench.js';
 
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   upsert: upsertBenchmark,
   pull: pullBenchmark,
+  'sync-medium': syncMediumBenchmark,
+  'sync-large': syncLargeBenchmark,
 };
 
 const wanted = process.argv.slice(2);

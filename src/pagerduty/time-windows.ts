@@ -45,7 +45,7 @@ export function divideRange(range: TimeRange, parts: number): TimeRange[] {
     .map((s, i) => ({ since: new Date(s), until: new Date(cuts[i + 1] ?? s) }));
 }
 
-export interface WindowedReadOptions {
+export interface WindowedReadOptions<T = unknown> {
   /** The list's key in the answer: 'incidents' or 'log_entries'. */
   key: string;
   /** Extra query parameters (filters, include[], sort_by). */
@@ -53,11 +53,17 @@ export interface WindowedReadOptions {
   signal?: AbortSignal;
   /** Called for each window read, for progress and tests. */
   onWindow?: (window: TimeRange, total: number) => void;
+  /**
+   * How a record is placed in time, for the boundary de-duplication of records created at an
+   * instant (the default: `id` and `created_at`). Lists of spans that overlap windows
+   * (/oncalls) pass null and de-duplicate themselves.
+   */
+  boundaryKey?: ((item: T) => { id: string; at: string }) | null;
 }
 
-interface Timestamped {
-  id: string;
-  created_at: string;
+function createdAtKey(item: unknown): { id: string; at: string } {
+  const record = item as { id?: string; created_at?: string };
+  return { id: record.id ?? '', at: record.created_at ?? '' };
 }
 
 /**
@@ -70,12 +76,13 @@ interface Timestamped {
  * PagerDuty's since is inclusive; records stamped exactly on a window's until may come in both
  * neighbours, so ids seen on a boundary are remembered and skipped the second time.
  */
-export async function* readWindowed<T extends Timestamped>(
+export async function* readWindowed<T>(
   client: PagerDutyClient,
   path: string,
   range: TimeRange,
-  options: WindowedReadOptions,
+  options: WindowedReadOptions<T>,
 ): AsyncGenerator<T[], void, undefined> {
+  const keyOf = options.boundaryKey === undefined ? createdAtKey : options.boundaryKey;
   let boundary = { at: '', ids: new Set<string>() };
   const pending = splitRange(range, MAX_WINDOW_MS);
   while (pending.length > 0) {
@@ -111,10 +118,15 @@ export async function* readWindowed<T extends Timestamped>(
     const untilIso = window.until.toISOString();
     const seenOnEdge = new Set<string>();
     const accept = (items: T[]): T[] => {
-      const kept = items.filter(
-        (item) => !(boundary.ids.has(item.id) && sameInstant(item.created_at, boundary.at)),
-      );
-      for (const item of kept) if (sameInstant(item.created_at, untilIso)) seenOnEdge.add(item.id);
+      if (!keyOf) return items;
+      const kept = items.filter((item) => {
+        const { id, at } = keyOf(item);
+        return !(boundary.ids.has(id) && sameInstant(at, boundary.at));
+      });
+      for (const item of kept) {
+        const { id, at } = keyOf(item);
+        if (sameInstant(at, untilIso)) seenOnEdge.add(id);
+      }
       return kept;
     };
 

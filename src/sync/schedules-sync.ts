@@ -8,6 +8,7 @@ import {
 } from '../db/repositories/table-writer.js';
 import type { Database } from '../db/schema.js';
 import type { PdOncall, PdSchedule } from '../pagerduty/pagerduty-types.js';
+import { readWindowed } from '../pagerduty/time-windows.js';
 import { oncallRow, parsePdTime, refIds, scheduleEntryRows } from './pd-mappers.js';
 import {
   forEachConcurrent,
@@ -164,20 +165,24 @@ export async function syncOncalls(ctx: SyncContext): Promise<void> {
     return;
   }
   const until = new Date(ctx.now.getTime() + ONCALLS_DAYS_AHEAD * DAY_MS - 60_000);
-  const oncalls = await ctx.client.listAll<PdOncall>(
-    '/oncalls',
-    'oncalls',
-    { since: ctx.now.toISOString(), until: until.toISOString(), time_zone: 'UTC' },
-    ctx.signal,
-  );
-  rememberUserRefs(
-    ctx,
-    oncalls.map((o) => o.user),
-  );
+  // /oncalls has the 10,000-record ceiling too (hundreds of policies times 90 days of spans): it
+  // is read in windows like incidents. Spans crossing a window edge, and permanent on-calls, come
+  // back in several windows; the span's derived id makes them one row.
   const rows = new Map<string, Insertable<Database['oncalls']>>();
-  for (const o of oncalls) {
-    const row = oncallRow(o, ctx.now);
-    if (row) rows.set(row.id, row);
+  for await (const page of readWindowed<PdOncall>(
+    ctx.client,
+    '/oncalls',
+    { since: ctx.now, until },
+    { key: 'oncalls', signal: ctx.signal, boundaryKey: null },
+  )) {
+    rememberUserRefs(
+      ctx,
+      page.map((o) => o.user),
+    );
+    for (const o of page) {
+      const row = oncallRow(o, ctx.now);
+      if (row) rows.set(row.id, row);
+    }
   }
   await inTransaction(ctx.db, async (trx) => {
     await trx.deleteFrom('oncalls').execute();

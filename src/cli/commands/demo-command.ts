@@ -50,15 +50,16 @@ export function registerDemoCommand(program: Command, context: CliContext): void
         `PagerDuty simulator: ${sim.url} (token ${DEFAULT_SIMULATOR_TOKEN}; ${account.liveServices().length} services, ${account.incidents.count} incidents)`,
       );
 
-      const server = await startServer(config, logger);
+      // The demo's "sync now" (POST /api/v1/sync) reads the simulator too.
+      const client = new PagerDutyClient({
+        baseUrl: sim.url,
+        token: DEFAULT_SIMULATOR_TOKEN,
+        logger,
+        requestsPerMinute: 60_000,
+        concurrency: 4,
+      });
+      const server = await startServer(config, logger, { createClient: () => client });
       try {
-        const client = new PagerDutyClient({
-          baseUrl: sim.url,
-          token: DEFAULT_SIMULATOR_TOKEN,
-          logger,
-          requestsPerMinute: 60_000,
-          concurrency: 4,
-        });
         const reporter = createSyncReporter(process.stderr, context.stderr);
         const result = await runSync(
           { db: server.db.db, client, logger },
