@@ -10,6 +10,8 @@ import { registerErrorHandler } from './error-handler.js';
 import { ERROR_SCHEMA } from './error-schema.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { rootRoutes } from './routes/root-routes.js';
+import { analyticsRoutes } from './routes/analytics-routes.js';
+import { reportsRoutes } from './routes/reports-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
 import { webhookRoutes } from './routes/webhook-routes.js';
 import type { SyncService } from '../sync/sync-service.js';
@@ -20,6 +22,8 @@ export interface AppDependencies {
   logger: Logger;
   /** Starts syncs for POST /sync; absent in apps that cannot sync. */
   syncService?: SyncService;
+  /** "Now" for time-relative answers (upcoming shifts); the wall clock by default. */
+  clock?: () => Date;
 }
 
 /** Builds the HTTP application without listening: tests drive it with inject(). */
@@ -28,7 +32,14 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     // pino's Logger is wider than Fastify's logger type; narrowing keeps plugins' types default.
     loggerInstance: deps.logger as FastifyBaseLogger,
     // Query strings like ?statuses=a&statuses=b arrive as arrays; ajv coerces types for us.
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    ajv: {
+      customOptions: {
+        coerceTypes: 'array',
+        removeAdditional: false,
+        allErrors: false,
+        keywords: ['example'],
+      },
+    },
   });
 
   app.addSchema(ERROR_SCHEMA);
@@ -69,5 +80,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     db: deps.db,
     secret: deps.config.webhookSecret,
   });
+  const clock = deps.clock ?? (() => new Date());
+  await app.register(analyticsRoutes, { prefix: '/api/v1', db: deps.db, clock });
+  await app.register(reportsRoutes, { prefix: '/api/v1', db: deps.db, clock });
   return app;
 }

@@ -1,0 +1,228 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { incidentConditions, type IncidentFilter, type Page } from './incident-filter.js';
+
+export interface TeamWithServices {
+  id: string;
+  name: string;
+  description: string | null;
+  service_count: number;
+  services: { id: string; name: string; incident_count: number }[];
+}
+
+export interface EscalationPolicyView {
+  id: string;
+  name: string;
+  description: string | null;
+  num_loops: number;
+  teams: { id: string; name: string | null }[];
+  services: { id: string; name: string }[];
+  rules: {
+    id: string;
+    position: number;
+    escalation_delay_in_minutes: number;
+    targets: { type: string; id: string; name: string | null }[];
+  }[];
+}
+
+export async function countTeams(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('teams')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function countEscalationPolicies(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('escalation_policies')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
+  // Object.groupBy is ES2024, which Node 20 lacks.
+  const map = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
+/** Live teams with their live services and each service's incident count; three queries whatever the size. */
+export async function listTeamsWithServices(
+  db: Kysely<Database>,
+  filter: IncidentFilter,
+  limit: number,
+  offset: number,
+): Promise<Page<TeamWithServices>> {
+  const [teams, total] = await Promise.all([
+    db
+      .selectFrom('teams')
+      .select(['id', 'name', 'description'])
+      .where('deleted_at', 'is', null)
+      .orderBy('name')
+      .orderBy('id')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    countTeams(db),
+  ]);
+  const ids = teams.map((t) => t.id);
+  const links =
+    ids.length === 0
+      ? []
+      : await db
+          .selectFrom('service_teams')
+          .innerJoin('services', 'services.id', 'service_teams.service_id')
+          .leftJoin('incidents', (join) =>
+            join
+              .onRef('incidents.service_id', '=', 'services.id')
+              .on((eb) => eb.and(incidentConditions(eb, { ...filter, serviceId: undefined }))),
+          )
+          .where('service_teams.team_id', 'in', ids)
+          .where('services.deleted_at', 'is', null)
+          .groupBy(['service_teams.team_id', 'services.id', 'services.name'])
+          .select(
+            (eb) =>
+              [
+                'service_teams.team_id',
+                'services.id',
+                'services.name',
+                eb.fn.count<number>('incidents.id').as('n'),
+              ] as const,
+          )
+          .orderBy('services.name')
+          .orderBy('services.id')
+          .execute();
+  const byTeam = groupBy(links, (l) => l.team_id);
+  return {
+    items: teams.map((t) => {
+      const services = (byTeam.get(t.id) ?? []).map((s) => ({
+        id: s.id,
+        name: s.name,
+        incident_count: Number(s.n),
+      }));
+      return {
+        id: t.id,
+        name: t.name,
+        description: t.description,
+        service_count: services.length,
+        services,
+      };
+    }),
+    total,
+    limit,
+    offset,
+  };
+}
+
+/** Live escalation policies with their teams, services (by the services' own policy) and ordered rules with named targets. */
+export async function listEscalationPolicies(
+  db: Kysely<Database>,
+  limit: number,
+  offset: number,
+): Promise<Page<EscalationPolicyView>> {
+  const [policies, total] = await Promise.all([
+    db
+      .selectFrom('escalation_policies')
+      .select(['id', 'name', 'description', 'num_loops'])
+      .where('deleted_at', 'is', null)
+      .orderBy('name')
+      .orderBy('id')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    countEscalationPolicies(db),
+  ]);
+  const ids = policies.map((p) => p.id);
+  if (ids.length === 0) return { items: [], total, limit, offset };
+  const [teams, services, rules, targets] = await Promise.all([
+    db
+      .selectFrom('escalation_policy_teams')
+      .leftJoin('teams', 'teams.id', 'escalation_policy_teams.team_id')
+      .select([
+        'escalation_policy_teams.escalation_policy_id',
+        'escalation_policy_teams.team_id',
+        'teams.name',
+      ])
+      .where('escalation_policy_teams.escalation_policy_id', 'in', ids)
+      .orderBy('teams.name')
+      .execute(),
+    db
+      .selectFrom('services')
+      .select(['id', 'name', 'escalation_policy_id'])
+      .where('escalation_policy_id', 'in', ids)
+      .where('deleted_at', 'is', null)
+      .orderBy('name')
+      .orderBy('id')
+      .execute(),
+    db
+      .selectFrom('escalation_rules')
+      .select(['id', 'escalation_policy_id', 'position', 'escalation_delay_in_minutes'])
+      .where('escalation_policy_id', 'in', ids)
+      .orderBy('position')
+      .execute(),
+    db
+      .selectFrom('escalation_rule_targets')
+      .innerJoin(
+        'escalation_rules',
+        'escalation_rules.id',
+        'escalation_rule_targets.escalation_rule_id',
+      )
+      .leftJoin('users', (join) =>
+        join
+          .onRef('users.id', '=', 'escalation_rule_targets.target_id')
+          .on('escalation_rule_targets.target_type', '=', 'user'),
+      )
+      .leftJoin('schedules', (join) =>
+        join
+          .onRef('schedules.id', '=', 'escalation_rule_targets.target_id')
+          .on('escalation_rule_targets.target_type', '=', 'schedule'),
+      )
+      .select([
+        'escalation_rule_targets.escalation_rule_id',
+        'escalation_rule_targets.target_type',
+        'escalation_rule_targets.target_id',
+        'escalation_rule_targets.position',
+        'users.name as user_name',
+        'schedules.name as schedule_name',
+      ])
+      .where('escalation_rules.escalation_policy_id', 'in', ids)
+      .orderBy('escalation_rule_targets.position')
+      .execute(),
+  ]);
+  const teamsBy = groupBy(teams, (t) => t.escalation_policy_id);
+  const servicesBy = groupBy(services, (s) => s.escalation_policy_id);
+  const rulesBy = groupBy(rules, (r) => r.escalation_policy_id);
+  const targetsBy = groupBy(targets, (t) => t.escalation_rule_id);
+  return {
+    items: policies.map((p) => ({
+      id: p.id,
+      name: p.name,
+      description: p.description,
+      num_loops: Number(p.num_loops),
+      teams: (teamsBy.get(p.id) ?? []).map((t) => ({ id: t.team_id, name: t.name ?? null })),
+      services: (servicesBy.get(p.id) ?? []).map((s) => ({ id: s.id, name: s.name })),
+      rules: (rulesBy.get(p.id) ?? []).map((r) => ({
+        id: r.id,
+        position: Number(r.position),
+        escalation_delay_in_minutes: Number(r.escalation_delay_in_minutes),
+        targets: (targetsBy.get(r.id) ?? []).map((t) => ({
+          type: t.target_type,
+          id: t.target_id,
+          name: t.user_name ?? t.schedule_name ?? null,
+        })),
+      })),
+    })),
+    total,
+    limit,
+    offset,
+  };
+}

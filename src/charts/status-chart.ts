@@ -1,0 +1,81 @@
+import { Resvg } from '@resvg/resvg-js';
+import * as echarts from 'echarts';
+import type { MostIncidents } from '../analytics/services-analytics.js';
+import { INCIDENT_STATUSES } from '../analytics/incident-filter.js';
+
+export interface StatusChartData {
+  title: string;
+  service_id: string | null;
+  service_name: string | null;
+  total_incidents: number;
+  categories: string[];
+  values: number[];
+}
+
+const WIDTH = 720;
+const HEIGHT = 420;
+const COLORS: Record<string, string> = {
+  triggered: '#d9534f',
+  acknowledged: '#f0ad4e',
+  resolved: '#5cb85c',
+};
+
+/** The data of the chart of the most-incidents service's status breakdown (also what the dashboard draws). */
+export function statusChartData(most: MostIncidents | null): StatusChartData {
+  return {
+    title: most ? `Incidents of ${most.service_name} by status` : 'No incidents yet',
+    service_id: most?.service_id ?? null,
+    service_name: most?.service_name ?? null,
+    total_incidents: most?.total_incidents ?? 0,
+    categories: [...INCIDENT_STATUSES],
+    values: INCIDENT_STATUSES.map((s) => most?.status_breakdown[s] ?? 0),
+  };
+}
+
+/** Renders the chart as SVG on the server with ECharts (no browser). */
+export function renderStatusChartSvg(data: StatusChartData): string {
+  const chart = echarts.init(null, null, {
+    renderer: 'svg',
+    ssr: true,
+    width: WIDTH,
+    height: HEIGHT,
+  });
+  try {
+    chart.setOption({
+      animation: false,
+      backgroundColor: '#ffffff',
+      title: {
+        text: data.title,
+        subtext: `${data.total_incidents} incidents`,
+        left: 'center',
+        textStyle: { fontFamily: 'sans-serif' },
+      },
+      grid: { left: 60, right: 30, top: 80, bottom: 50 },
+      xAxis: { type: 'category', data: data.categories, axisLabel: { fontFamily: 'sans-serif' } },
+      yAxis: { type: 'value', minInterval: 1, axisLabel: { fontFamily: 'sans-serif' } },
+      series: [
+        {
+          type: 'bar',
+          data: data.values.map((value, i) => ({
+            value,
+            itemStyle: { color: COLORS[data.categories[i] ?? ''] ?? '#337ab7' },
+          })),
+          label: { show: true, position: 'top', fontFamily: 'sans-serif' },
+          barMaxWidth: 120,
+        },
+      ],
+    });
+    return chart.renderToSVGString();
+  } finally {
+    chart.dispose();
+  }
+}
+
+/** Rasterises an SVG chart to PNG with resvg (system fonts for the labels). */
+export function svgToPng(svg: string): Buffer {
+  return Buffer.from(
+    new Resvg(svg, { background: '#ffffff', fitTo: { mode: 'width', value: WIDTH * 2 } })
+      .render()
+      .asPng(),
+  );
+}
