@@ -22,10 +22,18 @@ function describeValidation(error: FastifyError): { message: string; parameter?:
   const location = error.validationContext ?? 'request';
   if (!first) return { message: error.message };
   const fromPath = first.instancePath.replace(/^\//, '').split('/')[0];
-  const missing = (first.params as { missingProperty?: string } | undefined)?.missingProperty;
-  const parameter = fromPath || missing;
+  const params = first.params as
+    { missingProperty?: string; additionalProperty?: string } | undefined;
+  const missing = params?.missingProperty;
+  const unknown = params?.additionalProperty;
+  const parameter = fromPath || missing || unknown;
   if (!parameter) return { message: `invalid ${location}: ${first.message ?? 'invalid value'}` };
-  const reason = missing && !fromPath ? 'is required' : (first.message ?? 'is invalid');
+  const reason =
+    unknown && !fromPath
+      ? 'is not a known parameter'
+      : missing && !fromPath
+        ? 'is required'
+        : (first.message ?? 'is invalid');
   return { message: `invalid ${location} parameter '${parameter}': ${reason}`, parameter };
 }
 

@@ -290,6 +290,12 @@ export function generateEntities(seed: number, profile: SizeProfile, now: number
     if (layer) layer.userIds = ghostUsers.slice(0, 2);
   }
 
+  // An invited user who never signed up, on a rotation: the other kind of inactive user.
+  const invited = users.find((u) => u.invitation_sent && u.deletedAt === null);
+  const firstLayer = schedules[0]?.layers[0];
+  if (invited && firstLayer && !firstLayer.userIds.includes(invited.id))
+    firstLayer.userIds.push(invited.id);
+
   const v3ScheduleId = pdId('X', 0);
   const policies: SimPolicy[] = Array.from({ length: profile.policies }, (_, i) => {
     const ruleCount = intBetween(random, 1, 3);

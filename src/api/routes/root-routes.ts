@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { VERSION } from '../../version.js';
+import { COMMON_ERRORS } from '../error-schema.js';
 
 export const rootRoutes: FastifyPluginAsync = async (app) => {
   app.get(
@@ -27,6 +28,7 @@ export const rootRoutes: FastifyPluginAsync = async (app) => {
               health: '/api/v1/health',
             },
           },
+          500: COMMON_ERRORS[500],
         },
       },
     },

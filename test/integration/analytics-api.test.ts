@@ -1,0 +1,391 @@
+import { Ajv } from 'ajv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb, type Db } from '../../src/db/connection.js';
+import { migrateToLatest } from '../../src/db/migrator.js';
+import { createLogger } from '../../src/logger.js';
+import { accountTruth, type AccountTruth } from '../../src/simulator/account-truth.js';
+import { scheduleEntries } from '../../src/simulator/pd-renderers.js';
+import { incidentId, type SimulatedAccount } from '../../src/simulator/simulated-account.js';
+import { runSync } from '../../src/sync/sync-engine.js';
+import { buildApp } from '../../src/api/app.js';
+import type { FastifyInstance } from 'fastify';
+import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
+import {
+  createTestDatabase,
+  dialectsUnderTest,
+  type TestDatabase,
+} from '../helpers/test-databases.js';
+
+const DAY = 24 * 3600 * 1000;
+type Breakdown = { triggered: number; acknowledged: number; resolved: number };
+const total = (b: Breakdown | undefined) => (b ? b.triggered + b.acknowledged + b.resolved : 0);
+const byName = <T extends { name: string; id: string }>(a: T, b: T) =>
+  a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
+
+/** The inactive users the generator's own state implies, at `now`. */
+function inactiveTruth(account: SimulatedAccount, now: number): Map<string, string[]> {
+  const e = account.entities;
+  const onSchedules = new Set(e.schedules.flatMap((s) => s.layers.flatMap((l) => l.userIds)));
+  const onRules = new Set(
+    e.policies.flatMap((p) =>
+      p.rules.flatMap((r) => r.targets.filter((t) => t.type === 'user_reference').map((t) => t.id)),
+    ),
+  );
+  const withShift = new Set(
+    e.schedules.flatMap((s) =>
+      scheduleEntries(s, { since: now, until: now + 90 * DAY }).map((x) => x.userId),
+    ),
+  );
+  const result = new Map<string, string[]>();
+  for (const u of e.users) {
+    const reasons: string[] = [];
+    if (u.deletedAt !== null && (onSchedules.has(u.id) || onRules.has(u.id)))
+      reasons.push('deleted');
+    if (onSchedules.has(u.id) && u.deletedAt === null && u.invitation_sent)
+      reasons.push('invitation_pending');
+    if (onSchedules.has(u.id) && !withShift.has(u.id)) reasons.push('no_upcoming_shift');
+    if (reasons.length > 0) result.set(u.id, reasons);
+  }
+  return result;
+}
+
+for (const { dialect, available } of await dialectsUnderTest()) {
+  describe.skipIf(!available)(`the analytics API on ${dialect}`, () => {
+    let testDb: TestDatabase;
+    let handle: Db;
+    let account: SimulatedAccount;
+    let truth: AccountTruth;
+    let app: FastifyInstance;
+    const get = async (url: string) => {
+      const res = await app.inject({ method: 'GET', url: `/api/v1${url}` });
+      expect(res.statusCode, `${url}: ${res.body.slice(0, 200)}`).toBe(200);
+      return res.json();
+    };
+
+    beforeAll(async () => {
+      testDb = await createTestDatabase(dialect);
+      handle = createDb(testDb.target);
+      await migrateToLatest(handle.db);
+      const started = await startTestSimulator('small');
+      account = started.account;
+      await runSync(
+        {
+          db: handle.db,
+          client: testClient(started.sim.url),
+          logger: createLogger('silent'),
+          clock: () => new Date(account.now + 1000),
+        },
+        { since: new Date(SIM_NOW - 500 * DAY) },
+      );
+      await started.sim.close();
+      truth = accountTruth(account);
+      app = await buildApp({
+        config: { apiToken: undefined, adminToken: undefined, host: '127.0.0.1' },
+        db: handle,
+        logger: createLogger('silent'),
+        clock: () => new Date(account.now + 1000),
+      });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await handle?.destroy();
+      await testDb?.drop();
+    });
+
+    it('counts services, teams and escalation policies', async () => {
+      expect(await get('/services/count')).toEqual({ count: truth.services.length });
+      expect(await get('/teams/count')).toEqual({ count: truth.teams.length });
+      expect(await get('/escalation-policies/count')).toEqual({ count: truth.policies.length });
+    });
+
+    it('lists every service with its incident count, 0 when none, by name', async () => {
+      const body = await get('/services?limit=1000');
+      const expected = truth.services
+        .map((s) => ({
+          id: s.id,
+          name: s.name,
+          incident_count: total(truth.incidentsByServiceStatus.get(s.id)),
+        }))
+        .sort(byName);
+      expect(body.total).toBe(truth.services.length);
+      expect(
+        body.services.map((s: { id: string; name: string; incident_count: number }) => ({
+          id: s.id,
+          name: s.name,
+          incident_count: s.incident_count,
+        })),
+      ).toEqual(expected);
+      expect(expected.some((s) => s.incident_count === 0)).toBe(true);
+      const paged = await get('/services?limit=5&offset=5');
+      expect(paged.services.map((s: { id: string }) => s.id)).toEqual(
+        expected.slice(5, 10).map((s) => s.id),
+      );
+    });
+
+    it('finds the service with the most incidents, with every status present', async () => {
+      const ranked = truth.services
+        .map((s) => ({
+          ...s,
+          b: truth.incidentsByServiceStatus.get(s.id) ?? {
+            triggered: 0,
+            acknowledged: 0,
+            resolved: 0,
+          },
+        }))
+        .sort((a, b) => total(b.b) - total(a.b) || byName(a, b));
+      const top = ranked[0];
+      expect(await get('/services/most-incidents')).toEqual({
+        service_id: top?.id,
+        service_name: top?.name,
+        total_incidents: total(top?.b),
+        status_breakdown: top?.b,
+      });
+      const chart = await get('/services/chart');
+      expect(chart).toMatchObject({
+        service_id: top?.id,
+        categories: ['triggered', 'acknowledged', 'resolved'],
+        values: [top?.b.triggered, top?.b.acknowledged, top?.b.resolved],
+      });
+    });
+
+    it('breaks incidents down by status, by service, and by service and status', async () => {
+      const all = [...truth.incidentsByServiceStatus.values()].reduce(
+        (acc, b) => ({
+          triggered: acc.triggered + b.triggered,
+          acknowledged: acc.acknowledged + b.acknowledged,
+          resolved: acc.resolved + b.resolved,
+        }),
+        { triggered: 0, acknowledged: 0, resolved: 0 },
+      );
+      expect(await get('/incidents/by-status')).toEqual({ ...all, total: truth.incidentCount });
+      const byService = await get('/incidents/by-service');
+      expect(byService.total_incidents).toBe(truth.incidentCount);
+      expect(
+        Object.fromEntries(
+          byService.services.map((s: { service_id: string; incident_count: number }) => [
+            s.service_id,
+            s.incident_count,
+          ]),
+        ),
+      ).toEqual(
+        Object.fromEntries([...truth.incidentsByServiceStatus].map(([id, b]) => [id, total(b)])),
+      );
+      const grid = await get('/incidents/by-service-status?limit=1000');
+      for (const row of grid.services) {
+        const b = truth.incidentsByServiceStatus.get(row.service_id) ?? {
+          triggered: 0,
+          acknowledged: 0,
+          resolved: 0,
+        };
+        expect(row).toEqual({
+          service_id: row.service_id,
+          service_name: row.service_name,
+          ...b,
+          total: total(b),
+        });
+      }
+      expect(grid.total).toBe(truth.services.length);
+    });
+
+    it('applies the filters to the numbers', async () => {
+      const store = account.incidents;
+      const since = SIM_NOW - 120 * DAY;
+      const until = SIM_NOW - 30 * DAY;
+      const service = truth.services[1]?.id ?? '';
+      let expected = 0;
+      for (let i = 0; i < store.count; i += 1) {
+        const created = store.createdAt[i] ?? 0;
+        if (created < since || created >= until) continue;
+        if (account.entities.services[store.serviceIndex[i] ?? 0]?.id !== service) continue;
+        if (account.urgency(i) !== 'high' || truth.statusById.get(incidentId(i)) !== 'resolved')
+          continue;
+        expected += 1;
+      }
+      const q = `since=${new Date(since).toISOString()}&until=${new Date(until).toISOString()}&service_id=${service}&urgency=high&status=resolved`;
+      expect((await get(`/incidents/by-status?${q}`)).total).toBe(expected);
+      expect((await get(`/incidents?${q}&limit=1`)).total).toBe(expected);
+      expect((await get(`/services?${q}`)).services).toEqual([
+        expect.objectContaining({ id: service, incident_count: expected }),
+      ]);
+      const team = truth.teams[0]?.id ?? '';
+      const teamServices = new Set(
+        truth.services.filter((s) => s.teamIds.includes(team)).map((s) => s.id),
+      );
+      const teamTotal = [...truth.incidentsByServiceStatus]
+        .filter(([id]) => teamServices.has(id))
+        .reduce((n, [, b]) => n + total(b), 0);
+      expect((await get(`/incidents/by-status?team_id=${team}`)).total).toBe(teamTotal);
+    });
+
+    it('lists teams with their services and escalation policies with teams, services and rules', async () => {
+      const teams = await get('/teams?limit=1000');
+      for (const team of teams.teams) {
+        const services = truth.services.filter((s) => s.teamIds.includes(team.id));
+        expect(team.service_count).toBe(services.length);
+        expect(
+          team.services
+            .map((s: { id: string; incident_count: number }) => [s.id, s.incident_count])
+            .sort(),
+        ).toEqual(
+          services.map((s) => [s.id, total(truth.incidentsByServiceStatus.get(s.id))]).sort(),
+        );
+      }
+      const policies = await get('/escalation-policies?limit=1000');
+      expect(policies.total).toBe(truth.policies.length);
+      for (const p of policies.escalation_policies) {
+        const expected = truth.policies.find((t) => t.id === p.id);
+        expect(p.services.map((s: { id: string }) => s.id).sort()).toEqual(expected?.serviceIds);
+        expect(p.teams.map((t: { id: string }) => t.id).sort()).toEqual(expected?.teamIds);
+        expect(p.rules).toHaveLength(expected?.ruleCount ?? -1);
+        expect(
+          p.rules.reduce((n: number, r: { targets: unknown[] }) => n + r.targets.length, 0),
+        ).toBe(expected?.targetCount);
+      }
+    });
+
+    it('reports the inactive users on schedules with their reasons', async () => {
+      const body = await get('/users/inactive?limit=1000');
+      const expected = inactiveTruth(account, account.now + 1000);
+      expect(
+        Object.fromEntries(
+          body.users.map((u: { id: string; reasons: string[] }) => [u.id, u.reasons]),
+        ),
+      ).toEqual(Object.fromEntries(expected));
+      for (const u of body.users) expect(u.schedule_count).toBe(u.schedules.length);
+      expect(body.users.some((u: { reasons: string[] }) => u.reasons.includes('deleted'))).toBe(
+        true,
+      );
+      expect(
+        body.users.some((u: { reasons: string[] }) => u.reasons.includes('invitation_pending')),
+      ).toBe(true);
+    });
+
+    it('serves CSV reports whose numbers match', async () => {
+      const res = await app.inject({
+        method: 'GET',
+        url: '/api/v1/reports/incidents_count_per_service',
+      });
+      expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(res.headers['content-disposition']).toMatch(
+        /^attachment; filename="incidents_count_per_service_\d{4}-\d{2}-\d{2}\.csv"$/,
+      );
+      const lines = res.body.trim().split('\n');
+      expect(lines[0]).toBe('service_id,service_name,incident_count');
+      expect(lines).toHaveLength(truth.services.length + 1);
+      const incidents = await app.inject({ method: 'GET', url: '/api/v1/reports/incidents' });
+      expect(incidents.body.trim().split('\n')).toHaveLength(truth.incidentCount + 1);
+      const service = truth.services[1]?.id ?? '';
+      const byStatus = await app.inject({
+        method: 'GET',
+        url: `/api/v1/reports/incidents_status_count_by_service/${service}`,
+      });
+      const b = truth.incidentsByServiceStatus.get(service);
+      expect(
+        byStatus.body
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split(',').slice(2).join(',')),
+      ).toEqual([
+        `triggered,${b?.triggered}`,
+        `acknowledged,${b?.acknowledged}`,
+        `resolved,${b?.resolved}`,
+      ]);
+      for (const name of [
+        'services_count',
+        'services',
+        'teams',
+        'services_teams',
+        'escalation_policies',
+        'escalation_policies_teams',
+        'escalation_policies_services',
+        'most_incidents',
+        'incidents_status_count_by_service',
+        'inactive_users',
+      ]) {
+        const r = await app.inject({ method: 'GET', url: `/api/v1/reports/${name}` });
+        expect(r.statusCode, name).toBe(200);
+        expect(r.body.split('\n').length, name).toBeGreaterThan(1);
+      }
+    });
+
+    it('answers unknown ids with 404 and malformed parameters with 400 naming them', async () => {
+      expect((await app.inject({ method: 'GET', url: '/api/v1/services/PNOPE' })).statusCode).toBe(
+        404,
+      );
+      expect(
+        (
+          await app.inject({
+            method: 'GET',
+            url: '/api/v1/reports/incidents_status_count_by_service/PNOPE',
+          })
+        ).statusCode,
+      ).toBe(404);
+      for (const [url, parameter] of [
+        ['/services?limit=abc', 'limit'],
+        ['/incidents?status=exploded', 'status'],
+        ['/incidents?urgency=mild', 'urgency'],
+        ['/incidents/by-status?since=yesterday', 'since'],
+        ['/services?until=2020-01-01&since=2021-01-01', 'until'],
+        ["/incidents?service_id=x'%20OR%201=1--&bogus=1", 'bogus'],
+      ] as const) {
+        const res = await app.inject({ method: 'GET', url: `/api/v1${url}` });
+        expect(res.statusCode, url).toBe(400);
+        expect(res.json().error.message, url).toContain(parameter);
+      }
+      // Values reach SQL as bound parameters: an injection attempt is just an unknown id.
+      expect((await get("/incidents?service_id=x'%20OR%201=1--")).total).toBe(0);
+    });
+
+    it('answers as its OpenAPI document says', async () => {
+      const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+      const ajv = new Ajv({ strict: false, allErrors: true });
+      ajv.addSchema({ $id: 'doc', components: doc.components ?? {} });
+      const service = truth.services[1]?.id ?? '';
+      let checked = 0;
+      for (const [path, item] of Object.entries<
+        Record<
+          string,
+          { responses?: Record<string, { content?: Record<string, { schema?: unknown }> }> }
+        >
+      >(doc.paths)) {
+        const schema = item['get']?.responses?.['200']?.content?.['application/json']?.schema;
+        if (!schema || !path.startsWith('/api/v1/')) continue;
+        const url = path.replace('{id}', service).replace('{service_id}', service);
+        if (url.includes('{')) continue;
+        const res = await app.inject({
+          method: 'GET',
+          url: url.includes('/sync/runs/') ? '/api/v1/sync/runs' : url,
+        });
+        if (url.includes('/sync/runs/')) continue;
+        expect(res.statusCode, url).toBe(200);
+        const validate = ajv.compile(
+          JSON.parse(JSON.stringify(schema).replace(/"#\/components/g, '"doc#/components')),
+        );
+        expect(
+          validate(res.json()),
+          `${url}: ${JSON.stringify(validate.errors?.slice(0, 3))}`,
+        ).toBe(true);
+        checked += 1;
+      }
+      // Every JSON GET of /api/v1 but one run by id: services (5), incidents (4), teams (2), policies (2), users, chart, health, sync runs.
+      expect(checked).toBeGreaterThanOrEqual(17);
+      for (const [path, item] of Object.entries<
+        Record<string, { responses?: Record<string, unknown> }>
+      >(doc.paths)) {
+        // Every operation declares its success and its errors.
+        for (const op of Object.values(item)) {
+          const codes = Object.keys(op.responses ?? {});
+          expect(
+            codes.some((c) => c.startsWith('2')),
+            path,
+          ).toBe(true);
+          expect(
+            codes.some((c) => /^[45]/.test(c)),
+            path,
+          ).toBe(true);
+        }
+      }
+    });
+  });
+}
