@@ -1,4 +1,5 @@
 // Runs every benchmark under bench/ (or those named on the command line) and prints its figures.
+import { analyticsBenchmark } from './analytics-bench.js';
 import { pullBenchmark } from './pull-bench.js';
 import { syncLargeBenchmark, syncMediumBenchmark } from './sync-bench.js';
 import { upsertBenchmark } from './upsert-bench.js';
@@ -6,6 +7,7 @@ import { upsertBenchmark } from './upsert-bench.js';
 const BENCHMARKS: Record<string, () => Promise<void>> = {
   upsert: upsertBenchmark,
   pull: pullBenchmark,
+  analytics: analyticsBenchmark,
   'sync-medium': syncMediumBenchmark,
   'sync-large': syncLargeBenchmark,
 };

@@ -1,6 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { incidentConditions, type IncidentFilter, type Page } from './incident-filter.js';
+import {
+  breakdownTotal,
+  countByServiceAndStatus,
+  emptyBreakdown,
+  type IncidentFilter,
+  type Page,
+} from './incident-filter.js';
 
 export interface TeamWithServices {
   id: string;
@@ -81,33 +87,22 @@ export async function listTeamsWithServices(
       : await db
           .selectFrom('service_teams')
           .innerJoin('services', 'services.id', 'service_teams.service_id')
-          .leftJoin('incidents', (join) =>
-            join
-              .onRef('incidents.service_id', '=', 'services.id')
-              .on((eb) => eb.and(incidentConditions(eb, { ...filter, serviceId: undefined }))),
-          )
           .where('service_teams.team_id', 'in', ids)
           .where('services.deleted_at', 'is', null)
-          .groupBy(['service_teams.team_id', 'services.id', 'services.name'])
-          .select(
-            (eb) =>
-              [
-                'service_teams.team_id',
-                'services.id',
-                'services.name',
-                eb.fn.count<number>('incidents.id').as('n'),
-              ] as const,
-          )
+          .select(['service_teams.team_id', 'services.id', 'services.name'])
           .orderBy('services.name')
           .orderBy('services.id')
           .execute();
+  const counts = await countByServiceAndStatus(db, { ...filter, serviceId: undefined }, [
+    ...new Set(links.map((l) => l.id)),
+  ]);
   const byTeam = groupBy(links, (l) => l.team_id);
   return {
     items: teams.map((t) => {
       const services = (byTeam.get(t.id) ?? []).map((s) => ({
         id: s.id,
         name: s.name,
-        incident_count: Number(s.n),
+        incident_count: breakdownTotal(counts.get(s.id) ?? emptyBreakdown()),
       }));
       return {
         id: t.id,

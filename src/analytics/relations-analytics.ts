@@ -1,52 +1,43 @@
 import type { Kysely } from 'kysely';
 import { toIsoTimestamp } from '../db/connection.js';
 import type { Database } from '../db/schema.js';
-import { incidentConditions, type IncidentFilter } from './incident-filter.js';
+import {
+  breakdownTotal,
+  countByServiceAndStatus,
+  emptyBreakdown,
+  type IncidentFilter,
+} from './incident-filter.js';
 
 // Flat listings of the objects and their relations, with names beside ids: what the CSV reports
 // and BI tools want. Each is one query.
 
 export async function listServiceRows(db: Kysely<Database>, filter: IncidentFilter) {
-  const rows = await db
-    .selectFrom('services')
-    .leftJoin('escalation_policies', 'escalation_policies.id', 'services.escalation_policy_id')
-    .leftJoin('incidents', (join) =>
-      join
-        .onRef('incidents.service_id', '=', 'services.id')
-        .on((eb) => eb.and(incidentConditions(eb, { ...filter, serviceId: undefined }))),
-    )
-    .where('services.deleted_at', 'is', null)
-    .groupBy([
-      'services.id',
-      'services.name',
-      'services.description',
-      'services.status',
-      'services.created_at',
-      'services.last_incident_timestamp',
-      'services.escalation_policy_id',
-      'escalation_policies.name',
-      'services.html_url',
-    ])
-    .select((eb) => [
-      'services.id',
-      'services.name',
-      'services.description',
-      'services.status',
-      'services.created_at',
-      'services.last_incident_timestamp',
-      'services.escalation_policy_id',
-      'escalation_policies.name as escalation_policy_name',
-      'services.html_url',
-      eb.fn.count<number>('incidents.id').as('incident_count'),
-    ])
-    .orderBy('services.name')
-    .orderBy('services.id')
-    .execute();
+  const [rows, counts] = await Promise.all([
+    db
+      .selectFrom('services')
+      .leftJoin('escalation_policies', 'escalation_policies.id', 'services.escalation_policy_id')
+      .where('services.deleted_at', 'is', null)
+      .select([
+        'services.id',
+        'services.name',
+        'services.description',
+        'services.status',
+        'services.created_at',
+        'services.last_incident_timestamp',
+        'services.escalation_policy_id',
+        'escalation_policies.name as escalation_policy_name',
+        'services.html_url',
+      ])
+      .orderBy('services.name')
+      .orderBy('services.id')
+      .execute(),
+    countByServiceAndStatus(db, { ...filter, serviceId: undefined }),
+  ]);
   return rows.map((r) => ({
     ...r,
     created_at: toIsoTimestamp(r.created_at),
     last_incident_timestamp: toIsoTimestamp(r.last_incident_timestamp),
-    incident_count: Number(r.incident_count),
+    incident_count: breakdownTotal(counts.get(r.id) ?? emptyBreakdown()),
   }));
 }
 

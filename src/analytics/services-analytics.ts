@@ -2,9 +2,9 @@ import type { Kysely } from 'kysely';
 import { toIsoTimestamp } from '../db/connection.js';
 import type { Database } from '../db/schema.js';
 import {
-  incidentConditions,
-  statusCountSelections,
-  toBreakdown,
+  breakdownTotal,
+  countByServiceAndStatus,
+  emptyBreakdown,
   type IncidentFilter,
   type Page,
   type StatusBreakdown,
@@ -54,60 +54,52 @@ export async function countServices(db: Kysely<Database>): Promise<number> {
   return Number(row.n);
 }
 
-/** The live services, optionally one, each with its incidents counted by status (0 when none). */
-function servicesWithCounts(db: Kysely<Database>, filter: IncidentFilter) {
-  // The service filter selects the service; the other filters select which incidents count.
-  const incidentFilter = { ...filter, serviceId: undefined };
-  return db
+/** One page of live services (optionally one), by name then id, and how many there are. */
+async function pageOfServices(
+  db: Kysely<Database>,
+  serviceId: string | undefined,
+  limit: number,
+  offset: number,
+) {
+  const live = db
     .selectFrom('services')
-    .leftJoin('incidents', (join) =>
-      join
-        .onRef('incidents.service_id', '=', 'services.id')
-        .on((eb) => eb.and(incidentConditions(eb, incidentFilter))),
-    )
-    .where('services.deleted_at', 'is', null)
-    .$if(filter.serviceId !== undefined, (q) => q.where('services.id', '=', filter.serviceId ?? ''))
-    .groupBy(['services.id', 'services.name', 'services.status']);
-}
-
-async function countLiveServices(db: Kysely<Database>, serviceId?: string): Promise<number> {
-  const row = await db
-    .selectFrom('services')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('deleted_at', 'is', null)
-    .$if(serviceId !== undefined, (q) => q.where('id', '=', serviceId ?? ''))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+    .$if(serviceId !== undefined, (q) => q.where('id', '=', serviceId ?? ''));
+  const [rows, count] = await Promise.all([
+    live
+      .select(['id', 'name', 'status'])
+      .orderBy('name')
+      .orderBy('id')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    live.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(count.n) };
 }
 
-/** Every live service with its incident count, services without incidents included with 0; by name, then id. */
+/**
+ * Every live service with its incident count, services without incidents included with 0; by
+ * name, then id. The page of services is read first and only its services' incidents counted.
+ */
 export async function listServicesWithIncidentCounts(
   db: Kysely<Database>,
   filter: IncidentFilter,
   limit: number,
   offset: number,
 ): Promise<Page<ServiceSummary>> {
-  const [rows, total] = await Promise.all([
-    servicesWithCounts(db, filter)
-      .select([
-        'services.id',
-        'services.name',
-        'services.status',
-        (eb) => eb.fn.count<number>('incidents.id').as('incident_count'),
-      ])
-      .orderBy('services.name')
-      .orderBy('services.id')
-      .limit(limit)
-      .offset(offset)
-      .execute(),
-    countLiveServices(db, filter.serviceId),
-  ]);
+  const { rows, total } = await pageOfServices(db, filter.serviceId, limit, offset);
+  const counts = await countByServiceAndStatus(
+    db,
+    { ...filter, serviceId: undefined },
+    rows.map((r) => r.id),
+  );
   return {
     items: rows.map((r) => ({
       id: r.id,
       name: r.name,
       status: r.status,
-      incident_count: Number(r.incident_count),
+      incident_count: breakdownTotal(counts.get(r.id) ?? emptyBreakdown()),
     })),
     total,
     limit,
@@ -122,26 +114,20 @@ export async function listServiceStatusCounts(
   limit: number,
   offset: number,
 ): Promise<Page<ServiceStatusCounts>> {
-  const [rows, total] = await Promise.all([
-    servicesWithCounts(db, filter)
-      .select(
-        (eb) => ['services.id', 'services.name', ...statusCountSelections(eb as never)] as const,
-      )
-      .orderBy('services.name')
-      .orderBy('services.id')
-      .limit(limit)
-      .offset(offset)
-      .execute(),
-    countLiveServices(db, filter.serviceId),
-  ]);
+  const { rows, total } = await pageOfServices(db, filter.serviceId, limit, offset);
+  const counts = await countByServiceAndStatus(
+    db,
+    { ...filter, serviceId: undefined },
+    rows.map((r) => r.id),
+  );
   return {
     items: rows.map((r) => {
-      const breakdown = toBreakdown(r);
+      const breakdown = counts.get(r.id) ?? emptyBreakdown();
       return {
         service_id: r.id,
         service_name: r.name,
         ...breakdown,
-        total: breakdown.triggered + breakdown.acknowledged + breakdown.resolved,
+        total: breakdownTotal(breakdown),
       };
     }),
     total,
@@ -151,40 +137,39 @@ export async function listServiceStatusCounts(
 }
 
 /**
- * The service with the most incidents matching the filter, with its status breakdown. Ties go
- * to the service whose name sorts first, then to the smaller id, so the answer is stable.
+ * The live service with the most incidents matching the filter, with its status breakdown. Ties
+ * go to the service whose name sorts first, then to the smaller id, so the answer is stable.
  */
 export async function findMostIncidents(
   db: Kysely<Database>,
   filter: IncidentFilter,
 ): Promise<MostIncidents | null> {
-  const row = await db
-    .selectFrom('incidents')
-    .innerJoin('services', 'services.id', 'incidents.service_id')
-    .where((eb) => eb.and(incidentConditions(eb, filter)))
-    .where('services.deleted_at', 'is', null)
-    .groupBy(['services.id', 'services.name'])
-    .select(
-      (eb) =>
-        [
-          'services.id',
-          'services.name',
-          eb.fn.countAll<number>().as('total'),
-          ...statusCountSelections(eb as never),
-        ] as const,
-    )
-    .orderBy('total', 'desc')
-    .orderBy('services.name')
-    .orderBy('services.id')
-    .limit(1)
-    .executeTakeFirst();
-  if (!row) return null;
-  return {
-    service_id: row.id,
-    service_name: row.name,
-    total_incidents: Number(row.total),
-    status_breakdown: toBreakdown(row),
-  };
+  const [counts, services] = await Promise.all([
+    countByServiceAndStatus(db, filter),
+    db.selectFrom('services').select(['id', 'name']).where('deleted_at', 'is', null).execute(),
+  ]);
+  let best: { id: string; name: string; breakdown: StatusBreakdown; total: number } | undefined;
+  for (const s of services) {
+    const breakdown = counts.get(s.id);
+    if (!breakdown) continue;
+    const total = breakdownTotal(breakdown);
+    if (total === 0) continue;
+    if (
+      !best ||
+      total > best.total ||
+      (total === best.total && (s.name < best.name || (s.name === best.name && s.id < best.id)))
+    ) {
+      best = { id: s.id, name: s.name, breakdown, total };
+    }
+  }
+  return best
+    ? {
+        service_id: best.id,
+        service_name: best.name,
+        total_incidents: best.total,
+        status_breakdown: best.breakdown,
+      }
+    : null;
 }
 
 /** One service (deleted ones too, flagged by their absence from lists) with its counts, policy and teams. */
@@ -212,11 +197,7 @@ export async function findServiceDetail(
     .executeTakeFirst();
   if (!service) return null;
   const [counts, teams] = await Promise.all([
-    db
-      .selectFrom('incidents')
-      .where((eb) => eb.and(incidentConditions(eb, { ...filter, serviceId: id })))
-      .select((eb) => statusCountSelections(eb))
-      .executeTakeFirstOrThrow(),
+    countByServiceAndStatus(db, { ...filter, serviceId: undefined }, [id]),
     db
       .selectFrom('service_teams')
       .leftJoin('teams', 'teams.id', 'service_teams.team_id')
@@ -226,7 +207,7 @@ export async function findServiceDetail(
       .orderBy('service_teams.team_id')
       .execute(),
   ]);
-  const breakdown = toBreakdown(counts);
+  const breakdown = counts.get(id) ?? emptyBreakdown();
   return {
     id: service.id,
     name: service.name,
@@ -235,7 +216,7 @@ export async function findServiceDetail(
     created_at: toIsoTimestamp(service.created_at),
     last_incident_timestamp: toIsoTimestamp(service.last_incident_timestamp),
     html_url: service.html_url,
-    incident_count: breakdown.triggered + breakdown.acknowledged + breakdown.resolved,
+    incident_count: breakdownTotal(breakdown),
     status_breakdown: breakdown,
     escalation_policy: service.escalation_policy_id
       ? { id: service.escalation_policy_id, name: service.escalation_policy_name ?? null }

@@ -10,6 +10,8 @@ import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-sync-lease-owner.js';
 import * as m0003 from './migrations/0003-log-entries-first-ack-index.js';
 import * as m0004 from './migrations/0004-webhook-deliveries.js';
+import * as m0005 from './migrations/0005-incidents-covering-index.js';
+import * as m0006 from './migrations/0006-incidents-keyset-index.js';
 
 // Listed statically so migrations run the same from src (tests) and from dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +19,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-sync-lease-owner': m0002,
   '0003-log-entries-first-ack-index': m0003,
   '0004-webhook-deliveries': m0004,
+  '0005-incidents-covering-index': m0005,
+  '0006-incidents-keyset-index': m0006,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCliProcess, startCliProcess } from '../helpers/run-cli.js';
+import { LATEST_SCHEMA_VERSION } from '../../src/db/migrator.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pda-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -53,7 +54,7 @@ describe('the pd-analytics CLI', () => {
     const first = await runCliProcess(['migrate'], { DATABASE_URL: `sqlite:${file}` });
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(
-      'applied 0001-initial, 0002-sync-lease-owner, 0003-log-entries-first-ack-index',
+      `applied 0001-initial, 0002-sync-lease-owner, 0003-log-entries-first-ack-index, 0004-webhook-deliveries, 0005-incidents-covering-index, ${LATEST_SCHEMA_VERSION} to `,
     );
     const second = await runCliProcess(['migrate'], { DATABASE_URL: `sqlite:${file}` });
     expect(second.stdout).toContain('up to date');
