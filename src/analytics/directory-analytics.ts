@@ -3,6 +3,7 @@ import type { Database } from '../db/schema.js';
 import {
   breakdownTotal,
   countByServiceAndStatus,
+  countLive,
   emptyBreakdown,
   type IncidentFilter,
   type Page,
@@ -31,22 +32,12 @@ export interface EscalationPolicyView {
   }[];
 }
 
-export async function countTeams(db: Kysely<Database>): Promise<number> {
-  const row = await db
-    .selectFrom('teams')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('deleted_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+export function countTeams(db: Kysely<Database>): Promise<number> {
+  return countLive(db, 'teams');
 }
 
-export async function countEscalationPolicies(db: Kysely<Database>): Promise<number> {
-  const row = await db
-    .selectFrom('escalation_policies')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('deleted_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+export function countEscalationPolicies(db: Kysely<Database>): Promise<number> {
+  return countLive(db, 'escalation_policies');
 }
 
 function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {

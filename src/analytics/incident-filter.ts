@@ -52,6 +52,19 @@ export interface StatusBreakdown {
   resolved: number;
 }
 
+/** How many objects of a mirrored table exist in PagerDuty (not marked deleted). */
+export async function countLive(
+  db: Kysely<Database>,
+  table: 'services' | 'teams' | 'escalation_policies',
+): Promise<number> {
+  const row = await db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('deleted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export function emptyBreakdown(): StatusBreakdown {
   return { triggered: 0, acknowledged: 0, resolved: 0 };
 }

@@ -4,6 +4,7 @@ import type { Database } from '../db/schema.js';
 import {
   breakdownTotal,
   countByServiceAndStatus,
+  countLive,
   emptyBreakdown,
   type IncidentFilter,
   type Page,
@@ -45,13 +46,8 @@ export interface MostIncidents {
 }
 
 /** Services that exist in PagerDuty (not marked deleted). */
-export async function countServices(db: Kysely<Database>): Promise<number> {
-  const row = await db
-    .selectFrom('services')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('deleted_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+export function countServices(db: Kysely<Database>): Promise<number> {
+  return countLive(db, 'services');
 }
 
 /** One page of live services (optionally one), by name then id, and how many there are. */
@@ -78,6 +74,23 @@ async function pageOfServices(
   return { rows, total: Number(count.n) };
 }
 
+/** A page of live services and the matching incidents of those services, by status. */
+async function pageOfServicesWithCounts(
+  db: Kysely<Database>,
+  filter: IncidentFilter,
+  limit: number,
+  offset: number,
+) {
+  const { rows, total } = await pageOfServices(db, filter.serviceId, limit, offset);
+  // The service filter picks the services; the other filters pick which incidents count.
+  const counts = await countByServiceAndStatus(
+    db,
+    { ...filter, serviceId: undefined },
+    rows.map((r) => r.id),
+  );
+  return { rows, total, counts };
+}
+
 /**
  * Every live service with its incident count, services without incidents included with 0; by
  * name, then id. The page of services is read first and only its services' incidents counted.
@@ -88,12 +101,7 @@ export async function listServicesWithIncidentCounts(
   limit: number,
   offset: number,
 ): Promise<Page<ServiceSummary>> {
-  const { rows, total } = await pageOfServices(db, filter.serviceId, limit, offset);
-  const counts = await countByServiceAndStatus(
-    db,
-    { ...filter, serviceId: undefined },
-    rows.map((r) => r.id),
-  );
+  const { rows, total, counts } = await pageOfServicesWithCounts(db, filter, limit, offset);
   return {
     items: rows.map((r) => ({
       id: r.id,
@@ -114,12 +122,7 @@ export async function listServiceStatusCounts(
   limit: number,
   offset: number,
 ): Promise<Page<ServiceStatusCounts>> {
-  const { rows, total } = await pageOfServices(db, filter.serviceId, limit, offset);
-  const counts = await countByServiceAndStatus(
-    db,
-    { ...filter, serviceId: undefined },
-    rows.map((r) => r.id),
-  );
+  const { rows, total, counts } = await pageOfServicesWithCounts(db, filter, limit, offset);
   return {
     items: rows.map((r) => {
       const breakdown = counts.get(r.id) ?? emptyBreakdown();

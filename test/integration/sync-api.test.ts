@@ -4,6 +4,7 @@ import type { SimulatedAccount } from '../../src/simulator/simulated-account.js'
 import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
 import { acquireSyncLease, releaseSyncLease } from '../../src/sync/sync-lease.js';
 import { SyncService } from '../../src/sync/sync-service.js';
+import { scheduleSyncs } from '../../src/sync/sync-scheduler.js';
 import { signPagerDutyBody } from '../../src/sync/webhook-signature.js';
 import { startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
@@ -262,6 +263,41 @@ describe('PagerDuty webhooks', () => {
       ).toBe(503);
     } finally {
       await plain.close();
+    }
+  });
+});
+
+describe('scheduled syncs', () => {
+  it('run a sync at once and then on every tick, the later ones incremental', async () => {
+    const { account, sim } = await startTestSimulator('small');
+    const testApp = await createTestApp();
+    const client = testClient(sim.url);
+    const service = new SyncService({
+      db: testApp.db.db,
+      logger: createLogger('silent'),
+      createClient: () => client,
+      clock: () => new Date(account.now + 1000),
+    });
+    const stop = scheduleSyncs(service, 300, createLogger('silent'));
+    try {
+      let runs: { kind: string; status: string }[] = [];
+      for (let i = 0; i < 200 && runs.filter((r) => r.status === 'succeeded').length < 2; i += 1) {
+        await new Promise((r) => setTimeout(r, 50));
+        runs = await testApp.db.db
+          .selectFrom('sync_runs')
+          .select(['kind', 'status'])
+          .orderBy('started_at')
+          .execute();
+      }
+      const done = runs.filter((r) => r.status === 'succeeded');
+      expect(done.length).toBeGreaterThanOrEqual(2);
+      expect(done[0]?.kind).toBe('full');
+      expect(done[1]?.kind).toBe('incremental');
+    } finally {
+      stop();
+      await service.stop();
+      await testApp.close();
+      await sim.close();
     }
   });
 });
