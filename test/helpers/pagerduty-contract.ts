@@ -1,9 +1,6 @@
 import fs from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule, { type FormatsPlugin } from 'ajv-formats';
-
-// ajv-formats is CommonJS; its default export arrives wrapped under ESM.
-const addFormats = (addFormatsModule as unknown as { default: FormatsPlugin }).default;
+import { addFormats } from './add-formats.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import { addFormats } from '../helpers/add-formats.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../../src/db/connection.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
@@ -340,6 +341,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
     it('answers as its OpenAPI document says', async () => {
       const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
       const ajv = new Ajv({ strict: false, allErrors: true });
+      addFormats(ajv);
       ajv.addSchema({ $id: 'doc', components: doc.components ?? {} });
       const service = truth.services[1]?.id ?? '';
       let checked = 0;
