@@ -218,6 +218,34 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       expect((await get(`/incidents/by-status?team_id=${team}`)).total).toBe(teamTotal);
     });
 
+    it('counts incidents over time by status, and counts users', async () => {
+      const expected = new Map<string, Breakdown>();
+      const store = account.incidents;
+      for (let i = 0; i < store.count; i += 1) {
+        const day = new Date(store.createdAt[i] ?? 0);
+        const monday = new Date(
+          Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate()) -
+            ((day.getUTCDay() + 6) % 7) * DAY,
+        )
+          .toISOString()
+          .slice(0, 10);
+        const b = expected.get(monday) ?? { triggered: 0, acknowledged: 0, resolved: 0 };
+        b[truth.statusById.get(incidentId(i)) ?? 'resolved'] += 1;
+        expected.set(monday, b);
+      }
+      const body = await get('/incidents/over-time?interval=week');
+      expect(body.periods).toEqual(
+        [...expected]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([period, b]) => ({ period, ...b, total: total(b) })),
+      );
+      const months = await get('/incidents/over-time?interval=month');
+      expect(months.periods.reduce((n: number, p: { total: number }) => n + p.total, 0)).toBe(
+        truth.incidentCount,
+      );
+      expect(await get('/users/count')).toEqual({ count: truth.liveUserIds.length });
+    });
+
     it('lists teams with their services and escalation policies with teams, services and rules', async () => {
       const teams = await get('/teams?limit=1000');
       for (const team of teams.teams) {

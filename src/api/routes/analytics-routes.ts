@@ -18,6 +18,12 @@ import {
   listServiceStatusCounts,
 } from '../../analytics/services-analytics.js';
 import { listInactiveUsers } from '../../analytics/users-analytics.js';
+import {
+  incidentsOverTime,
+  INTERVALS,
+  type Interval,
+} from '../../analytics/timeseries-analytics.js';
+import { countUsers } from '../../analytics/users-count.js';
 import { renderStatusChartSvg, statusChartData, svgToPng } from '../../charts/status-chart.js';
 import type { Db } from '../../db/connection.js';
 import { NotFoundError } from '../../errors.js';
@@ -357,6 +363,53 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
       const result = await listServiceStatusCounts(d, parseFilter(request.query), limit, offset);
       return { services: result.items, total: result.total, limit, offset };
     },
+  );
+
+  app.get<{ Querystring: FilterQuery & { interval: Interval } }>(
+    '/incidents/over-time',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary: 'Incidents created per day, week (from Monday) or month, by status',
+        querystring: querySchema({
+          ...FILTER_QUERY,
+          interval: { type: 'string', enum: [...INTERVALS], default: 'week' },
+        }),
+        response: {
+          200: obj({
+            interval: str(),
+            periods: arr(
+              obj({
+                period: str('First day of the period, UTC'),
+                triggered: int(),
+                acknowledged: int(),
+                resolved: int(),
+                total: int(),
+              }),
+            ),
+          }),
+          ...COMMON_ERRORS,
+        },
+      },
+    },
+    async (request) => ({
+      interval: request.query.interval,
+      periods: await incidentsOverTime(d, parseFilter(request.query), request.query.interval),
+    }),
+  );
+
+  app.get(
+    '/users/count',
+    {
+      schema: {
+        tags: ['users'],
+        summary: 'Number of users (not counting those deleted from PagerDuty)',
+        response: { 200: COUNT, ...COMMON_ERRORS },
+      },
+    },
+    async () => ({
+      count: await countUsers(d),
+    }),
   );
 
   app.get(
