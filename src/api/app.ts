@@ -10,6 +10,7 @@ import { registerErrorHandler } from './error-handler.js';
 import { ERROR_SCHEMA } from './error-schema.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { rootRoutes } from './routes/root-routes.js';
+import { webRoutes } from './routes/web-routes.js';
 import { analyticsRoutes } from './routes/analytics-routes.js';
 import { reportsRoutes } from './routes/reports-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
@@ -68,6 +69,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
 
   registerAuth(app, deps.config);
   await app.register(rootRoutes);
+  await app.register(webRoutes);
   await app.register(healthRoutes, { prefix: '/api/v1', db: deps.db });
   await app.register(syncRoutes, {
     prefix: '/api/v1',

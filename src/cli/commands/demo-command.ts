@@ -82,6 +82,7 @@ export function registerDemoCommand(program: Command, context: CliContext): void
       }
       context.stdout('');
       context.stdout('pd-analytics demo is running:');
+      context.stdout(`  Dashboard: ${server.url}/`);
       context.stdout(`  API:      ${server.url}/api`);
       context.stdout(`  Docs:     ${server.url}/api/docs`);
       context.stdout(`  Health:   ${server.url}/api/v1/health`);

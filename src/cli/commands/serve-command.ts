@@ -44,6 +44,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
         syncEveryMs === undefined ? {} : { syncEveryMs },
       );
       context.stdout(`pd-analytics serving ${describeDatabaseTarget(config.database)}`);
+      context.stdout(`  Dashboard: ${server.url}/`);
       context.stdout(`  API:      ${server.url}/api`);
       context.stdout(`  Docs:     ${server.url}/api/docs`);
       context.stdout(`  Health:   ${server.url}/api/v1/health`);

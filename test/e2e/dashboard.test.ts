@@ -1,0 +1,188 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
+import { createDb, type Db } from '../../src/db/connection.js';
+import { migrateToLatest } from '../../src/db/migrator.js';
+import { createLogger } from '../../src/logger.js';
+import { accountTruth } from '../../src/simulator/account-truth.js';
+import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
+import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
+import { runSync } from '../../src/sync/sync-engine.js';
+import { SyncService } from '../../src/sync/sync-service.js';
+import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-databases.js';
+
+/** Debian's Chromium; playwright-core never downloads a browser of its own. */
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const REQUIRED = process.env['CI'] === 'true' || process.env['PDA_REQUIRE_BROWSER'] === '1';
+const available = fs.existsSync(CHROMIUM);
+if (!available) {
+  const reason = `end-to-end suite skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`;
+  if (REQUIRED) throw new Error(`${reason}. Under CI it must run.`);
+  console.warn(reason);
+}
+const SCREENSHOTS = path.resolve('test-results/screenshots');
+
+describe.skipIf(!available)('the dashboard in a real browser', () => {
+  let account: SimulatedAccount;
+  let sim: RunningSimulator;
+  let testDb: TestDatabase;
+  let handle: Db;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let page: Page;
+  let base: string;
+
+  const loaded = async (count: number) =>
+    page.waitForFunction(`Number(document.body.dataset.loaded ?? 0) >= ${count}`, undefined, {
+      timeout: 15_000,
+    });
+  const card = (name: string) => page.locator(`[data-count="${name}"]`).innerText();
+
+  beforeAll(async () => {
+    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    ({ account, sim } = await startTestSimulator('small'));
+    testDb = await createTestDatabase('sqlite');
+    handle = createDb(testDb.target);
+    await migrateToLatest(handle.db);
+    const client = testClient(sim.url);
+    const clock = () => new Date(account.now + 1000);
+    const logger = createLogger('silent');
+    await runSync(
+      { db: handle.db, client, logger, clock },
+      { since: new Date(SIM_NOW - 500 * 24 * 3600 * 1000) },
+    );
+    const syncService = new SyncService({
+      db: handle.db,
+      logger,
+      createClient: () => client,
+      clock,
+    });
+    app = await buildApp({
+      config: { apiToken: undefined, adminToken: undefined, host: '127.0.0.1' },
+      db: handle,
+      logger,
+      syncService,
+      clock,
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const address = app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      // As root here Chromium needs --no-sandbox; on a closed network the background services must be off.
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await handle?.destroy();
+    await testDb?.drop();
+    await sim?.close();
+  });
+
+  it('loads with the counts of the account, in under a second', async () => {
+    const truth = accountTruth(account);
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/`);
+    await loaded(1);
+    expect(await card('services')).toBe(String(truth.services.length));
+    expect(await card('teams')).toBe(String(truth.teams.length));
+    expect(await card('users')).toBe(String(truth.liveUserIds.length));
+    const open = [...truth.incidentsByServiceStatus.values()].reduce(
+      (n, b) => n + b.triggered + b.acknowledged,
+      0,
+    );
+    expect(await card('open')).toBe(String(open));
+    expect(await page.locator('#chart-by-service svg').count()).toBe(1);
+    expect(await page.locator('#empty').isHidden()).toBe(true);
+    expect(errors).toEqual([]);
+    const renderMs = Number(await page.evaluate('document.body.dataset.renderMs'));
+    console.log(`dashboard first render: ${renderMs} ms (small account)`);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
+  });
+
+  it('applies a filter to every panel and keeps it in the URL', async () => {
+    const team = accountTruth(account).teams[0]?.id ?? '';
+    await page.selectOption('select[name="team_id"]', team);
+    await loaded(2);
+    expect(new URL(page.url()).searchParams.get('team_id')).toBe(team);
+    const expected = (await (
+      await fetch(`${base}/api/v1/incidents/by-status?team_id=${team}`)
+    ).json()) as { triggered: number; acknowledged: number };
+    expect(await card('open')).toBe(String(expected.triggered + expected.acknowledged));
+    // A shared link opens the same view.
+    const other = await browser.newPage();
+    await other.goto(page.url());
+    await other.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 1');
+    expect(await other.locator('select[name="team_id"]').inputValue()).toBe(team);
+    await other.close();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-filtered.png') });
+  });
+
+  it('opens a service', async () => {
+    const link = page.locator('#teams [data-service]').first();
+    const name = await link.innerText();
+    await link.click();
+    await expect.poll(() => page.locator('#service-dialog').isVisible()).toBe(true);
+    expect(await page.locator('#service-name').innerText()).toBe(name);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-service.png') });
+    await page.locator('#service-dialog button').click();
+  });
+
+  it('downloads a CSV report', async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-report="services"]').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^services_\d{4}-\d{2}-\d{2}\.csv$/);
+    const file = path.join(os.tmpdir(), `pda-${process.pid}-services.csv`);
+    await download.saveAs(file);
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+    fs.rmSync(file);
+    expect(lines[0]).toMatch(/^service_id,service_name,/);
+    expect(lines.length).toBeGreaterThan(1);
+  });
+
+  it('syncs the simulator on "Sync now" and shows the new numbers', async () => {
+    await page.goto(`${base}/`);
+    await loaded(1);
+    const usersBefore = Number(await card('users'));
+    const changes = account.mutate();
+    await page.locator('#sync-now').click();
+    await expect
+      .poll(() => page.locator('[data-testid="last-sync"]').innerText(), { timeout: 30_000 })
+      .toMatch(/incremental, succeeded/);
+    // The mutation deleted a user.
+    expect(Number(await card('users'))).toBe(usersBefore - 1);
+    expect(changes.deletedUserId).toBeTruthy();
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-after-sync.png') });
+  }, 60_000);
+
+  it('is readable on a phone', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    await phone.goto(`${base}/`);
+    await phone.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 1');
+    const overflow = await phone.evaluate(
+      'document.documentElement.scrollWidth - window.innerWidth',
+    );
+    expect(overflow).toBeLessThanOrEqual(1);
+    await phone.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-phone.png'), fullPage: true });
+    await phone.close();
+  });
+});
