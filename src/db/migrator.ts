@@ -12,6 +12,7 @@ import * as m0003 from './migrations/0003-log-entries-first-ack-index.js';
 import * as m0004 from './migrations/0004-webhook-deliveries.js';
 import * as m0005 from './migrations/0005-incidents-covering-index.js';
 import * as m0006 from './migrations/0006-incidents-keyset-index.js';
+import * as m0007 from './migrations/0007-reporting-views.js';
 
 // Listed statically so migrations run the same from src (tests) and from dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-webhook-deliveries': m0004,
   '0005-incidents-covering-index': m0005,
   '0006-incidents-keyset-index': m0006,
+  '0007-reporting-views': m0007,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -6,10 +6,16 @@ import { migrateToLatest } from '../../src/db/migrator.js';
 import { createLogger } from '../../src/logger.js';
 import { accountTruth, type AccountTruth } from '../../src/simulator/account-truth.js';
 import { scheduleEntries } from '../../src/simulator/pd-renderers.js';
-import { incidentId, type SimulatedAccount } from '../../src/simulator/simulated-account.js';
+import {
+  incidentId,
+  parseIncidentId,
+  type SimulatedAccount,
+} from '../../src/simulator/simulated-account.js';
 import { runSync } from '../../src/sync/sync-engine.js';
 import { buildApp } from '../../src/api/app.js';
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { listInactiveUsers } from '../../src/analytics/users-analytics.js';
 import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
 import {
   createTestDatabase,
@@ -364,6 +370,87 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       }
       // Values reach SQL as bound parameters: an injection attempt is just an unknown id.
       expect((await get("/incidents?service_id=x'%20OR%201=1--")).total).toBe(0);
+    });
+
+    it('offers reporting views for BI tools whose numbers match', async () => {
+      const db = handle.db as unknown as Kysely<Record<string, Record<string, unknown>>>;
+      const services = await db.selectFrom('v_services').selectAll().execute();
+      expect(services).toHaveLength(truth.services.length);
+      for (const row of services) {
+        const b = truth.incidentsByServiceStatus.get(String(row['service_id'])) ?? {
+          triggered: 0,
+          acknowledged: 0,
+          resolved: 0,
+        };
+        expect(
+          [row['incident_count'], row['triggered'], row['acknowledged'], row['resolved']].map(
+            Number,
+          ),
+        ).toEqual([total(b), b.triggered, b.acknowledged, b.resolved]);
+      }
+      const byStatus = await db.selectFrom('v_incidents_by_service_status').selectAll().execute();
+      expect(byStatus.reduce((n, r) => n + Number(r['incident_count']), 0)).toBe(
+        truth.incidentCount,
+      );
+      const teams = await db.selectFrom('v_teams_services').selectAll().execute();
+      for (const t of truth.teams) {
+        expect(
+          teams
+            .filter((r) => r['team_id'] === t.id && r['service_id'] !== null)
+            .map((r) => r['service_id'])
+            .sort(),
+        ).toEqual(
+          truth.services
+            .filter((sv) => sv.teamIds.includes(t.id))
+            .map((sv) => sv.id)
+            .sort(),
+        );
+      }
+      const relations = await db.selectFrom('v_escalation_policy_relations').selectAll().execute();
+      for (const p of truth.policies) {
+        expect(
+          relations
+            .filter((r) => r['escalation_policy_id'] === p.id && r['related_type'] === 'service')
+            .map((r) => r['related_id'])
+            .sort(),
+        ).toEqual(p.serviceIds);
+        expect(
+          relations
+            .filter((r) => r['escalation_policy_id'] === p.id && r['related_type'] === 'team')
+            .map((r) => r['related_id'])
+            .sort(),
+        ).toEqual(p.teamIds);
+      }
+      // The view reads the wall clock; so does this comparison.
+      const inactive = await listInactiveUsers(handle.db, new Date(), 10_000, 0);
+      const viewRows = await db
+        .selectFrom('v_inactive_users')
+        .select(['user_id', 'reason'])
+        .execute();
+      expect(viewRows.map((r) => `${r['user_id']}:${r['reason']}`).sort()).toEqual(
+        inactive.items.flatMap((u) => u.reasons.map((reason) => `${u.id}:${reason}`)).sort(),
+      );
+      const facts = await db
+        .selectFrom('v_incident_facts')
+        .select(['incident_id', 'seconds_to_first_ack', 'seconds_to_resolve'])
+        .execute();
+      expect(facts).toHaveLength(truth.incidentCount);
+      const wrong = facts.filter((f) => {
+        const i = parseIncidentId(String(f['incident_id'])) ?? -1;
+        const created = account.incidents.createdAt[i] ?? 0;
+        const ack = truth.firstAcknowledgedAt.get(String(f['incident_id']));
+        const resolved = truth.resolvedAt.get(String(f['incident_id']));
+        const expectAck = ack === undefined ? null : Math.round((ack - created) / 1000);
+        const expectResolve =
+          resolved === undefined ? null : Math.round((resolved - created) / 1000);
+        return (
+          (f['seconds_to_first_ack'] === null ? null : Number(f['seconds_to_first_ack'])) !==
+            expectAck ||
+          (f['seconds_to_resolve'] === null ? null : Number(f['seconds_to_resolve'])) !==
+            expectResolve
+        );
+      });
+      expect(wrong.slice(0, 5)).toEqual([]);
     });
 
     it('answers as its OpenAPI document says', async () => {

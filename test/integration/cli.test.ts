@@ -54,7 +54,7 @@ describe('the pd-analytics CLI', () => {
     const first = await runCliProcess(['migrate'], { DATABASE_URL: `sqlite:${file}` });
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(
-      `applied 0001-initial, 0002-sync-lease-owner, 0003-log-entries-first-ack-index, 0004-webhook-deliveries, 0005-incidents-covering-index, ${LATEST_SCHEMA_VERSION} to `,
+      `applied 0001-initial, 0002-sync-lease-owner, 0003-log-entries-first-ack-index, 0004-webhook-deliveries, 0005-incidents-covering-index, 0006-incidents-keyset-index, ${LATEST_SCHEMA_VERSION} to `,
     );
     const second = await runCliProcess(['migrate'], { DATABASE_URL: `sqlite:${file}` });
     expect(second.stdout).toContain('up to date');
