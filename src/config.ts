@@ -17,6 +17,13 @@ export interface Config {
     /** Start of the incident history a full sync mirrors; undefined means 12 months back. */
     since: Date | undefined;
   };
+  /** Defaults for `pd-analytics metabase setup`; its options override them. */
+  metabase: {
+    url: string | undefined;
+    user: string | undefined;
+    password: string | undefined;
+    apiKey: string | undefined;
+  };
   host: string;
   port: number;
   apiToken: string | undefined;
@@ -149,6 +156,14 @@ export function parseConfig(env: Env): Config {
       webhookSecret: nonEmpty(env, 'PAGERDUTY_WEBHOOK_SECRET'),
     },
     sync: { since: parseDate(env['SYNC_SINCE'], 'SYNC_SINCE') },
+    metabase: {
+      url: env['METABASE_URL']?.trim()
+        ? parseHttpUrl(env['METABASE_URL'], 'METABASE_URL', '')
+        : undefined,
+      user: nonEmpty(env, 'METABASE_USER'),
+      password: nonEmpty(env, 'METABASE_PASSWORD'),
+      apiKey: nonEmpty(env, 'METABASE_API_KEY'),
+    },
     host,
     port: parsePort(env['PORT'], 'PORT', DEFAULT_PORT),
     apiToken: parseSecret(env, 'API_TOKEN'),

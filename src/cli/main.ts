@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import type { CliContext } from './cli-context.js';
 import { describeCliError, EXIT_USAGE } from './cli-error.js';
 import { registerDemoCommand } from './commands/demo-command.js';
+import { registerMetabaseCommand } from './commands/metabase-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerSimulateCommand } from './commands/simulate-command.js';
@@ -25,7 +26,9 @@ export function buildProgram(context: CliContext): Command {
   registerSimulateCommand(program, context);
   registerSyncCommand(program, context);
   registerDemoCommand(program, context);
-  for (const command of program.commands) command.exitOverride();
+  registerMetabaseCommand(program, context);
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const command of all(program)) command.exitOverride();
   return program;
 }
 

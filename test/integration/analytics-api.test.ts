@@ -14,7 +14,8 @@ import {
 import { runSync } from '../../src/sync/sync-engine.js';
 import { buildApp } from '../../src/api/app.js';
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { QUESTIONS } from '../../src/metabase/metabase-setup.js';
 import { listInactiveUsers } from '../../src/analytics/users-analytics.js';
 import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
 import {
@@ -451,6 +452,13 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         );
       });
       expect(wrong.slice(0, 5)).toEqual([]);
+    });
+
+    it('runs the SQL of every Metabase question on this database', async () => {
+      for (const q of QUESTIONS) {
+        const result = await sql.raw(q.sql).execute(handle.db);
+        expect(result.rows.length, q.name).toBeGreaterThan(0);
+      }
     });
 
     it('answers as its OpenAPI document says', async () => {
