@@ -1,0 +1,2 @@
+import { analyticsFill } from './bench/analytics-bench.js';
+await analyticsFill('/tmp/big.db');
