@@ -1,5 +1,6 @@
 // Runs every benchmark under bench/ (or those named on the command line) and prints its figures.
 import { analyticsBenchmark } from './analytics-bench.js';
+import { dashboardBenchmark } from './dashboard-bench.js';
 import { pullBenchmark } from './pull-bench.js';
 import { syncLargeBenchmark, syncMediumBenchmark } from './sync-bench.js';
 import { upsertBenchmark } from './upsert-bench.js';
@@ -8,6 +9,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   upsert: upsertBenchmark,
   pull: pullBenchmark,
   analytics: analyticsBenchmark,
+  dashboard: dashboardBenchmark,
   'sync-medium': syncMediumBenchmark,
   'sync-large': syncLargeBenchmark,
 };

@@ -266,9 +266,18 @@ async function loadAll() {
 }
 
 async function loadFilterOptions() {
+  // Lists are paged (1,000 at most a page): read every page, for accounts with thousands of services.
+  const all = async (path, key) => {
+    const items = [];
+    for (let offset = 0; ; offset += 1000) {
+      const page = await json(`${path}?limit=1000&offset=${offset}`);
+      items.push(...page[key]);
+      if (items.length >= page.total || page[key].length === 0) return { [key]: items };
+    }
+  };
   const [teams, services] = await Promise.all([
-    json('/teams?limit=1000'),
-    json('/services?limit=1000'),
+    all('/teams', 'teams'),
+    all('/services', 'services'),
   ]);
   const form = document.getElementById('filters');
   form.team_id.insertAdjacentHTML(

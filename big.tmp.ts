@@ -1,2 +1,0 @@
-import { analyticsFill } from './bench/analytics-bench.js';
-await analyticsFill('/tmp/big.db');
