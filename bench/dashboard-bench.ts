@@ -5,12 +5,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { analyticsFill } from './analytics-bench.js';
 import { describeMachine } from './machine.js';
+import { CHROMIUM_PATH, launchChromium } from '../test/helpers/chromium.js';
 
 const CLI = fileURLToPath(new URL('../bin/pd-analytics.js', import.meta.url));
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM = CHROMIUM_PATH;
 
 export async function dashboardBenchmark(): Promise<void> {
   if (!fs.existsSync(CHROMIUM)) {
@@ -36,17 +36,7 @@ export async function dashboardBenchmark(): Promise<void> {
       if (m?.[1]) resolve(m[1]);
     });
   });
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
     let started = Date.now();

@@ -55,7 +55,7 @@ export interface StatusBreakdown {
 /** How many objects of a mirrored table exist in PagerDuty (not marked deleted). */
 export async function countLive(
   db: Kysely<Database>,
-  table: 'services' | 'teams' | 'escalation_policies',
+  table: 'services' | 'teams' | 'escalation_policies' | 'users',
 ): Promise<number> {
   const row = await db
     .selectFrom(table)

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_PATH, launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { createDb, type Db } from '../../src/db/connection.js';
@@ -16,8 +17,7 @@ import { SyncService } from '../../src/sync/sync-service.js';
 import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-databases.js';
 
-/** Debian's Chromium; playwright-core never downloads a browser of its own. */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM = CHROMIUM_PATH;
 const REQUIRED = process.env['CI'] === 'true' || process.env['PDA_REQUIRE_BROWSER'] === '1';
 const available = fs.existsSync(CHROMIUM);
 if (!available) {
@@ -72,18 +72,7 @@ describe.skipIf(!available)('the dashboard in a real browser', () => {
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // As root here Chromium needs --no-sandbox; on a closed network the background services must be off.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   }, 120_000);
 

@@ -18,12 +18,12 @@ import {
   listServiceStatusCounts,
 } from '../../analytics/services-analytics.js';
 import { listInactiveUsers } from '../../analytics/users-analytics.js';
+import { countLive } from '../../analytics/incident-filter.js';
 import {
   incidentsOverTime,
   INTERVALS,
   type Interval,
 } from '../../analytics/timeseries-analytics.js';
-import { countUsers } from '../../analytics/users-count.js';
 import { renderStatusChartSvg, statusChartData, svgToPng } from '../../charts/status-chart.js';
 import type { Db } from '../../db/connection.js';
 import { NotFoundError } from '../../errors.js';
@@ -408,7 +408,7 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
       },
     },
     async () => ({
-      count: await countUsers(d),
+      count: await countLive(d, 'users'),
     }),
   );
 
