@@ -24,7 +24,6 @@ import {
   INTERVALS,
   type Interval,
 } from '../../analytics/timeseries-analytics.js';
-import { renderStatusChartSvg, statusChartData, svgToPng } from '../../charts/status-chart.js';
 import type { Db } from '../../db/connection.js';
 import { NotFoundError } from '../../errors.js';
 import { COMMON_ERRORS, ERROR_REF } from '../error-schema.js';
@@ -200,6 +199,9 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
       },
     },
     async (request, reply) => {
+      // ECharts and resvg are loaded on the first chart drawn, not at start-up: most servers never draw one.
+      const { renderStatusChartSvg, statusChartData, svgToPng } =
+        await import('../../charts/status-chart.js');
       const data = statusChartData(await findMostIncidents(d, parseFilter(request.query)));
       const format = request.query.format ?? 'json';
       if (format === 'json') return reply.type('application/json').send(data);
