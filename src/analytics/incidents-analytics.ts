@@ -133,7 +133,7 @@ export async function listIncidents(
 export async function* iterIncidents(
   db: Kysely<Database>,
   filter: IncidentFilter,
-  pageSize = 2000,
+  pageSize = 5000,
 ): AsyncGenerator<IncidentView[], void, undefined> {
   let after: { created_at: Date | string; id: string } | undefined;
   for (;;) {
