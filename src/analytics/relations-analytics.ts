@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { toIsoTimestamp } from '../db/connection.js';
+import { liveServicesWithPolicy } from './services-analytics.js';
 import type { Database } from '../db/schema.js';
 import {
   breakdownTotal,
@@ -13,24 +14,7 @@ import {
 
 export async function listServiceRows(db: Kysely<Database>, filter: IncidentFilter) {
   const [rows, counts] = await Promise.all([
-    db
-      .selectFrom('services')
-      .leftJoin('escalation_policies', 'escalation_policies.id', 'services.escalation_policy_id')
-      .where('services.deleted_at', 'is', null)
-      .select([
-        'services.id',
-        'services.name',
-        'services.description',
-        'services.status',
-        'services.created_at',
-        'services.last_incident_timestamp',
-        'services.escalation_policy_id',
-        'escalation_policies.name as escalation_policy_name',
-        'services.html_url',
-      ])
-      .orderBy('services.name')
-      .orderBy('services.id')
-      .execute(),
+    liveServicesWithPolicy(db).orderBy('services.name').orderBy('services.id').execute(),
     countByServiceAndStatus(db, { ...filter, serviceId: undefined }),
   ]);
   return rows.map((r) => ({

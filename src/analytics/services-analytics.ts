@@ -50,6 +50,25 @@ export function countServices(db: Kysely<Database>): Promise<number> {
   return countLive(db, 'services');
 }
 
+/** Live services with the columns the API and reports show, and their escalation policy's name. */
+export function liveServicesWithPolicy(db: Kysely<Database>) {
+  return db
+    .selectFrom('services')
+    .leftJoin('escalation_policies', 'escalation_policies.id', 'services.escalation_policy_id')
+    .where('services.deleted_at', 'is', null)
+    .select([
+      'services.id',
+      'services.name',
+      'services.description',
+      'services.status',
+      'services.created_at',
+      'services.last_incident_timestamp',
+      'services.escalation_policy_id',
+      'escalation_policies.name as escalation_policy_name',
+      'services.html_url',
+    ]);
+}
+
 /** One page of live services (optionally one), by name then id, and how many there are. */
 async function pageOfServices(
   db: Kysely<Database>,
@@ -181,22 +200,8 @@ export async function findServiceDetail(
   id: string,
   filter: IncidentFilter,
 ): Promise<ServiceDetail | null> {
-  const service = await db
-    .selectFrom('services')
-    .leftJoin('escalation_policies', 'escalation_policies.id', 'services.escalation_policy_id')
-    .select([
-      'services.id',
-      'services.name',
-      'services.description',
-      'services.status',
-      'services.created_at',
-      'services.last_incident_timestamp',
-      'services.html_url',
-      'services.escalation_policy_id',
-      'escalation_policies.name as escalation_policy_name',
-    ])
+  const service = await liveServicesWithPolicy(db)
     .where('services.id', '=', id)
-    .where('services.deleted_at', 'is', null)
     .executeTakeFirst();
   if (!service) return null;
   const [counts, teams] = await Promise.all([
