@@ -200,9 +200,7 @@ export async function findServiceDetail(
   id: string,
   filter: IncidentFilter,
 ): Promise<ServiceDetail | null> {
-  const service = await liveServicesWithPolicy(db)
-    .where('services.id', '=', id)
-    .executeTakeFirst();
+  const service = await liveServicesWithPolicy(db).where('services.id', '=', id).executeTakeFirst();
   if (!service) return null;
   const [counts, teams] = await Promise.all([
     countByServiceAndStatus(db, { ...filter, serviceId: undefined }, [id]),
