@@ -6,6 +6,7 @@ import {
   type MigrationResult,
 } from 'kysely';
 import type { Database } from './schema.js';
+import { isTransientTransactionError } from './transaction.js';
 import * as m0001 from './migrations/0001-initial.js';
 import * as m0002 from './migrations/0002-sync-lease-owner.js';
 import * as m0003 from './migrations/0003-log-entries-first-ack-index.js';
@@ -13,6 +14,11 @@ import * as m0004 from './migrations/0004-webhook-deliveries.js';
 import * as m0005 from './migrations/0005-incidents-covering-index.js';
 import * as m0006 from './migrations/0006-incidents-keyset-index.js';
 import * as m0007 from './migrations/0007-reporting-views.js';
+import * as m0008 from './migrations/0008-run-owner-and-pending-webhooks.js';
+import * as m0009 from './migrations/0009-incident-metrics-and-rollups.js';
+import * as m0010 from './migrations/0010-response-metrics-views.js';
+import * as m0011 from './migrations/0011-oncall-history-views.js';
+import * as m0012 from './migrations/0012-counts-across-services-and-upcoming-shifts.js';
 
 // Listed statically so migrations run the same from src (tests) and from dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +29,11 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-incidents-covering-index': m0005,
   '0006-incidents-keyset-index': m0006,
   '0007-reporting-views': m0007,
+  '0008-run-owner-and-pending-webhooks': m0008,
+  '0009-incident-metrics-and-rollups': m0009,
+  '0010-response-metrics-views': m0010,
+  '0011-oncall-history-views': m0011,
+  '0012-counts-across-services-and-upcoming-shifts': m0012,
 };
 
 class StaticMigrationProvider implements MigrationProvider {
@@ -31,7 +42,10 @@ class StaticMigrationProvider implements MigrationProvider {
   }
 }
 
-export const LATEST_SCHEMA_VERSION = Object.keys(MIGRATIONS).sort().at(-1) ?? 'none';
+/** Every migration, in the order they apply. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();
+
+export const LATEST_SCHEMA_VERSION = MIGRATION_NAMES.at(-1) ?? 'none';
 
 export class MigrationFailedError extends Error {
   constructor(
@@ -40,6 +54,7 @@ export class MigrationFailedError extends Error {
   ) {
     super(
       `migration ${migration} failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
     );
     this.name = 'MigrationFailedError';
   }
@@ -49,8 +64,31 @@ function migrator(db: Kysely<Database>): Migrator {
   return new Migrator({ db, provider: new StaticMigrationProvider() });
 }
 
-/** Applies every pending migration; throws MigrationFailedError naming the one that failed. */
+/** How long a start waits for another process's migrations (SQLite's write lock) to finish. */
+const MIGRATION_LOCK_WAIT_MS = 120_000;
+
+/**
+ * Applies every pending migration; throws MigrationFailedError naming the one that failed.
+ * Processes starting together take turns: PostgreSQL and MySQL through Kysely's migration lock
+ * (an advisory lock), SQLite through its write lock (transactions begin immediate), waited for
+ * here when another process holds it past busy_timeout.
+ */
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      return await migrateOnce(db);
+    } catch (error) {
+      const busy = isTransientTransactionError(
+        error instanceof MigrationFailedError ? error.cause : error,
+      );
+      if (!busy || Date.now() - started > MIGRATION_LOCK_WAIT_MS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+async function migrateOnce(db: Kysely<Database>): Promise<string[]> {
   const { error, results } = await migrator(db).migrateToLatest();
   const failed = results?.find((r: MigrationResult) => r.status === 'Error');
   // No failed migration means Kysely could not start (unreachable database): surface that as is.

@@ -208,7 +208,83 @@ export interface LogEntriesTable {
   channel_type: string | null;
   /** For notify_log_entry: the user who was notified. */
   user_id: string | null;
+  /** For assign, escalate and delegate entries: the users assigned, comma-separated. */
+  assignee_ids: string | null;
   synced_at: Timestamp;
+}
+
+/** Per incident, the facts the response metrics read (see src/facts/incident-facts.ts). */
+export interface IncidentMetricsTable {
+  incident_id: string;
+  created_at: Timestamp;
+  resolved_at: NullableTimestamp;
+  status: string;
+  urgency: string | null;
+  service_id: string | null;
+  escalation_policy_id: string | null;
+  priority_id: string | null;
+  seconds_to_first_ack: number | null;
+  seconds_to_resolve: number | null;
+  auto_resolved: number;
+  reassigned: number;
+  manual_escalated: number;
+  timeout_escalated: number;
+  escalation_count: number;
+  notification_count: number;
+  interruption_count: number;
+  business_hour_interruptions: number;
+  off_hour_interruptions: number;
+  sleep_hour_interruptions: number;
+  engaged_seconds: number;
+  engaged_user_count: number;
+}
+
+/** Per incident and user who was assigned, notified or acknowledged: that user's part. */
+export interface IncidentRespondersTable {
+  incident_id: string;
+  user_id: string;
+  incident_created_at: Timestamp;
+  first_assigned_at: NullableTimestamp;
+  first_acknowledged_at: NullableTimestamp;
+  notification_count: number;
+  interruption_count: number;
+  business_hour_interruptions: number;
+  off_hour_interruptions: number;
+  sleep_hour_interruptions: number;
+  engaged_seconds: number;
+}
+
+/** An interruption: a user's notifications of one incident, merged within a minute. */
+export interface InterruptionsTable {
+  incident_id: string;
+  user_id: string;
+  started_at: Timestamp;
+  /** business, off or sleep, in the user's zone at started_at. */
+  hour_class: string;
+  incident_created_at: Timestamp;
+}
+
+/** Incidents counted per service, status and urgency: all time ('all', bucket ''), per UTC month and day. */
+export interface IncidentCountsTable {
+  grain: string;
+  bucket: string;
+  /** '' for incidents without a service. */
+  service_id: string;
+  status: string;
+  /** '' for incidents without an urgency. */
+  urgency: string;
+  n: number;
+}
+
+export interface IncidentTeamCountsTable extends IncidentCountsTable {
+  team_id: string;
+}
+
+/** One row: a version bumped by every write of the mirror. */
+export interface MirrorStateTable {
+  id: number;
+  version: number;
+  changed_at: Timestamp;
 }
 
 export interface ServiceTeamsTable {
@@ -241,6 +317,8 @@ export interface SyncRunsTable {
   rate_limited: number;
   retries: number;
   error: string | null;
+  /** host:pid of the process running it (null on runs recorded before migration 0008). */
+  owner: string | null;
 }
 
 export interface SyncCursorsTable {
@@ -259,8 +337,18 @@ export interface SyncLeasesTable {
   owner: string | null;
 }
 
+/** Incidents a webhook named that the mirror lacks and the event could not create. */
+export interface PendingIncidentsTable {
+  incident_id: string;
+  event_id: string;
+  occurred_at: Timestamp;
+}
+
 export interface WebhookDeliveriesTable {
-  /** X-Webhook-Id (or the event id): deliveries are at least once. */
+  /**
+   * The event's id (`event.id`, covered by the signature; before migration 0008's release, the
+   * X-Webhook-Id header): deliveries are at least once, and a replay must not apply again.
+   */
   id: string;
   event_type: string;
   received_at: Timestamp;
@@ -295,6 +383,13 @@ export interface Database {
   sync_cursors: SyncCursorsTable;
   sync_leases: SyncLeasesTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  pending_incidents: PendingIncidentsTable;
+  incident_metrics: IncidentMetricsTable;
+  incident_responders: IncidentRespondersTable;
+  interruptions: InterruptionsTable;
+  incident_counts: IncidentCountsTable;
+  incident_team_counts: IncidentTeamCountsTable;
+  mirror_state: MirrorStateTable;
 }
 
 export type TableName = keyof Database;

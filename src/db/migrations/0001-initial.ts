@@ -1,5 +1,5 @@
 import type { CreateTableBuilder, Kysely } from 'kysely';
-import { columnTypes, withTableOptions, type ColumnTypes } from './column-types.js';
+import { columnTypes, withTableOptions, type ColumnTypes } from './frozen-helpers-v1.js';
 
 // Frozen once merged: later changes go in new migrations.
 

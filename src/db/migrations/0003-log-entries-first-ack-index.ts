@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { dialectOf } from '../dialect.js';
+import { dialectOf } from './frozen-helpers-v1.js';
 
 /** DROP INDEX names its table on MySQL only. */
 function dropIndex(db: Kysely<unknown>, name: string) {

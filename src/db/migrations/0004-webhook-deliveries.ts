@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { columnTypes, withTableOptions } from './column-types.js';
+import { columnTypes, withTableOptions } from './frozen-helpers-v1.js';
 
 // Frozen once merged. PagerDuty delivers webhooks at least once: deliveries already applied are
 // recorded by their X-Webhook-Id and skipped.

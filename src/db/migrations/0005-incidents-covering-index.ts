@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { dialectOf } from '../dialect.js';
+import { dialectOf } from './frozen-helpers-v1.js';
 
 // Frozen once merged. The analytics group incidents by service and status, filtered by
 // created_at and urgency. With all four in one index those aggregates read the index alone; on

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { dialectOf } from '../dialect.js';
+import { dialectOf } from './frozen-helpers-v1.js';
 
 // Frozen once merged. Streamed reports page through incidents by (created_at, id). With an
 // index on exactly that pair, each page is one index range read; with created_at alone every

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { dialectOf } from '../dialect.js';
+import { dialectOf } from './frozen-helpers-v1.js';
 
 // Frozen once merged. Reporting views for BI tools (Metabase) over the same SQL, one per question
 // of the specification plus an incident fact table; documented in docs/metabase.md. Their names

@@ -1,18 +1,33 @@
 import {
+  MysqlAdapter,
+  PostgresAdapter,
   sql,
   type ColumnDataType,
   type CreateTableBuilder,
   type Expression,
   type Kysely,
 } from 'kysely';
-import type { Dialect } from '../database-url.js';
-import { dialectOf } from '../dialect.js';
+
+// FROZEN. Migrations 0001 to 0008 import these copies, and nothing else of the project, so that
+// what a migration creates on a new install never changes with the live code: editing
+// src/db/dialect.ts or a column type of the application cannot reach them. Never edit this
+// file; a migration that needs different helpers gets a frozen-helpers-v2.ts of its own.
+
+export type FrozenDialect = 'sqlite' | 'mysql' | 'postgres';
 
 type DataType = ColumnDataType | Expression<unknown>;
 
-/** Column types that mean the same on every dialect. Used by migrations only. */
+/** The dialect behind a Kysely instance or transaction (frozen copy of db/dialect.ts). */
+export function dialectOf<DB>(db: Kysely<DB>): FrozenDialect {
+  const adapter = db.getExecutor().adapter;
+  if (adapter instanceof PostgresAdapter) return 'postgres';
+  if (adapter instanceof MysqlAdapter) return 'mysql';
+  return 'sqlite';
+}
+
+/** Column types that mean the same on every dialect. */
 export interface ColumnTypes {
-  dialect: Dialect;
+  dialect: FrozenDialect;
   /** PagerDuty ids are short alphanumerics; 64 leaves room and stays indexable on MySQL. */
   id: DataType;
   name: DataType;
