@@ -6,7 +6,7 @@ const MAX_ATTEMPTS = 4;
 /**
  * True for failures that a fresh attempt of the same transaction can get past: deadlocks and
  * lock waits (MySQL 1213/1205), deadlocks and serialisation failures (PostgreSQL 40P01/40001),
- * a busy SQLite file.
+ * a busy SQLite file (SQLITE_BUSY and its extended codes).
  */
 export function isTransientTransactionError(error: unknown): boolean {
   const e = error as { errno?: number; code?: string } | null;
@@ -15,7 +15,7 @@ export function isTransientTransactionError(error: unknown): boolean {
     e?.errno === 1205 ||
     e?.code === '40P01' ||
     e?.code === '40001' ||
-    e?.code === 'SQLITE_BUSY'
+    (typeof e?.code === 'string' && e.code.startsWith('SQLITE_BUSY'))
   );
 }
 

@@ -1,24 +1,221 @@
-import type { Kysely } from 'kysely';
-import type { Database, Incident, NewIncident } from '../schema.js';
-import { upsertRows } from './table-writer.js';
+import type { ExpressionBuilder, Insertable, Kysely, Updateable } from 'kysely';
+import { chunk, MAX_IN_LIST } from '../sql-batches.js';
+import { dialectOf } from '../dialect.js';
+import type {
+  Database,
+  IncidentAcknowledgementsTable,
+  IncidentAssignmentsTable,
+  IncidentTeamsTable,
+  IncidentsTable,
+  NewIncident,
+} from '../schema.js';
+import { replaceOwnedRows, upsertRows } from './table-writer.js';
 
-/** Inserts or updates incidents by id. */
-export function upsertIncidents(
+/**
+ * Inserts incidents, or updates stored ones, but never lets an older state overwrite a newer
+ * one: a row is written only when its updated_at (the time the state describes: PagerDuty's
+ * updated_at, or a webhook's occurred_at) is not older than the stored one. Returns the ids
+ * written, for the caller to replace their relations. Rows without updated_at cannot be
+ * ordered and are written.
+ */
+export async function upsertIncidents(
   db: Kysely<Database>,
   rows: readonly NewIncident[],
-): Promise<number> {
-  return upsertRows(db, 'incidents', rows);
+): Promise<string[]> {
+  const latest = new Map<string, NewIncident>();
+  for (const row of rows) {
+    const known = latest.get(row.id);
+    if (!known || !isOlder(row.updated_at, known.updated_at)) latest.set(row.id, row);
+  }
+  const ids = [...latest.keys()];
+  const stored = new Map<string, Date | string | null>();
+  const lock = dialectOf(db) !== 'sqlite';
+  for (const part of chunk(ids, MAX_IN_LIST)) {
+    // Row locks on the servers (SQLite's writer already holds the file): no writer can slip a
+    // newer state in between this read and the write.
+    const found = await db
+      .selectFrom('incidents')
+      .select(['id', 'updated_at'])
+      .where('id', 'in', part)
+      .$if(lock, (q) => q.forUpdate())
+      .execute();
+    for (const r of found) stored.set(r.id, r.updated_at);
+  }
+  const newer = [...latest.values()].filter(
+    (r) => !stored.has(r.id) || !isOlder(r.updated_at, stored.get(r.id) ?? null),
+  );
+  await upsertRows(db, 'incidents', newer, { unlessOlder: 'updated_at' });
+  return newer.map((r) => r.id);
 }
 
-export function findIncident(db: Kysely<Database>, id: string): Promise<Incident | undefined> {
-  return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+function epoch(value: Date | string | null | undefined): number | null {
+  if (value === null || value === undefined) return null;
+  const ms = value instanceof Date ? value.getTime() : Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
 }
 
-export async function countIncidents(db: Kysely<Database>): Promise<number> {
-  const row = await db
+/** True when `incoming` is known to describe an earlier moment than `stored`. */
+function isOlder(
+  incoming: Date | string | null | undefined,
+  stored: Date | string | null | undefined,
+): boolean {
+  const a = epoch(incoming);
+  const b = epoch(stored);
+  return a !== null && b !== null && a < b;
+}
+
+/** Makes the teams, assignments and acknowledgements of the given incidents exactly these rows. */
+export async function replaceIncidentRelations(
+  db: Kysely<Database>,
+  incidentIds: readonly string[],
+  relations: {
+    teams: readonly Insertable<IncidentTeamsTable>[];
+    assignments: readonly Insertable<IncidentAssignmentsTable>[];
+    acknowledgements: readonly Insertable<IncidentAcknowledgementsTable>[];
+  },
+): Promise<void> {
+  if (incidentIds.length === 0) return;
+  const owned = new Set(incidentIds);
+  const mine = <T extends { incident_id: string }>(rows: readonly T[]) =>
+    rows.filter((r) => owned.has(r.incident_id));
+  await replaceOwnedRows(db, 'incident_teams', 'incident_id', incidentIds, mine(relations.teams));
+  await replaceOwnedRows(
+    db,
+    'incident_assignments',
+    'incident_id',
+    incidentIds,
+    mine(relations.assignments),
+  );
+  await replaceOwnedRows(
+    db,
+    'incident_acknowledgements',
+    'incident_id',
+    incidentIds,
+    mine(relations.acknowledgements),
+  );
+}
+
+/**
+ * Sets first_acknowledged_at from the first acknowledge_log_entry (PagerDuty empties
+ * acknowledgements[] once an incident is resolved or re-triggered, so the log is the record).
+ * It only ever moves earlier: a time a webhook stored is kept while the log entry behind it is
+ * not mirrored yet, and never set back to null. Without ids, every incident missing one.
+ */
+export async function updateFirstAcknowledgements(
+  db: Kysely<Database>,
+  incidentIds?: readonly string[],
+): Promise<void> {
+  const update = (ids?: readonly string[]) =>
+    db
+      .updateTable('incidents')
+      .set((eb) => ({
+        first_acknowledged_at: firstAckFromLog(eb),
+      }))
+      .where((eb) =>
+        eb.or([
+          eb.and([
+            eb('incidents.first_acknowledged_at', 'is', null),
+            eb(firstAckFromLog(eb), 'is not', null),
+          ]),
+          eb('incidents.first_acknowledged_at', '>', firstAckFromLog(eb)),
+        ]),
+      )
+      .$if(ids !== undefined, (q) => q.where('incidents.id', 'in', ids ?? []))
+      .$if(ids === undefined, (q) =>
+        q
+          .where('incidents.first_acknowledged_at', 'is', null)
+          .where('incidents.id', 'in', (eb) =>
+            eb
+              .selectFrom('log_entries')
+              .select('incident_id')
+              .where('type', '=', 'acknowledge_log_entry'),
+          ),
+      )
+      .execute();
+  if (incidentIds === undefined) {
+    await update();
+    return;
+  }
+  for (const part of chunk([...new Set(incidentIds)], 500)) await update(part);
+}
+
+/** MIN(created_at) of the incident's acknowledge_log_entry rows, as a scalar subquery. */
+function firstAckFromLog(eb: ExpressionBuilder<Database, 'incidents'>) {
+  return eb
+    .selectFrom('log_entries')
+    .select((e) => e.fn.min('log_entries.created_at').as('first'))
+    .whereRef('log_entries.incident_id', '=', 'incidents.id')
+    .where('log_entries.type', '=', 'acknowledge_log_entry');
+}
+
+export async function incidentExists(db: Kysely<Database>, id: string): Promise<boolean> {
+  const row = await db.selectFrom('incidents').select('id').where('id', '=', id).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Changes some of an incident's columns as of `at`, unless the state stored is as new or newer
+ * (its updated_at): the timestamp guard for partial updates (webhooks). Sets updated_at to `at`.
+ * Returns whether it changed the row.
+ */
+export async function updateIncidentIfNewer(
+  db: Kysely<Database>,
+  id: string,
+  at: Date,
+  fields: Omit<Updateable<IncidentsTable>, 'id' | 'updated_at'>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('incidents')
+    .set({ ...fields, updated_at: at })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('updated_at', 'is', null), eb('updated_at', '<', at)]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Moves an incident's first acknowledgement to `at` when that is earlier than the one stored. */
+export async function moveFirstAcknowledgementEarlier(
+  db: Kysely<Database>,
+  incidentId: string,
+  at: Date,
+): Promise<void> {
+  await db
+    .updateTable('incidents')
+    .set({ first_acknowledged_at: at })
+    .where('id', '=', incidentId)
+    .where((eb) =>
+      eb.or([eb('first_acknowledged_at', 'is', null), eb('first_acknowledged_at', '>', at)]),
+    )
+    .execute();
+}
+
+/** Incidents stored as open (triggered or acknowledged), with their creation time. */
+export function listOpenIncidents(db: Kysely<Database>) {
+  return db
     .selectFrom('incidents')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .select(['id', 'created_at'])
+    .where('status', '!=', 'resolved')
     .where('deleted_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.count);
+    .execute();
+}
+
+/** Remembers an incident that a webhook named but could not create; the next sync reads it. */
+export async function addPendingIncident(
+  db: Kysely<Database>,
+  row: { incident_id: string; event_id: string; occurred_at: Date },
+): Promise<void> {
+  await upsertRows(db, 'pending_incidents', [row]);
+}
+
+export async function listPendingIncidentIds(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('pending_incidents').select('incident_id').execute();
+  return rows.map((r) => r.incident_id);
+}
+
+export async function deletePendingIncidents(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<void> {
+  for (const part of chunk(ids, MAX_IN_LIST))
+    await db.deleteFrom('pending_incidents').where('incident_id', 'in', part).execute();
 }

@@ -1,25 +1,25 @@
 import type { Kysely } from 'kysely';
-import type { Database, NewService, Service } from '../schema.js';
-import { replaceOwnedRows, upsertRows } from './table-writer.js';
+import type { Database, NewService } from '../schema.js';
+import { markUnseenDeleted, replaceOwnedRows, upsertRows } from './table-writer.js';
 
 /** Inserts or updates services by id. */
 export function upsertServices(db: Kysely<Database>, rows: readonly NewService[]): Promise<number> {
   return upsertRows(db, 'services', rows);
 }
 
-export function findService(db: Kysely<Database>, id: string): Promise<Service | undefined> {
-  return db.selectFrom('services').selectAll().where('id', '=', id).executeTakeFirst();
+/** Writes /services as listed at `listedAt` and marks every service it no longer lists deleted. */
+export async function replaceListedServices(
+  db: Kysely<Database>,
+  rows: readonly NewService[],
+  listedAt: Date,
+): Promise<void> {
+  await upsertServices(db, rows);
+  await markUnseenDeleted(db, 'services', listedAt, listedAt);
 }
 
-/** Services not marked deleted, by name then id. */
-export function listServices(db: Kysely<Database>): Promise<Service[]> {
-  return db
-    .selectFrom('services')
-    .selectAll()
-    .where('deleted_at', 'is', null)
-    .orderBy('name')
-    .orderBy('id')
-    .execute();
+/** Every stored service's id, deleted ones included. */
+export async function listServiceIds(db: Kysely<Database>): Promise<string[]> {
+  return (await db.selectFrom('services').select('id').execute()).map((s) => s.id);
 }
 
 /** Makes each given service's teams exactly those listed (an empty list removes them all). */
@@ -31,17 +31,4 @@ export function replaceServiceTeams(
     teamIds.map((teamId) => ({ service_id: serviceId, team_id: teamId })),
   );
   return replaceOwnedRows(db, 'service_teams', 'service_id', [...teamIdsByService.keys()], rows);
-}
-
-export async function listServiceTeamIds(
-  db: Kysely<Database>,
-  serviceId: string,
-): Promise<string[]> {
-  const rows = await db
-    .selectFrom('service_teams')
-    .select('team_id')
-    .where('service_id', '=', serviceId)
-    .orderBy('team_id')
-    .execute();
-  return rows.map((r) => r.team_id);
 }

@@ -42,7 +42,7 @@ export async function countSyncRuns(db: Kysely<Database>): Promise<number> {
 
 export async function insertSyncRun(
   db: Kysely<Database>,
-  run: { id: string; kind: string; started_at: Date },
+  run: { id: string; kind: string; started_at: Date; owner: string },
 ): Promise<void> {
   await db
     .insertInto('sync_runs')
@@ -85,21 +85,29 @@ export async function updateSyncRun(
     .execute();
 }
 
-/** Marks runs left 'running' by a process that died (their heartbeat is older than `staleBefore`). */
-export async function failStaleSyncRuns(
-  db: Kysely<Database>,
-  staleBefore: Date,
-  now: Date,
-): Promise<number> {
-  const result = await db
-    .updateTable('sync_runs')
-    .set({
-      status: 'failed',
-      finished_at: now,
-      error: 'interrupted: the process running it stopped',
-    })
+/** Runs recorded as running, with who runs them and their last sign of life. */
+export function listRunningSyncRuns(db: Kysely<Database>) {
+  return db
+    .selectFrom('sync_runs')
+    .select(['id', 'owner', 'heartbeat_at'])
     .where('status', '=', 'running')
-    .where('heartbeat_at', '<', staleBefore)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .execute();
+}
+
+/** The message of a run whose process stopped without recording its end. */
+export const INTERRUPTED_ERROR = 'interrupted: the process running it stopped';
+
+/** Records runs as interrupted (failed, with INTERRUPTED_ERROR). */
+export async function markSyncRunsInterrupted(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  now: Date,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('sync_runs')
+    .set({ status: 'failed', finished_at: now, error: INTERRUPTED_ERROR })
+    .where('id', 'in', ids)
+    .where('status', '=', 'running')
+    .execute();
 }

@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { dialectOf } from '../dialect.js';
 import type { Database, TableName } from '../schema.js';
+import { chunk, MAX_BIND_PARAMETERS, MAX_IN_LIST } from '../sql-batches.js';
 
 /** The primary key of every table: what an upsert matches on. */
 export const PRIMARY_KEYS: { [T in TableName]: readonly (keyof Database[T] & string)[] } = {
@@ -32,15 +33,14 @@ export const PRIMARY_KEYS: { [T in TableName]: readonly (keyof Database[T] & str
   sync_cursors: ['resource'],
   sync_leases: ['name'],
   webhook_deliveries: ['id'],
+  pending_incidents: ['incident_id'],
+  incident_metrics: ['incident_id'],
+  incident_responders: ['incident_id', 'user_id'],
+  interruptions: ['incident_id', 'user_id', 'started_at'],
+  incident_counts: ['grain', 'bucket', 'service_id', 'status', 'urgency'],
+  incident_team_counts: ['grain', 'bucket', 'team_id', 'service_id', 'status', 'urgency'],
+  mirror_state: ['id'],
 };
-
-/**
- * Bound parameters per statement. SQLite allows 32,766, MySQL and PostgreSQL 65,535; staying well
- * below keeps statements small enough to plan quickly.
- */
-const MAX_BIND_PARAMETERS = 8_000;
-/** Ids per IN (...) list. */
-const MAX_IN_LIST = 1_000;
 
 /**
  * The generic writer works on table and column names known only at run time; Kysely's types
@@ -53,13 +53,6 @@ function untyped(db: Kysely<Database>): UntypedDb {
   return db as unknown as UntypedDb;
 }
 
-/** Splits a list into chunks of at most `size` items. */
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
-  return chunks;
-}
-
 /**
  * Inserts rows or updates them in place when their primary key exists: idempotent, batched, and
  * the same on SQLite, MySQL/MariaDB and PostgreSQL. Every row must carry the same columns.
@@ -69,7 +62,14 @@ export async function upsertRows<T extends TableName>(
   db: Kysely<Database>,
   table: T,
   rows: readonly Insertable<Database[T]>[],
-  options: { keepExisting?: boolean } = {},
+  options: {
+    keepExisting?: boolean;
+    /**
+     * A timestamp column: an existing row is updated only when the new row's value is not older
+     * than the stored one (stripe-sync-engine's timestamp guard), in the statement itself.
+     */
+    unlessOlder?: string;
+  } = {},
 ): Promise<number> {
   const first = rows[0];
   if (!first) return 0;
@@ -80,15 +80,26 @@ export async function upsertRows<T extends TableName>(
   const dialect = dialectOf(db);
   const udb = untyped(db);
   const perChunk = Math.max(1, Math.floor(MAX_BIND_PARAMETERS / columns.length));
+  const guard = options.unlessOlder;
 
   for (const part of chunk(rows as readonly Row[], perChunk)) {
     const insert = udb.insertInto(table as string).values(part);
     if (dialect === 'mysql') {
-      // VALUES(col) is MariaDB's spelling and still accepted by MySQL 8.
+      // VALUES(col) is MariaDB's spelling and still accepted by MySQL 8. Assignments run left to
+      // right and see the values already assigned, so the guard's own column goes last.
+      const assigned = updates.length > 0 ? updates : [keys[0] as string];
+      const ordered = guard
+        ? [...assigned.filter((c) => c !== guard), ...assigned.filter((c) => c === guard)]
+        : assigned;
+      const newer = guard
+        ? sql`(${sql.ref(`${table}.${guard}`)} is null or values(${sql.ref(guard)}) is null or values(${sql.ref(guard)}) >= ${sql.ref(`${table}.${guard}`)})`
+        : undefined;
       const set = Object.fromEntries(
-        (updates.length > 0 ? updates : [keys[0] as string]).map((c) => [
+        ordered.map((c) => [
           c,
-          sql`values(${sql.ref(c)})`,
+          newer
+            ? sql`if(${newer}, values(${sql.ref(c)}), ${sql.ref(c)})`
+            : sql`values(${sql.ref(c)})`,
         ]),
       );
       await insert.onDuplicateKeyUpdate(set).execute();
@@ -97,8 +108,16 @@ export async function upsertRows<T extends TableName>(
         .onConflict((oc) => {
           const target = oc.columns(keys as string[]);
           if (updates.length === 0) return target.doNothing();
-          return target.doUpdateSet(
+          const update = target.doUpdateSet(
             Object.fromEntries(updates.map((c) => [c, sql.ref(`excluded.${c}`)])),
+          );
+          if (!guard) return update;
+          return update.where((eb) =>
+            eb.or([
+              eb(sql.ref(`${table}.${guard}`), 'is', null),
+              eb(sql.ref(`excluded.${guard}`), 'is', null),
+              eb(sql.ref(`excluded.${guard}`), '>=', sql.ref(`${table}.${guard}`)),
+            ]),
           );
         })
         .execute();
@@ -181,4 +200,36 @@ export async function markDeleted(
     updated += Number(result.numUpdatedRows);
   }
   return updated;
+}
+
+/**
+ * Keeps a table of time spans (start, end) as history, ready for a fresh reading from `from`:
+ * spans that ended by `from` stay as they are, a span running past `from` now ends there, spans
+ * starting at or after `from` go (the reading replaces them), and so do spans without a start
+ * (permanent on-calls, re-read whole every time). With `scope`, only rows whose column holds one
+ * of the ids are touched. The fresh reading must then be clipped to start at `from` or later.
+ */
+export async function trimSpansAt(
+  db: Kysely<Database>,
+  table: 'oncalls' | 'schedule_entries',
+  from: Date,
+  scope?: { column: string; ids: readonly string[] },
+): Promise<void> {
+  const udb = untyped(db);
+  for (const ids of scope ? chunk(scope.ids, MAX_IN_LIST) : [null]) {
+    let remove = udb
+      .deleteFrom(table)
+      .where((eb) => eb.or([eb('start', 'is', null), eb('start', '>=', from)]));
+    let clip = udb
+      .updateTable(table)
+      .set({ end: from })
+      .where('start', '<', from)
+      .where('end', '>', from);
+    if (scope && ids) {
+      remove = remove.where(scope.column, 'in', ids);
+      clip = clip.where(scope.column, 'in', ids);
+    }
+    await remove.execute();
+    await clip.execute();
+  }
 }

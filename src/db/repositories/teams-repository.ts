@@ -1,23 +1,35 @@
-import type { Kysely } from 'kysely';
-import type { Database, NewTeam, Team } from '../schema.js';
-import { upsertRows } from './table-writer.js';
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, NewTeam, TeamMembersTable } from '../schema.js';
+import { markUnseenDeleted, upsertRows } from './table-writer.js';
 
 /** Inserts or updates teams by id. */
 export function upsertTeams(db: Kysely<Database>, rows: readonly NewTeam[]): Promise<number> {
   return upsertRows(db, 'teams', rows);
 }
 
-export function findTeam(db: Kysely<Database>, id: string): Promise<Team | undefined> {
-  return db.selectFrom('teams').selectAll().where('id', '=', id).executeTakeFirst();
+/** Writes /teams as listed at `listedAt` and marks every team it no longer lists deleted. */
+export async function replaceListedTeams(
+  db: Kysely<Database>,
+  rows: readonly NewTeam[],
+  listedAt: Date,
+): Promise<void> {
+  await upsertTeams(db, rows);
+  await markUnseenDeleted(db, 'teams', listedAt, listedAt);
 }
 
-/** Teams not marked deleted, by name then id. */
-export function listTeams(db: Kysely<Database>): Promise<Team[]> {
-  return db
-    .selectFrom('teams')
-    .selectAll()
-    .where('deleted_at', 'is', null)
-    .orderBy('name')
-    .orderBy('id')
-    .execute();
+/** Makes team membership exactly `rows`: a member removed in PagerDuty is removed here. */
+export async function replaceTeamMembers(
+  db: Kysely<Database>,
+  rows: readonly Insertable<TeamMembersTable>[],
+): Promise<void> {
+  await db.deleteFrom('team_members').execute();
+  await upsertRows(db, 'team_members', rows);
+}
+
+/** The role of every stored membership, keyed `team:user`. */
+export async function listTeamMemberRoles(
+  db: Kysely<Database>,
+): Promise<Map<string, string | null>> {
+  const rows = await db.selectFrom('team_members').select(['team_id', 'user_id', 'role']).execute();
+  return new Map(rows.map((m) => [`${m.team_id}:${m.user_id}`, m.role]));
 }
