@@ -1,0 +1,275 @@
+import { classifyInstant, type HourClass, type WorkingHours } from '../time/working-hours.js';
+
+// The per-incident facts behind PagerDuty's AnalyticsIncidentMetrics and
+// AnalyticsResponderMetrics, computed from the incident and its log entries whenever either
+// changes, and stored (incident_metrics, incident_responders, interruptions). Each field is
+// defined here once, in PagerDuty's words.
+
+/** Notifications that interrupt: SMS, phone calls and push notifications (e-mail does not). */
+export const INTERRUPTING_CHANNELS = new Set(['sms', 'phone', 'push_notification']);
+/** Notifications of one incident to one user less than this after the first of an interruption belong to it. */
+export const INTERRUPTION_MERGE_MS = 60_000;
+
+export interface EvidenceIncident {
+  id: string;
+  created_at: number;
+  resolved_at: number | null;
+  status: string;
+  urgency: string | null;
+  service_id: string | null;
+  escalation_policy_id: string | null;
+  priority_id: string | null;
+  /** The first acknowledgement (the earliest acknowledge_log_entry, or a webhook's when earlier). */
+  first_acknowledged_at: number | null;
+}
+
+export interface EvidenceEntry {
+  id: string;
+  type: string;
+  created_at: number;
+  agent_id: string | null;
+  /** user, service, integration... */
+  agent_type: string | null;
+  channel_type: string | null;
+  /** notify_log_entry: who was notified. */
+  user_id: string | null;
+  /** assign, escalate and delegate entries: who was assigned. */
+  assignee_ids: readonly string[];
+}
+
+export interface IncidentFacts {
+  incident_id: string;
+  created_at: number;
+  resolved_at: number | null;
+  status: string;
+  urgency: string | null;
+  service_id: string | null;
+  escalation_policy_id: string | null;
+  priority_id: string | null;
+  /** seconds_to_first_ack: the first acknowledgement minus created_at; null when never acknowledged. */
+  seconds_to_first_ack: number | null;
+  /** seconds_to_resolve: resolved_at (the last resolve) minus created_at; null unless resolved. */
+  seconds_to_resolve: number | null;
+  /** Resolved by a service or an integration (auto-resolve, an API or e-mail integration) rather than a user. */
+  auto_resolved: boolean;
+  /** A user reassigned it (assign_log_entry by a user) or delegated it to another policy. */
+  reassigned: boolean;
+  /** Escalated by hand: an escalate_log_entry whose channel is not timeout. */
+  manual_escalated: boolean;
+  /** Escalated because nobody acknowledged in time: an escalate_log_entry whose channel is timeout. */
+  timeout_escalated: boolean;
+  /** Every escalate_log_entry. */
+  escalation_count: number;
+  /** Every notify_log_entry, any channel. */
+  notification_count: number;
+  interruption_count: number;
+  business_hour_interruptions: number;
+  off_hour_interruptions: number;
+  sleep_hour_interruptions: number;
+  /**
+   * For each user who acknowledged, from their first acknowledgement to the resolve, summed;
+   * 0 while the incident is open.
+   */
+  engaged_seconds: number;
+  /** Users who acknowledged. */
+  engaged_user_count: number;
+}
+
+export interface ResponderFacts {
+  incident_id: string;
+  user_id: string;
+  incident_created_at: number;
+  /** The user's first assignment (assign, escalate or delegate entry naming them; else their first notification). */
+  first_assigned_at: number | null;
+  /** The user's first acknowledge_log_entry. */
+  first_acknowledged_at: number | null;
+  notification_count: number;
+  interruption_count: number;
+  business_hour_interruptions: number;
+  off_hour_interruptions: number;
+  sleep_hour_interruptions: number;
+  engaged_seconds: number;
+}
+
+export interface Interruption {
+  incident_id: string;
+  user_id: string;
+  /** Its first notification: what places it in business, off or sleep hours. */
+  started_at: number;
+  hour_class: HourClass;
+  incident_created_at: number;
+}
+
+export interface FactsContext {
+  hours: WorkingHours;
+  /** The user's own zone, or ANALYTICS_TIME_ZONE when PagerDuty never gave one. */
+  zoneOf: (userId: string) => string;
+}
+
+const ASSIGNING = new Set(['assign_log_entry', 'escalate_log_entry', 'delegate_log_entry']);
+
+function seconds(from: number, to: number): number {
+  return Math.round((to - from) / 1000);
+}
+
+/** Notifications merged into interruptions, one list per user, in time order. */
+export function interruptionsOf(
+  incident: EvidenceIncident,
+  entries: readonly EvidenceEntry[],
+  context: FactsContext,
+): Interruption[] {
+  const byUser = new Map<string, number[]>();
+  for (const e of entries)
+    if (
+      e.type === 'notify_log_entry' &&
+      e.user_id &&
+      INTERRUPTING_CHANNELS.has(e.channel_type ?? '')
+    )
+      byUser.set(e.user_id, [...(byUser.get(e.user_id) ?? []), e.created_at]);
+  const out: Interruption[] = [];
+  for (const [userId, times] of byUser) {
+    times.sort((a, b) => a - b);
+    let start: number | undefined;
+    for (const t of times) {
+      if (start !== undefined && t - start < INTERRUPTION_MERGE_MS) continue;
+      start = t;
+      out.push({
+        incident_id: incident.id,
+        user_id: userId,
+        started_at: t,
+        hour_class: classifyInstant(t, context.zoneOf(userId), context.hours),
+        incident_created_at: incident.created_at,
+      });
+    }
+  }
+  return out;
+}
+
+/** Every fact of one incident, from the incident and its log entries. */
+export function computeIncidentFacts(
+  incident: EvidenceIncident,
+  entries: readonly EvidenceEntry[],
+  context: FactsContext,
+): { facts: IncidentFacts; responders: ResponderFacts[]; interruptions: Interruption[] } {
+  const sorted = [...entries].sort(
+    (a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id),
+  );
+  const resolved = incident.status === 'resolved' && incident.resolved_at !== null;
+  const interruptions = interruptionsOf(incident, sorted, context);
+  const responders = new Map<string, ResponderFacts>();
+  const responder = (userId: string) => {
+    let r = responders.get(userId);
+    if (!r) {
+      r = {
+        incident_id: incident.id,
+        user_id: userId,
+        incident_created_at: incident.created_at,
+        first_assigned_at: null,
+        first_acknowledged_at: null,
+        notification_count: 0,
+        interruption_count: 0,
+        business_hour_interruptions: 0,
+        off_hour_interruptions: 0,
+        sleep_hour_interruptions: 0,
+        engaged_seconds: 0,
+      };
+      responders.set(userId, r);
+    }
+    return r;
+  };
+  let escalations = 0;
+  let notifications = 0;
+  let reassigned = false;
+  let manual = false;
+  let timeout = false;
+  let lastResolveAgent: string | null | undefined;
+  const firstNotified = new Map<string, number>();
+  for (const e of sorted) {
+    switch (e.type) {
+      case 'notify_log_entry':
+        notifications += 1;
+        if (e.user_id) {
+          responder(e.user_id).notification_count += 1;
+          if (!firstNotified.has(e.user_id)) firstNotified.set(e.user_id, e.created_at);
+        }
+        break;
+      case 'escalate_log_entry':
+        escalations += 1;
+        if (e.channel_type === 'timeout') timeout = true;
+        else manual = true;
+        break;
+      case 'acknowledge_log_entry':
+        if (e.agent_id && (e.agent_type ?? 'user') === 'user') {
+          const r = responder(e.agent_id);
+          r.first_acknowledged_at ??= e.created_at;
+        }
+        break;
+      case 'resolve_log_entry':
+        lastResolveAgent = e.agent_type;
+        break;
+      default:
+        break;
+    }
+    if (ASSIGNING.has(e.type)) {
+      if (
+        (e.type === 'assign_log_entry' && e.agent_type === 'user') ||
+        e.type === 'delegate_log_entry'
+      )
+        reassigned = true;
+      for (const userId of e.assignee_ids) responder(userId).first_assigned_at ??= e.created_at;
+    }
+  }
+  for (const i of interruptions) {
+    const r = responder(i.user_id);
+    r.interruption_count += 1;
+    if (i.hour_class === 'business') r.business_hour_interruptions += 1;
+    else if (i.hour_class === 'off') r.off_hour_interruptions += 1;
+    else r.sleep_hour_interruptions += 1;
+  }
+  let engagedSeconds = 0;
+  let engagedUsers = 0;
+  for (const r of responders.values()) {
+    // Without an assignment entry (older data), the first notification is when they were asked.
+    r.first_assigned_at ??= firstNotified.get(r.user_id) ?? null;
+    if (r.first_acknowledged_at === null) continue;
+    engagedUsers += 1;
+    if (resolved && incident.resolved_at !== null)
+      r.engaged_seconds = Math.max(0, seconds(r.first_acknowledged_at, incident.resolved_at));
+    engagedSeconds += r.engaged_seconds;
+  }
+  const count = (c: HourClass) => interruptions.filter((i) => i.hour_class === c).length;
+  return {
+    facts: {
+      incident_id: incident.id,
+      created_at: incident.created_at,
+      resolved_at: resolved ? incident.resolved_at : null,
+      status: incident.status,
+      urgency: incident.urgency,
+      service_id: incident.service_id,
+      escalation_policy_id: incident.escalation_policy_id,
+      priority_id: incident.priority_id,
+      seconds_to_first_ack:
+        incident.first_acknowledged_at === null
+          ? null
+          : seconds(incident.created_at, incident.first_acknowledged_at),
+      seconds_to_resolve:
+        resolved && incident.resolved_at !== null
+          ? seconds(incident.created_at, incident.resolved_at)
+          : null,
+      auto_resolved: resolved && lastResolveAgent !== undefined && lastResolveAgent !== 'user',
+      reassigned,
+      manual_escalated: manual,
+      timeout_escalated: timeout,
+      escalation_count: escalations,
+      notification_count: notifications,
+      interruption_count: interruptions.length,
+      business_hour_interruptions: count('business'),
+      off_hour_interruptions: count('off'),
+      sleep_hour_interruptions: count('sleep'),
+      engaged_seconds: engagedSeconds,
+      engaged_user_count: engagedUsers,
+    },
+    responders: [...responders.values()],
+    interruptions,
+  };
+}
