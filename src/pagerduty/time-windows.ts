@@ -59,6 +59,8 @@ export interface WindowedReadOptions<T = unknown> {
    * (/oncalls) pass null and de-duplicate themselves.
    */
   boundaryKey?: ((item: T) => { id: string; at: string }) | null;
+  /** The longest window the list accepts: 180 days by default, /oncalls 90. */
+  maxWindowMs?: number;
 }
 
 function createdAtKey(item: unknown): { id: string; at: string } {
@@ -84,7 +86,7 @@ export async function* readWindowed<T>(
 ): AsyncGenerator<T[], void, undefined> {
   const keyOf = options.boundaryKey === undefined ? createdAtKey : options.boundaryKey;
   let boundary = { at: '', ids: new Set<string>() };
-  const pending = splitRange(range, MAX_WINDOW_MS);
+  const pending = splitRange(range, options.maxWindowMs ?? MAX_WINDOW_MS);
   while (pending.length > 0) {
     const window = pending.shift() as TimeRange;
     const baseQuery: Query = {

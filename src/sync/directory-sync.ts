@@ -1,11 +1,28 @@
-import { inTransaction } from '../db/transaction.js';
 import type { Insertable } from 'kysely';
 import {
-  markUnseenDeleted,
-  replaceOwnedRows,
-  upsertRows,
-  chunk,
-} from '../db/repositories/table-writer.js';
+  replaceEscalationPolicyRelations,
+  replaceEscalationRules,
+  replaceListedEscalationPolicies,
+} from '../db/repositories/escalation-policies-repository.js';
+import { replaceListedPriorities } from '../db/repositories/priorities-repository.js';
+import {
+  listServiceIds,
+  replaceListedServices,
+  replaceServiceTeams,
+} from '../db/repositories/services-repository.js';
+import {
+  listTeamMemberRoles,
+  replaceListedTeams,
+  replaceTeamMembers,
+} from '../db/repositories/teams-repository.js';
+import { listIncidentIdsInterrupting } from '../db/repositories/incident-facts-repository.js';
+import {
+  findMissingUserIds,
+  insertMissingUsers,
+  listUserTimeZones,
+  replaceListedUsers,
+} from '../db/repositories/users-repository.js';
+import { chunk } from '../db/sql-batches.js';
 import type { Database, TeamMembersTable } from '../db/schema.js';
 import type {
   PdEscalationPolicy,
@@ -16,6 +33,7 @@ import type {
   PdUser,
 } from '../pagerduty/pagerduty-types.js';
 import { parsePdTime, refIds, ruleTargetRows } from './pd-mappers.js';
+import { refreshIncidentFacts, writeMirror } from './mirror-writer.js';
 import {
   forEachConcurrent,
   rememberUserRefs,
@@ -29,10 +47,13 @@ import {
 /** Users, with soft delete of those gone from /users. Returns the users listed, for team membership. */
 export async function syncUsers(ctx: SyncContext): Promise<PdUser[]> {
   const users = await ctx.client.listAll<PdUser>('/users', 'users', {}, ctx.signal);
-  await inTransaction(ctx.db, async (trx) => {
-    await upsertRows(
+  const zonesBefore = await listUserTimeZones(
+    ctx.db,
+    users.map((u) => u.id),
+  );
+  await writeMirror(ctx.writer, ctx.now, async (trx) => {
+    await replaceListedUsers(
       trx,
-      'users',
       users.map((u) => ({
         id: u.id,
         name: u.name ?? u.summary ?? u.id,
@@ -45,9 +66,20 @@ export async function syncUsers(ctx: SyncContext): Promise<PdUser[]> {
         synced_at: ctx.now,
         deleted_at: null,
       })),
+      ctx.now,
     );
-    await markUnseenDeleted(trx, 'users', ctx.now, ctx.now);
   });
+  // A user who moved zone: their interruptions fall in other hours now.
+  const moved = users
+    .filter((u) => u.time_zone && zonesBefore.has(u.id) && zonesBefore.get(u.id) !== u.time_zone)
+    .map((u) => u.id);
+  if (moved.length > 0) {
+    const affected = await listIncidentIdsInterrupting(ctx.db, moved);
+    for (const ids of chunk(affected, 500))
+      await writeMirror(ctx.writer, ctx.now, (trx) =>
+        refreshIncidentFacts(trx, ids, ctx.writer.analytics),
+      );
+  }
   reportWritten(ctx, 'users', users.length);
   return users;
 }
@@ -88,11 +120,7 @@ export async function syncTeams(ctx: SyncContext, users: readonly PdUser[]): Pro
       );
     });
   } else {
-    const known = await ctx.db
-      .selectFrom('team_members')
-      .select(['team_id', 'user_id', 'role'])
-      .execute();
-    const roles = new Map(known.map((m) => [`${m.team_id}:${m.user_id}`, m.role]));
+    const roles = await listTeamMemberRoles(ctx.db);
     const teamIds = new Set(teams.map((t) => t.id));
     for (const user of users) {
       for (const teamId of refIds(user.teams)) {
@@ -106,10 +134,9 @@ export async function syncTeams(ctx: SyncContext, users: readonly PdUser[]): Pro
       }
     }
   }
-  await inTransaction(ctx.db, async (trx) => {
-    await upsertRows(
+  await writeMirror(ctx.writer, ctx.now, async (trx) => {
+    await replaceListedTeams(
       trx,
-      'teams',
       teams.map((t) => ({
         id: t.id,
         name: t.name ?? t.summary ?? t.id,
@@ -118,11 +145,9 @@ export async function syncTeams(ctx: SyncContext, users: readonly PdUser[]): Pro
         synced_at: ctx.now,
         deleted_at: null,
       })),
+      ctx.now,
     );
-    await markUnseenDeleted(trx, 'teams', ctx.now, ctx.now);
-    // Membership is replaced as a whole: a member removed in PagerDuty is removed here.
-    await trx.deleteFrom('team_members').execute();
-    await upsertRows(trx, 'team_members', members);
+    await replaceTeamMembers(trx, members);
   });
   reportWritten(ctx, 'teams', teams.length);
 }
@@ -155,10 +180,9 @@ export async function syncEscalationPolicies(ctx: SyncContext): Promise<void> {
         (r.targets ?? []).filter((t) => t?.type?.startsWith('user')),
       );
 
-  await inTransaction(ctx.db, async (trx) => {
-    await upsertRows(
+  await writeMirror(ctx.writer, ctx.now, async (trx) => {
+    await replaceListedEscalationPolicies(
       trx,
-      'escalation_policies',
       policies.map((p) => ({
         id: p.id,
         name: p.name ?? p.summary ?? p.id,
@@ -168,39 +192,17 @@ export async function syncEscalationPolicies(ctx: SyncContext): Promise<void> {
         synced_at: ctx.now,
         deleted_at: null,
       })),
+      ctx.now,
     );
-    await markUnseenDeleted(trx, 'escalation_policies', ctx.now, ctx.now);
-    // Rules and their targets are replaced per listed policy (rules of vanished policies too).
-    const known = await trx.selectFrom('escalation_rules').select('id').execute();
-    for (const part of chunk(
-      known.map((r) => r.id),
-      1000,
-    ))
-      await trx
-        .deleteFrom('escalation_rule_targets')
-        .where('escalation_rule_id', 'in', part)
-        .execute();
-    await trx.deleteFrom('escalation_rules').execute();
-    await upsertRows(trx, 'escalation_rules', rules);
-    await upsertRows(trx, 'escalation_rule_targets', targets);
-    await replaceOwnedRows(
-      trx,
-      'escalation_policy_teams',
-      'escalation_policy_id',
-      ids,
-      policies.flatMap((p) =>
+    await replaceEscalationRules(trx, rules, targets);
+    await replaceEscalationPolicyRelations(trx, ids, {
+      teams: policies.flatMap((p) =>
         refIds(p.teams).map((t) => ({ escalation_policy_id: p.id, team_id: t })),
       ),
-    );
-    await replaceOwnedRows(
-      trx,
-      'escalation_policy_services',
-      'escalation_policy_id',
-      ids,
-      policies.flatMap((p) =>
+      services: policies.flatMap((p) =>
         refIds(p.services).map((s) => ({ escalation_policy_id: p.id, service_id: s })),
       ),
-    );
+    });
   });
   reportWritten(ctx, 'escalation_policies', policies.length);
 }
@@ -208,10 +210,9 @@ export async function syncEscalationPolicies(ctx: SyncContext): Promise<void> {
 /** Services with their escalation policy and teams. */
 export async function syncServices(ctx: SyncContext): Promise<void> {
   const services = await ctx.client.listAll<PdService>('/services', 'services', {}, ctx.signal);
-  await inTransaction(ctx.db, async (trx) => {
-    await upsertRows(
+  await writeMirror(ctx.writer, ctx.now, async (trx) => {
+    await replaceListedServices(
       trx,
-      'services',
       services.map((s) => ({
         id: s.id,
         name: s.name ?? s.summary ?? s.id,
@@ -224,16 +225,13 @@ export async function syncServices(ctx: SyncContext): Promise<void> {
         synced_at: ctx.now,
         deleted_at: null,
       })),
+      ctx.now,
     );
-    await markUnseenDeleted(trx, 'services', ctx.now, ctx.now);
-    const all = await trx.selectFrom('services').select('id').execute();
     // Every stored service's teams are replaced: a vanished service keeps none.
-    await replaceOwnedRows(
+    const listed = new Map(services.map((s) => [s.id, refIds(s.teams)]));
+    await replaceServiceTeams(
       trx,
-      'service_teams',
-      'service_id',
-      all.map((s) => s.id),
-      services.flatMap((s) => refIds(s.teams).map((t) => ({ service_id: s.id, team_id: t }))),
+      new Map((await listServiceIds(trx)).map((id) => [id, listed.get(id) ?? []])),
     );
   });
   reportWritten(ctx, 'services', services.length);
@@ -251,10 +249,9 @@ export async function syncPriorities(ctx: SyncContext): Promise<void> {
     reportWritten(ctx, 'priorities', 0);
     return;
   }
-  await inTransaction(ctx.db, async (trx) => {
-    await upsertRows(
+  await writeMirror(ctx.writer, ctx.now, async (trx) => {
+    await replaceListedPriorities(
       trx,
-      'priorities',
       priorities.map((p, i) => ({
         id: p.id,
         name: p.name ?? p.summary ?? p.id,
@@ -263,8 +260,8 @@ export async function syncPriorities(ctx: SyncContext): Promise<void> {
         synced_at: ctx.now,
         deleted_at: null,
       })),
+      ctx.now,
     );
-    await markUnseenDeleted(trx, 'priorities', ctx.now, ctx.now);
   });
   reportWritten(ctx, 'priorities', priorities.length);
 }
@@ -274,17 +271,7 @@ export async function syncPriorities(ctx: SyncContext): Promise<void> {
  * kept as users marked deleted, with the name from the reference. Existing rows are left as they are.
  */
 export async function syncReferencedDeletedUsers(ctx: SyncContext): Promise<number> {
-  const ids = [...ctx.userRefs.keys()];
-  const present = new Set<string>();
-  for (const part of chunk(ids, 1000)) {
-    for (const row of await ctx.db
-      .selectFrom('users')
-      .select('id')
-      .where('id', 'in', part)
-      .execute())
-      present.add(row.id);
-  }
-  const missing = ids.filter((id) => !present.has(id));
+  const missing = await findMissingUserIds(ctx.db, [...ctx.userRefs.keys()]);
   const rows: Insertable<Database['users']>[] = missing.map((id) => {
     const ref = ctx.userRefs.get(id);
     return {
@@ -300,6 +287,6 @@ export async function syncReferencedDeletedUsers(ctx: SyncContext): Promise<numb
       deleted_at: parsePdTime(ref?.deleted_at) ?? ctx.now,
     };
   });
-  await upsertRows(ctx.db, 'users', rows, { keepExisting: true });
+  await writeMirror(ctx.writer, ctx.now, (trx) => insertMissingUsers(trx, rows));
   return rows.length;
 }

@@ -1,8 +1,16 @@
-import { inTransaction } from '../db/transaction.js';
 import type { Insertable, Kysely } from 'kysely';
 import { findCursor, setCursor } from '../db/repositories/sync-cursors-repository.js';
-import { chunk, replaceOwnedRows, upsertRows } from '../db/repositories/table-writer.js';
+import {
+  deletePendingIncidents,
+  listOpenIncidents,
+  listPendingIncidentIds,
+  replaceIncidentRelations,
+  updateFirstAcknowledgements,
+  upsertIncidents,
+} from '../db/repositories/incidents-repository.js';
+import { upsertLogEntries } from '../db/repositories/log-entries-repository.js';
 import type { Database, LogEntriesTable } from '../db/schema.js';
+import { PagerDutyApiError } from '../pagerduty/pagerduty-errors.js';
 import type { PdIncident, PdLogEntry } from '../pagerduty/pagerduty-types.js';
 import { readWindowed, type TimeRange } from '../pagerduty/time-windows.js';
 import {
@@ -12,6 +20,7 @@ import {
   logEntryRow,
   refIds,
 } from './pd-mappers.js';
+import { writeMirror, type MirrorWriter } from './mirror-writer.js';
 import { forEachConcurrent, reportWritten, type SyncContext } from './sync-context.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -34,86 +43,74 @@ function chunks(range: TimeRange, size: number): TimeRange[] {
   return out;
 }
 
+/** A page as read from PagerDuty: incidents, log entries, or log entries with their incidents. */
+export interface PdPage {
+  incidents?: readonly PdIncident[];
+  logEntries?: readonly PdLogEntry[];
+}
+
+/**
+ * Writes a page read from PagerDuty in one write of the mirror, with what is derived from it
+ * (first acknowledgements, counts, facts of every incident it touches). Whichever of an
+ * incident and its acknowledgement arrives second sets the first acknowledgement, so the facts
+ * are right once both are in, in any order. Returns how many of each were written.
+ */
+export function writePage(
+  writer: MirrorWriter,
+  now: Date,
+  page: PdPage,
+): Promise<{ incidents: number; logEntries: number }> {
+  const incidents = page.incidents ?? [];
+  const entries = page.logEntries ?? [];
+  const ids = [
+    ...new Set([...incidents.map((i) => i.id), ...refIds(entries.map((e) => e.incident))]),
+  ];
+  return writeMirror(
+    writer,
+    now,
+    async (trx) => {
+      const logEntries = await writeLogEntries(trx, entries, now);
+      const written = await writeIncidents(trx, incidents, now);
+      await updateFirstAcknowledgements(trx, ids);
+      return { incidents: written, logEntries };
+    },
+    { incidentIds: ids },
+  );
+}
+
+async function writeIncidentPage(ctx: SyncContext, page: readonly PdIncident[]): Promise<number> {
+  return (await writePage(ctx.writer, ctx.now, { incidents: page })).incidents;
+}
+
 /** An embedded incident is a full object (include[]=incidents) rather than a reference. */
 function isFullIncident(value: unknown): value is PdIncident {
   const v = value as Partial<PdIncident> | null | undefined;
   return Boolean(v?.id && v.status && v.created_at && typeof v.incident_number === 'number');
 }
 
-/** Writes incidents and replaces their teams, assignments and acknowledgements. */
+/**
+ * Writes incidents as PagerDuty lists them and replaces their teams, assignments and
+ * acknowledgements; an incident whose stored state is newer (a webhook got there first) is left
+ * as it is, relations included. Returns how many were written.
+ */
 export async function writeIncidents(
   db: Kysely<Database>,
   incidents: readonly PdIncident[],
   syncedAt: Date,
 ): Promise<number> {
+  if (incidents.length === 0) return 0;
+  const written = await upsertIncidents(
+    db,
+    incidents.map((i) => incidentRow(i, syncedAt)),
+  );
   const latest = new Map(incidents.map((i) => [i.id, i]));
-  const list = [...latest.values()];
-  if (list.length === 0) return 0;
-  const ids = list.map((i) => i.id);
-  await upsertRows(
-    db,
-    'incidents',
-    list.map((i) => incidentRow(i, syncedAt)),
-  );
-  await replaceOwnedRows(
-    db,
-    'incident_teams',
-    'incident_id',
-    ids,
-    list.flatMap((i) => refIds(i.teams).map((t) => ({ incident_id: i.id, team_id: t }))),
-  );
-  await replaceOwnedRows(
-    db,
-    'incident_assignments',
-    'incident_id',
-    ids,
-    list.flatMap(incidentAssignmentRows),
-  );
-  await replaceOwnedRows(
-    db,
-    'incident_acknowledgements',
-    'incident_id',
-    ids,
-    list.flatMap(incidentAcknowledgementRows),
-  );
-  return list.length;
-}
-
-/**
- * Sets first_acknowledged_at from the first acknowledge_log_entry: PagerDuty empties
- * acknowledgements[] once an incident is resolved or re-triggered, so the log is the record.
- */
-export async function updateFirstAcknowledgements(
-  db: Kysely<Database>,
-  incidentIds?: readonly string[],
-): Promise<void> {
-  const update = (ids?: readonly string[]) =>
-    db
-      .updateTable('incidents')
-      .set((eb) => ({
-        first_acknowledged_at: eb
-          .selectFrom('log_entries')
-          .select((e) => e.fn.min('log_entries.created_at').as('first'))
-          .whereRef('log_entries.incident_id', '=', 'incidents.id')
-          .where('log_entries.type', '=', 'acknowledge_log_entry'),
-      }))
-      .$if(ids !== undefined, (q) => q.where('incidents.id', 'in', ids ?? []))
-      .$if(ids === undefined, (q) =>
-        q
-          .where('incidents.first_acknowledged_at', 'is', null)
-          .where('incidents.id', 'in', (eb) =>
-            eb
-              .selectFrom('log_entries')
-              .select('incident_id')
-              .where('type', '=', 'acknowledge_log_entry'),
-          ),
-      )
-      .execute();
-  if (incidentIds === undefined) {
-    await update();
-    return;
-  }
-  for (const part of chunk([...new Set(incidentIds)], 500)) await update(part);
+  const list = written.flatMap((id) => latest.get(id) ?? []);
+  await replaceIncidentRelations(db, written, {
+    teams: list.flatMap((i) => refIds(i.teams).map((t) => ({ incident_id: i.id, team_id: t }))),
+    assignments: list.flatMap(incidentAssignmentRows),
+    acknowledgements: list.flatMap(incidentAcknowledgementRows),
+  });
+  return written.length;
 }
 
 async function writeLogEntries(
@@ -124,7 +121,7 @@ async function writeLogEntries(
   const rows = entries
     .map((e) => logEntryRow(e, syncedAt))
     .filter((r): r is Insertable<LogEntriesTable> => r !== null);
-  await upsertRows(db, 'log_entries', rows);
+  await upsertLogEntries(db, rows);
   return rows.length;
 }
 
@@ -137,7 +134,7 @@ async function backfill<T extends { id: string; created_at: string }>(
   ctx: SyncContext,
   resource: 'incidents' | 'log_entries',
   since: Date,
-  write: (trx: Kysely<Database>, page: T[]) => Promise<number>,
+  write: (page: T[]) => Promise<number>,
 ): Promise<number> {
   const cursor = await findCursor(ctx.db, resource);
   const start = cursor && Date.parse(cursor) > since.getTime() ? new Date(cursor) : since;
@@ -147,7 +144,7 @@ async function backfill<T extends { id: string; created_at: string }>(
       key: resource,
       signal: ctx.signal,
     })) {
-      written += await inTransaction(ctx.db, (trx) => write(trx, page));
+      written += await write(page);
       reportWritten(ctx, resource, written);
     }
     await setCursor(ctx.db, resource, part.until.toISOString(), ctx.now);
@@ -158,17 +155,19 @@ async function backfill<T extends { id: string; created_at: string }>(
 /** Full sync of incidents and log entries created since `since`, resumable after a crash. */
 export async function backfillIncidentsAndLogEntries(ctx: SyncContext, since: Date): Promise<void> {
   // The two lists are independent: read them side by side to use the request budget fully.
+  // Whichever of an incident and its acknowledgement arrives second sets its first
+  // acknowledgement, so the facts computed with each page are right once both are in.
   const [incidents, logEntries] = await Promise.all([
-    backfill<PdIncident>(ctx, 'incidents', since, (trx, page) =>
-      writeIncidents(trx, page, ctx.now),
-    ),
-    backfill<PdLogEntry>(ctx, 'log_entries', since, (trx, page) =>
-      writeLogEntries(trx, page, ctx.now),
+    backfill<PdIncident>(ctx, 'incidents', since, (page) => writeIncidentPage(ctx, page)),
+    backfill<PdLogEntry>(
+      ctx,
+      'log_entries',
+      since,
+      async (page) => (await writePage(ctx.writer, ctx.now, { logEntries: page })).logEntries,
     ),
   ]);
-  await updateFirstAcknowledgements(ctx.db);
   await setCursor(ctx.db, CURSOR_OPEN_INCIDENTS, ctx.now.toISOString(), ctx.now);
-  reportWritten(ctx, 'incidents', incidents);
+  reportWritten(ctx, 'incidents', incidents + (await readPendingIncidents(ctx)));
   reportWritten(ctx, 'log_entries', logEntries);
 }
 
@@ -199,11 +198,12 @@ export async function syncIncidentsIncrementally(
     const embedded = page.map((e) => e.incident).filter(isFullIncident);
     for (const e of page)
       if (e.incident?.id && !isFullIncident(e.incident)) unresolvedRefs.add(e.incident.id);
-    await inTransaction(ctx.db, async (trx) => {
-      logEntries += await writeLogEntries(trx, page, ctx.now);
-      incidents += await writeIncidents(trx, embedded, ctx.now);
-      await updateFirstAcknowledgements(trx, refIds(page.map((e) => e.incident)));
+    const written = await writePage(ctx.writer, ctx.now, {
+      incidents: embedded,
+      logEntries: page,
     });
+    logEntries += written.logEntries;
+    incidents += written.incidents;
     for (const i of embedded) unresolvedRefs.delete(i.id);
     reportWritten(ctx, 'log_entries', logEntries);
   }
@@ -222,7 +222,7 @@ export async function syncIncidentsIncrementally(
     { since: newSince, until: ctx.now },
     { key: 'incidents', signal: ctx.signal },
   )) {
-    incidents += await inTransaction(ctx.db, (trx) => writeIncidents(trx, page, ctx.now));
+    incidents += await writeIncidentPage(ctx, page);
     reportWritten(ctx, 'incidents', incidents);
   }
   await setCursor(ctx.db, CURSOR_INCIDENTS, ctx.now.toISOString(), ctx.now);
@@ -232,18 +232,14 @@ export async function syncIncidentsIncrementally(
     incidents += await refreshOpenIncidents(ctx);
     await setCursor(ctx.db, CURSOR_OPEN_INCIDENTS, ctx.now.toISOString(), ctx.now);
   }
+  incidents += await readPendingIncidents(ctx);
   reportWritten(ctx, 'incidents', incidents);
   reportWritten(ctx, 'log_entries', logEntries);
 }
 
 /** Re-reads every incident stored as open; those PagerDuty no longer lists as open are read one by one. */
 async function refreshOpenIncidents(ctx: SyncContext): Promise<number> {
-  const open = await ctx.db
-    .selectFrom('incidents')
-    .select(['id', 'created_at'])
-    .where('status', '!=', 'resolved')
-    .where('deleted_at', 'is', null)
-    .execute();
+  const open = await listOpenIncidents(ctx.db);
   if (open.length === 0) return 0;
   const oldest = Math.min(...open.map((o) => new Date(o.created_at).getTime()));
   const seen = new Set<string>();
@@ -255,27 +251,52 @@ async function refreshOpenIncidents(ctx: SyncContext): Promise<number> {
     signal: ctx.signal,
   })) {
     for (const i of page) seen.add(i.id);
-    written += await inTransaction(ctx.db, (trx) => writeIncidents(trx, page, ctx.now));
+    written += await writeIncidentPage(ctx, page);
   }
   return (
     written +
+    // An open incident PagerDuty answers 404 for (an id a webhook brought, never PagerDuty's)
+    // must not stop every later sync.
     (await rereadIncidents(
       ctx,
       open.map((o) => o.id).filter((id) => !seen.has(id)),
+      { skipMissing: true },
     ))
   );
 }
 
-async function rereadIncidents(ctx: SyncContext, ids: readonly string[]): Promise<number> {
+/**
+ * Reads the incidents that webhooks named but could not create (pending_incidents), so that they
+ * complete on this sync. An id PagerDuty does not know (404) is dropped.
+ */
+async function readPendingIncidents(ctx: SyncContext): Promise<number> {
+  const ids = await listPendingIncidentIds(ctx.db);
+  if (ids.length === 0) return 0;
+  const written = await rereadIncidents(ctx, ids, { skipMissing: true });
+  await deletePendingIncidents(ctx.db, ids);
+  return written;
+}
+
+async function rereadIncidents(
+  ctx: SyncContext,
+  ids: readonly string[],
+  options: { skipMissing?: boolean } = {},
+): Promise<number> {
   const fetched: PdIncident[] = [];
   await forEachConcurrent(ids, 4, async (id) => {
-    const { incident } = await ctx.client.get<{ incident: PdIncident }>(
-      `/incidents/${encodeURIComponent(id)}`,
-      {},
-      ctx.signal,
-    );
-    fetched.push(incident);
+    try {
+      const { incident } = await ctx.client.get<{ incident: PdIncident }>(
+        `/incidents/${encodeURIComponent(id)}`,
+        {},
+        ctx.signal,
+      );
+      fetched.push(incident);
+    } catch (error) {
+      if (!(options.skipMissing && error instanceof PagerDutyApiError && error.status === 404))
+        throw error;
+      ctx.logger.warn({ incident_id: id }, 'a webhook named an incident PagerDuty does not know');
+    }
   });
   if (fetched.length === 0) return 0;
-  return inTransaction(ctx.db, (trx) => writeIncidents(trx, fetched, ctx.now));
+  return writeIncidentPage(ctx, fetched);
 }

@@ -142,6 +142,7 @@ export function logEntryRow(entry: PdLogEntry, syncedAt: Date): Insertable<LogEn
     agent_type: referenceKind(entry.agent),
     channel_type: entry.channel?.type ?? null,
     user_id: entry.user?.id ?? null,
+    assignee_ids: entry.assignees?.length ? refIds(entry.assignees).join(',') : null,
     synced_at: syncedAt,
   };
 }
@@ -150,23 +151,36 @@ export function scheduleEntryRows(
   scheduleId: string,
   entries: readonly PdScheduleEntry[] | null | undefined,
   syncedAt: Date,
+  from?: Date,
 ): Insertable<ScheduleEntriesTable>[] {
   const seen = new Set<string>();
   return (entries ?? []).flatMap((e) => {
-    const start = parsePdTime(e.start);
+    let start = parsePdTime(e.start);
     const end = parsePdTime(e.end);
     const userId = e.user?.id;
+    // Stored from `from` on, like on-call spans (see oncallRow).
+    if (from && start && end && start < from) start = end > from ? from : null;
     if (!start || !end || !userId || seen.has(`${start.getTime()}:${userId}`)) return [];
     seen.add(`${start.getTime()}:${userId}`);
     return [{ schedule_id: scheduleId, user_id: userId, start, end, synced_at: syncedAt }];
   });
 }
 
-/** /oncalls spans have no id: one is derived from the fields that make a span distinct. */
-export function oncallRow(oncall: PdOncall, syncedAt: Date): Insertable<OncallsTable> | null {
+/**
+ * /oncalls spans have no id: one is derived from the fields that make a span distinct. A span is
+ * stored from `from` on (the part before it is history already kept), so the id is derived after
+ * clipping; a span that ends by `from` is not stored. Permanent spans (no start, no end) stay whole.
+ */
+export function oncallRow(
+  oncall: PdOncall,
+  syncedAt: Date,
+  from?: Date,
+): Insertable<OncallsTable> | null {
   if (!oncall.user?.id || !oncall.escalation_policy?.id) return null;
-  const start = parsePdTime(oncall.start);
+  let start = parsePdTime(oncall.start);
   const end = parsePdTime(oncall.end);
+  if (from && end && end <= from) return null;
+  if (from && start && start < from) start = from;
   const key = [
     oncall.user.id,
     oncall.schedule?.id ?? '',

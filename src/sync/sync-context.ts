@@ -3,15 +3,23 @@ import type { Database } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
 import type { PdReference } from '../pagerduty/pagerduty-types.js';
+import type { MirrorWriter } from './mirror-writer.js';
 import type { SyncKind, SyncObserver, SyncResource } from './sync-progress.js';
 
 /** What every resource sync works with during one run. */
 export interface SyncContext {
   db: Kysely<Database>;
+  /** How the run writes: every write keeps the counts, the facts and the mirror's version. */
+  writer: MirrorWriter;
   client: PagerDutyClient;
   kind: SyncKind;
   /** The run's reference time: rows get synced_at = now, and windows end here. */
   now: Date;
+  /**
+   * Where the mirror's history starts: a full sync's since; for an incremental one, the since of
+   * the last full sync. New schedules are rendered, and the first on-call reading taken, from here.
+   */
+  historySince: Date;
   signal: AbortSignal | undefined;
   logger: Logger;
   emit: SyncObserver;

@@ -6,11 +6,13 @@ import {
   setCursor,
 } from '../db/repositories/sync-cursors-repository.js';
 import {
-  failStaleSyncRuns,
+  INTERRUPTED_ERROR,
   insertSyncRun,
   updateSyncRun,
 } from '../db/repositories/sync-runs-repository.js';
 import type { Database } from '../db/schema.js';
+import type { AnalyticsConfig } from '../config.js';
+import { mirrorWriter, recomputeFactsIfStale } from './mirror-writer.js';
 import type { Logger } from '../logger.js';
 import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
 import type { PdUser } from '../pagerduty/pagerduty-types.js';
@@ -35,6 +37,8 @@ import {
   acquireSyncLease,
   LEASE_RENEW_MS,
   LEASE_TTL_MS,
+  markInterruptedRuns,
+  processOwner,
   releaseSyncLease,
   renewSyncLease,
 } from './sync-lease.js';
@@ -68,6 +72,10 @@ export interface SyncDependencies {
   logger: Logger;
   clock?: () => Date;
   leaseTtlMs?: number;
+  /** How the figures are computed (hours, holidays, zones); the defaults when absent. */
+  analytics?: AnalyticsConfig;
+  /** Told the mirror's version after each committed write (a server's ETags). */
+  onCommitted?: (version: number) => void;
 }
 
 export interface SyncResult {
@@ -79,6 +87,23 @@ export interface SyncResult {
   rateLimited: number;
   retries: number;
   error?: string;
+}
+
+/**
+ * When the account's oldest incident was created, in one request: PagerDuty's date_range=all
+ * lifts the 6-month span limit, and sorted ascending the first record is the oldest.
+ */
+async function oldestIncidentAt(
+  client: PagerDutyClient,
+  signal: AbortSignal | undefined,
+): Promise<Date | undefined> {
+  const answer = await client.get<{ incidents?: { created_at?: string }[] }>(
+    '/incidents',
+    { date_range: 'all', sort_by: 'created_at:asc', limit: 1, time_zone: 'UTC' },
+    signal,
+  );
+  const at = answer.incidents?.[0]?.created_at;
+  return at ? new Date(Math.floor(Date.parse(at) / 1000) * 1000) : undefined;
 }
 
 /** Checks a --resources list; unknown names are a usage error for the caller to report. */
@@ -129,12 +154,12 @@ export async function runSync(
   let kind: SyncKind = 'full';
   let heartbeat: NodeJS.Timeout | undefined;
   try {
-    await failStaleSyncRuns(db, new Date(now.getTime() - ttl), now);
+    await markInterruptedRuns(db, now, ttl);
     if (tookOverFrom) {
       await updateSyncRun(db, tookOverFrom, {
         status: 'failed',
         finished_at: now,
-        error: 'interrupted: the process running it stopped',
+        error: INTERRUPTED_ERROR,
       });
     }
     const fullDone = await findCursor(db, CURSOR_FULL_SYNC);
@@ -143,9 +168,20 @@ export async function runSync(
       logger.info('no full sync has completed yet: running a full sync');
 
     let since = options.since ?? new Date(now.getTime() - DEFAULT_HISTORY_DAYS * 24 * 3600 * 1000);
+    let historySince = since;
     if (kind === 'full') {
       const resumeSince = await findCursor(db, CURSOR_FULL_SYNC_SINCE);
       if (options.mode === 'full' || !resumeSince) {
+        if (!options.since) {
+          const oldest = await oldestIncidentAt(client, options.signal);
+          since = oldest ?? since;
+          logger.info(
+            { since: since.toISOString() },
+            oldest
+              ? `full sync of the whole history: back to ${since.toISOString()}, the oldest incident`
+              : `full sync: the account has no incident; on-call history from ${since.toISOString()}`,
+          );
+        }
         // A new full sync starts its history over; an interrupted one resumes from its cursors.
         await deleteCursors(db, [
           CURSOR_FULL_SYNC,
@@ -157,9 +193,13 @@ export async function runSync(
       } else if (!options.since) {
         since = new Date(resumeSince);
       }
+      historySince = since;
+    } else {
+      const fullSince = await findCursor(db, CURSOR_FULL_SYNC_SINCE);
+      if (fullSince) historySince = new Date(fullSince);
     }
-    await insertSyncRun(db, { id: runId, kind, started_at: now });
-    emit({ type: 'run-started', runId, kind });
+    await insertSyncRun(db, { id: runId, kind, started_at: now, owner: processOwner() });
+    emit({ type: 'run-started', runId, kind, since: historySince.toISOString() });
     logger.info({ run_id: runId, kind }, 'sync started');
     heartbeat = setInterval(() => {
       const at = clock();
@@ -173,11 +213,16 @@ export async function runSync(
     const wanted = new Set(
       options.resources && options.resources.length > 0 ? options.resources : SYNC_RESOURCES,
     );
+    const writer = mirrorWriter(db, deps.analytics, deps.onCommitted);
+    // Figures computed under other settings (or before migration 0009) are computed again first.
+    await recomputeFactsIfStale(writer, now, logger);
     const ctx: SyncContext = {
       db,
+      writer,
       client,
       kind,
       now,
+      historySince,
       signal: options.signal,
       logger,
       emit,

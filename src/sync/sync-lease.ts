@@ -1,8 +1,17 @@
 import os from 'node:os';
-import { sql, type Kysely } from 'kysely';
-import { dialectOf } from '../db/dialect.js';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ConflictError } from '../errors.js';
+import {
+  deleteLease,
+  extendLease,
+  findLease,
+  takeLeaseIfExpired,
+} from '../db/repositories/sync-leases-repository.js';
+import {
+  listRunningSyncRuns,
+  markSyncRunsInterrupted,
+} from '../db/repositories/sync-runs-repository.js';
 
 export const SYNC_LEASE = 'sync';
 /** A lease not renewed for this long is taken for abandoned. */
@@ -22,7 +31,7 @@ export function processOwner(): string {
 }
 
 /** True when `owner` is a process of this host that no longer exists. */
-function ownerIsDead(owner: string | null): boolean {
+export function ownerIsDead(owner: string | null): boolean {
   if (!owner) return false;
   const [host, pid] = owner.split(':');
   if (host !== os.hostname() || !pid || !/^\d+$/.test(pid)) return false;
@@ -45,45 +54,20 @@ export async function acquireSyncLease(
   now: Date,
   ttlMs = LEASE_TTL_MS,
 ): Promise<{ tookOverFrom?: string }> {
-  const expires = new Date(now.getTime() + ttlMs);
-  const owner = processOwner();
-  const holder = await db
-    .selectFrom('sync_leases')
-    .select(['run_id', 'owner', 'expires_at'])
-    .where('name', '=', SYNC_LEASE)
-    .executeTakeFirst();
+  const holder = await findLease(db, SYNC_LEASE);
   // Treat a dead holder's lease as expired: compare against a time after its expiry.
   const cutoff = holder && ownerIsDead(holder.owner) ? FAR_FUTURE : now;
-  const row = { name: SYNC_LEASE, run_id: runId, expires_at: expires, owner };
-  if (dialectOf(db) === 'mysql') {
-    // run_id and owner are assigned before expires_at, so they still see the old expiry.
-    await db
-      .insertInto('sync_leases')
-      .values(row)
-      .onDuplicateKeyUpdate({
-        run_id: sql`if(expires_at < ${cutoff}, values(run_id), run_id)`,
-        owner: sql`if(expires_at < ${cutoff}, values(owner), owner)`,
-        expires_at: sql`if(expires_at < ${cutoff}, values(expires_at), expires_at)`,
-      })
-      .execute();
-  } else {
-    await db
-      .insertInto('sync_leases')
-      .values(row)
-      .onConflict((oc) =>
-        oc
-          .column('name')
-          .doUpdateSet({ run_id: runId, owner, expires_at: expires })
-          .where('sync_leases.expires_at', '<', cutoff),
-      )
-      .execute();
-  }
-  const current = await db
-    .selectFrom('sync_leases')
-    .select('run_id')
-    .where('name', '=', SYNC_LEASE)
-    .executeTakeFirstOrThrow();
-  if (current.run_id !== runId) throw new SyncAlreadyRunningError(current.run_id);
+  const current = await takeLeaseIfExpired(
+    db,
+    {
+      name: SYNC_LEASE,
+      run_id: runId,
+      owner: processOwner(),
+      expires_at: new Date(now.getTime() + ttlMs),
+    },
+    cutoff,
+  );
+  if (current !== runId) throw new SyncAlreadyRunningError(current);
   return holder && holder.run_id !== runId ? { tookOverFrom: holder.run_id } : {};
 }
 
@@ -94,18 +78,31 @@ export async function renewSyncLease(
   now: Date,
   ttlMs = LEASE_TTL_MS,
 ): Promise<void> {
-  await db
-    .updateTable('sync_leases')
-    .set({ expires_at: new Date(now.getTime() + ttlMs) })
-    .where('name', '=', SYNC_LEASE)
-    .where('run_id', '=', runId)
-    .execute();
+  await extendLease(db, SYNC_LEASE, runId, new Date(now.getTime() + ttlMs));
 }
 
 export async function releaseSyncLease(db: Kysely<Database>, runId: string): Promise<void> {
-  await db
-    .deleteFrom('sync_leases')
-    .where('name', '=', SYNC_LEASE)
-    .where('run_id', '=', runId)
-    .execute();
+  await deleteLease(db, SYNC_LEASE, runId);
+}
+
+/**
+ * Marks runs recorded as running whose process is gone as interrupted: those owned by a dead
+ * process of this host at once (a SIGKILL leaves no other trace), and any whose heartbeat is
+ * older than the lease's time to live. Called when a server or a sync starts.
+ */
+export async function markInterruptedRuns(
+  db: Kysely<Database>,
+  now: Date,
+  ttlMs = LEASE_TTL_MS,
+): Promise<string[]> {
+  const staleBefore = now.getTime() - ttlMs;
+  const running = await listRunningSyncRuns(db);
+  const gone = running
+    .filter((r) => {
+      const beat = r.heartbeat_at === null ? 0 : new Date(r.heartbeat_at).getTime();
+      return ownerIsDead(r.owner) || beat < staleBefore;
+    })
+    .map((r) => r.id);
+  await markSyncRunsInterrupted(db, gone, now);
+  return gone;
 }

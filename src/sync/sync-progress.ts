@@ -16,7 +16,8 @@ export type SyncKind = 'full' | 'incremental';
 
 /** What observers of a run hear: the CLI draws progress bars, the API keeps the latest state. */
 export type SyncEvent =
-  | { type: 'run-started'; runId: string; kind: SyncKind }
+  /** since: where the mirror's history starts (a full sync reads from there). */
+  | { type: 'run-started'; runId: string; kind: SyncKind; since: string }
   | { type: 'resource-started'; resource: SyncResource }
   | { type: 'resource-progress'; resource: SyncResource; written: number; total?: number }
   | { type: 'resource-finished'; resource: SyncResource; written: number }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { AnalyticsConfig } from '../config.js';
 import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
 import { runSync, type SyncOptions, type SyncResult } from './sync-engine.js';
 import { ProgressTracker } from './sync-progress.js';
@@ -13,6 +14,12 @@ export interface SyncServiceDependencies {
   createClient: () => PagerDutyClient;
   logger: Logger;
   clock?: () => Date;
+  /** How the figures are computed; the defaults when absent. */
+  analytics?: AnalyticsConfig;
+  /** Told the mirror's version after each committed write. */
+  onCommitted?: (version: number) => void;
+  /** SYNC_SINCE: the start of a full sync's history when a start does not say. */
+  since?: Date | undefined;
 }
 
 /**
@@ -55,8 +62,11 @@ export class SyncService {
         client,
         logger: this.#deps.logger,
         ...(this.#deps.clock ? { clock: this.#deps.clock } : {}),
+        ...(this.#deps.analytics ? { analytics: this.#deps.analytics } : {}),
+        ...(this.#deps.onCommitted ? { onCommitted: this.#deps.onCommitted } : {}),
       },
       {
+        ...(this.#deps.since ? { since: this.#deps.since } : {}),
         ...options,
         runId,
         signal: this.#controller.signal,

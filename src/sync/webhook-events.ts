@@ -1,8 +1,19 @@
 import type { Kysely } from 'kysely';
-import { replaceOwnedRows, upsertRows } from '../db/repositories/table-writer.js';
-import { inTransaction } from '../db/transaction.js';
+import { markDeleted, replaceOwnedRows } from '../db/repositories/table-writer.js';
+import {
+  isWebhookDelivered,
+  recordWebhookDelivery,
+} from '../db/repositories/webhook-deliveries-repository.js';
 import type { Database } from '../db/schema.js';
 import type { PdReference } from '../pagerduty/pagerduty-types.js';
+import {
+  addPendingIncident,
+  incidentExists,
+  moveFirstAcknowledgementEarlier,
+  updateIncidentIfNewer,
+  upsertIncidents,
+} from '../db/repositories/incidents-repository.js';
+import { writeMirror, type MirrorWriter } from './mirror-writer.js';
 import { parsePdTime, refIds } from './pd-mappers.js';
 
 /** A PagerDuty v3 webhook event; `data` uses `number` and `assignees` where REST says incident_number and assignments. */
@@ -12,10 +23,8 @@ export interface PdWebhookEvent {
     event_type: string;
     resource_type: string;
     occurred_at: string;
-    agent?: PdReference | null;
     data: {
       id: string;
-      type?: string;
       number?: number;
       title?: string | null;
       status?: 'triggered' | 'acknowledged' | 'resolved';
@@ -28,14 +37,33 @@ export interface PdWebhookEvent {
       teams?: PdReference[] | null;
       priority?: PdReference | null;
       assignees?: PdReference[] | null;
-      name?: string;
-      summary?: string;
-      description?: string | null;
     };
   };
 }
 
-export type WebhookOutcome = 'applied' | 'duplicate' | 'ignored';
+/**
+ * applied: written; duplicate: this event id was applied before (a retry or a replay);
+ * ignored: not an event the mirror keeps; stale: older than WEBHOOK_MAX_AGE_MS (see SECURITY.md);
+ * superseded: the mirror already holds a newer state of the incident (events arrive out of
+ * order); pending: names an incident the mirror lacks and cannot create from the event; the next
+ * sync reads it.
+ */
+export const WEBHOOK_OUTCOMES = [
+  'applied',
+  'duplicate',
+  'ignored',
+  'stale',
+  'superseded',
+  'pending',
+] as const;
+export type WebhookOutcome = (typeof WEBHOOK_OUTCOMES)[number];
+
+/**
+ * Events that occurred longer ago than this are not applied. PagerDuty retries a failed delivery
+ * within minutes; anything older is a replay (or a delivery so late that the next sync, which
+ * reconciles every incident that changed, has it anyway).
+ */
+export const WEBHOOK_MAX_AGE_MS = 60 * 60 * 1000;
 
 const STATUS_EVENTS = new Set([
   'incident.triggered',
@@ -46,52 +74,56 @@ const STATUS_EVENTS = new Set([
 ]);
 
 /**
- * Applies one verified webhook event at once: incident events update the incident (and insert it
- * when new), service.deleted marks the service deleted. The next sync reconciles the rest
- * (alert counts, log entries). Deliveries are deduplicated on `deliveryId`.
+ * Applies one verified and parsed webhook event: incident events update the incident (or insert
+ * it when new), service.deleted marks the service deleted; the next sync reconciles the rest
+ * (alert counts, log entries). Deduplicated on the event's own id, which the signature covers
+ * (the X-Webhook-Id header does not). PagerDuty does not promise delivery order: an event
+ * changes the incident only when it occurred after the state stored (its updated_at), and the
+ * first acknowledgement only ever moves earlier.
  */
 export async function applyWebhookEvent(
-  db: Kysely<Database>,
+  writer: MirrorWriter,
   payload: PdWebhookEvent,
-  deliveryId: string,
   now: Date,
 ): Promise<WebhookOutcome> {
   const { event } = payload;
-  return inTransaction(db, async (trx) => {
-    const seen = await trx
-      .selectFrom('webhook_deliveries')
-      .select('id')
-      .where('id', '=', deliveryId)
-      .executeTakeFirst();
-    if (seen) return 'duplicate';
-    await upsertRows(
-      trx,
-      'webhook_deliveries',
-      [{ id: deliveryId, event_type: event.event_type, received_at: now }],
-      { keepExisting: true },
-    );
-    const at = parsePdTime(event.occurred_at) ?? now;
+  const at = parsePdTime(event.occurred_at) ?? now;
+  if (now.getTime() - at.getTime() > WEBHOOK_MAX_AGE_MS) return 'stale';
+  const incident = event.resource_type === 'incident' ? [event.data.id] : [];
+  return writeMirror(
+    writer,
+    now,
+    async (trx) => {
+      if (await isWebhookDelivered(trx, event.id)) return 'duplicate';
+      await recordWebhookDelivery(trx, {
+        id: event.id,
+        event_type: event.event_type,
+        received_at: now,
+      });
+      if (event.event_type === 'service.deleted') {
+        await markDeleted(trx, 'services', [event.data.id], at);
+        return 'applied';
+      }
+      if (event.resource_type !== 'incident' || !event.event_type.startsWith('incident.'))
+        return 'ignored';
+      return applyIncidentEvent(trx, event, at, now);
+    },
+    { incidentIds: incident },
+  );
+}
 
-    if (event.event_type === 'service.deleted') {
-      await trx
-        .updateTable('services')
-        .set({ deleted_at: at })
-        .where('id', '=', event.data.id)
-        .where('deleted_at', 'is', null)
-        .execute();
-      return 'applied';
-    }
-    if (event.resource_type !== 'incident' || !event.event_type.startsWith('incident.'))
-      return 'ignored';
-
-    const data = event.data;
-    const existing = await trx
-      .selectFrom('incidents')
-      .select(['id', 'first_acknowledged_at'])
-      .where('id', '=', data.id)
-      .executeTakeFirst();
+async function applyIncidentEvent(
+  trx: Kysely<Database>,
+  event: PdWebhookEvent['event'],
+  at: Date,
+  now: Date,
+): Promise<WebhookOutcome> {
+  const data = event.data;
+  const acknowledged = event.event_type === 'incident.acknowledged';
+  let applied: boolean;
+  if (await incidentExists(trx, data.id)) {
     const statusChange = STATUS_EVENTS.has(event.event_type);
-    const fields = {
+    applied = await updateIncidentIfNewer(trx, data.id, at, {
       ...(data.title !== undefined ? { title: data.title } : {}),
       ...(data.status ? { status: data.status } : {}),
       ...(data.urgency !== undefined ? { urgency: data.urgency } : {}),
@@ -100,65 +132,65 @@ export async function applyWebhookEvent(
       ...(data.escalation_policy !== undefined
         ? { escalation_policy_id: data.escalation_policy?.id ?? null }
         : {}),
-      updated_at: at,
       ...(statusChange
         ? { last_status_change_at: at, resolved_at: data.status === 'resolved' ? at : null }
         : {}),
-      ...(event.event_type === 'incident.acknowledged' && !existing?.first_acknowledged_at
-        ? { first_acknowledged_at: at }
-        : {}),
       synced_at: now,
-    };
-    if (existing) {
-      await trx.updateTable('incidents').set(fields).where('id', '=', data.id).execute();
-    } else {
-      const created = parsePdTime(data.created_at);
-      if (!created || data.number === undefined || !data.status) return 'ignored';
-      await upsertRows(trx, 'incidents', [
-        {
-          id: data.id,
-          incident_number: data.number,
-          title: data.title ?? null,
-          status: data.status,
-          urgency: data.urgency ?? null,
-          priority_id: data.priority?.id ?? null,
-          service_id: data.service?.id ?? null,
-          escalation_policy_id: data.escalation_policy?.id ?? null,
-          created_at: created,
-          updated_at: at,
-          last_status_change_at: at,
-          resolved_at: data.status === 'resolved' ? at : null,
-          first_acknowledged_at: event.event_type === 'incident.acknowledged' ? at : null,
-          alert_count_all: null,
-          alert_count_triggered: null,
-          alert_count_resolved: null,
-          resolve_reason: null,
-          incident_key: data.incident_key ?? null,
-          html_url: data.html_url ?? null,
-          synced_at: now,
-          deleted_at: null,
-        },
-      ]);
+    });
+  } else {
+    const created = parsePdTime(data.created_at);
+    if (!created || data.number === undefined || !data.status) {
+      // Not enough to create the row: remember the id; the next sync reads the incident.
+      await addPendingIncident(trx, { incident_id: data.id, event_id: event.id, occurred_at: at });
+      return 'pending';
     }
-    if (data.teams)
-      await replaceOwnedRows(
-        trx,
-        'incident_teams',
-        'incident_id',
-        [data.id],
-        refIds(data.teams).map((t) => ({ incident_id: data.id, team_id: t })),
-      );
-    if (data.assignees) {
-      // Assignments are emptied once resolved, as the REST API shows them.
-      const assignees = data.status === 'resolved' ? [] : refIds(data.assignees);
-      await replaceOwnedRows(
-        trx,
-        'incident_assignments',
-        'incident_id',
-        [data.id],
-        assignees.map((u) => ({ incident_id: data.id, user_id: u, at })),
-      );
-    }
-    return 'applied';
-  });
+    const written = await upsertIncidents(trx, [
+      {
+        id: data.id,
+        incident_number: data.number,
+        title: data.title ?? null,
+        status: data.status,
+        urgency: data.urgency ?? null,
+        priority_id: data.priority?.id ?? null,
+        service_id: data.service?.id ?? null,
+        escalation_policy_id: data.escalation_policy?.id ?? null,
+        created_at: created,
+        updated_at: at,
+        last_status_change_at: at,
+        resolved_at: data.status === 'resolved' ? at : null,
+        alert_count_all: null,
+        alert_count_triggered: null,
+        alert_count_resolved: null,
+        resolve_reason: null,
+        incident_key: data.incident_key ?? null,
+        html_url: data.html_url ?? null,
+        synced_at: now,
+        deleted_at: null,
+      },
+    ]);
+    applied = written.length > 0;
+  }
+  // An acknowledgement, however late it arrives, may be the first one.
+  if (acknowledged) await moveFirstAcknowledgementEarlier(trx, data.id, at);
+  if (!applied) return acknowledged ? 'applied' : 'superseded';
+  if (data.teams)
+    await replaceOwnedRows(
+      trx,
+      'incident_teams',
+      'incident_id',
+      [data.id],
+      refIds(data.teams).map((t) => ({ incident_id: data.id, team_id: t })),
+    );
+  if (data.assignees) {
+    // Assignments are emptied once resolved, as the REST API shows them.
+    const assignees = data.status === 'resolved' ? [] : refIds(data.assignees);
+    await replaceOwnedRows(
+      trx,
+      'incident_assignments',
+      'incident_id',
+      [data.id],
+      assignees.map((u) => ({ incident_id: data.id, user_id: u, at })),
+    );
+  }
+  return 'applied';
 }
