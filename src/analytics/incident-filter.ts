@@ -1,5 +1,8 @@
 import type { ExpressionBuilder, Expression, Kysely, SqlBool } from 'kysely';
+import { parseDate } from '../config.js';
 import type { Database } from '../db/schema.js';
+import { ValidationError } from '../errors.js';
+import { countIncidents } from './incident-counts.js';
 
 export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -13,6 +16,32 @@ export interface IncidentFilter {
   teamId?: string;
   urgency?: (typeof URGENCIES)[number];
   status?: IncidentStatus;
+}
+
+function queryDate(raw: string | undefined, name: string): Date | undefined {
+  try {
+    return parseDate(raw, name);
+  } catch {
+    throw new ValidationError(
+      `invalid querystring parameter '${name}': must be an ISO date such as 2026-01-01 or 2026-01-01T00:00:00Z`,
+      name,
+    );
+  }
+}
+
+/** A request's since and until; malformed, or until not after since, is a 400 naming it. */
+export function parseRange(query: { since?: string | undefined; until?: string | undefined }): {
+  since: Date | undefined;
+  until: Date | undefined;
+} {
+  const since = queryDate(query.since, 'since');
+  const until = queryDate(query.until, 'until');
+  if (since && until && since >= until)
+    throw new ValidationError(
+      "invalid querystring parameter 'until': must be after since",
+      'until',
+    );
+  return { since, until };
 }
 
 /**
@@ -74,9 +103,8 @@ export function breakdownTotal(b: StatusBreakdown): number {
 }
 
 /**
- * Counts matching incidents by service and status, for the given services (all when omitted):
- * GROUP BY (service_id, status) reads the covering index alone, and the pivot into a breakdown
- * happens here (cheaper than SUM(CASE …) per row on SQLite).
+ * Counts matching incidents by service and status, for the given services (all when omitted),
+ * from the rollups (see incident-counts.ts); incidents without a service are left out.
  */
 export async function countByServiceAndStatus(
   db: Kysely<Database>,
@@ -84,34 +112,13 @@ export async function countByServiceAndStatus(
   serviceIds?: readonly string[],
 ): Promise<Map<string, StatusBreakdown>> {
   const result = new Map<string, StatusBreakdown>();
-  const run = async (ids?: readonly string[]) => {
-    const rows = await db
-      .selectFrom('incidents')
-      .where((eb) => eb.and(incidentConditions(eb, filter)))
-      .$if(ids !== undefined, (q) => q.where('incidents.service_id', 'in', ids ?? []))
-      .groupBy(['incidents.service_id', 'incidents.status'])
-      .select([
-        'incidents.service_id',
-        'incidents.status',
-        (eb) => eb.fn.countAll<number>().as('n'),
-      ])
-      .execute();
-    for (const r of rows) {
-      if (r.service_id === null || !(INCIDENT_STATUSES as readonly string[]).includes(r.status))
-        continue;
-      const b = result.get(r.service_id) ?? emptyBreakdown();
-      b[r.status as IncidentStatus] += Number(r.n);
-      result.set(r.service_id, b);
-    }
-  };
-  if (serviceIds === undefined) await run();
-  else for (let i = 0; i < serviceIds.length; i += 1000) await run(serviceIds.slice(i, i + 1000));
+  const rows = await countIncidents(db, filter, serviceIds === undefined ? {} : { serviceIds });
+  for (const r of rows) {
+    if (r.service_id === '' || !(INCIDENT_STATUSES as readonly string[]).includes(r.status))
+      continue;
+    const b = result.get(r.service_id) ?? emptyBreakdown();
+    b[r.status as IncidentStatus] += r.n;
+    result.set(r.service_id, b);
+  }
   return result;
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-  limit: number;
-  offset: number;
 }

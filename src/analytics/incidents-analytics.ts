@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { toIsoTimestamp } from '../db/connection.js';
 import type { Database } from '../db/schema.js';
 import {
@@ -8,9 +8,11 @@ import {
   incidentConditions,
   INCIDENT_STATUSES,
   type IncidentFilter,
-  type Page,
   type StatusBreakdown,
 } from './incident-filter.js';
+import { countIncidents } from './incident-counts.js';
+import type { Page } from './paging.js';
+import { secondsBetween } from './sql-time.js';
 
 export interface IncidentView {
   id: string;
@@ -41,11 +43,6 @@ export interface ServiceIncidentCount {
   incident_count: number;
 }
 
-function secondsBetween(from: string | null, to: string | null): number | null {
-  if (!from || !to) return null;
-  return Math.round((Date.parse(to) - Date.parse(from)) / 1000);
-}
-
 function incidentsQuery(db: Kysely<Database>, filter: IncidentFilter) {
   return db
     .selectFrom('incidents')
@@ -65,16 +62,29 @@ function incidentsQuery(db: Kysely<Database>, filter: IncidentFilter) {
       'incidents.updated_at',
       'incidents.first_acknowledged_at',
       'incidents.resolved_at',
+      secondsToFirstAck(db),
+      secondsToResolve(db),
       'incidents.html_url',
     ]);
+}
+
+/** Seconds from the incident's creation to its first acknowledgement; null when never acknowledged. */
+function secondsToFirstAck(db: Kysely<Database>) {
+  return secondsBetween(db, 'incidents.first_acknowledged_at', 'incidents.created_at').as(
+    'seconds_to_first_ack',
+  );
+}
+
+/** Seconds from the incident's creation to its (last) resolve; null while open. */
+function secondsToResolve(db: Kysely<Database>) {
+  return secondsBetween(db, 'incidents.resolved_at', 'incidents.created_at').as(
+    'seconds_to_resolve',
+  );
 }
 
 type IncidentRow = Awaited<ReturnType<ReturnType<typeof incidentsQuery>['execute']>>[number];
 
 function present(r: IncidentRow): IncidentView {
-  const created = toIsoTimestamp(r.created_at);
-  const acked = toIsoTimestamp(r.first_acknowledged_at);
-  const resolved = toIsoTimestamp(r.resolved_at);
   return {
     id: r.id,
     incident_number: Number(r.incident_number),
@@ -85,12 +95,12 @@ function present(r: IncidentRow): IncidentView {
     service_name: r.service_name ?? null,
     priority_id: r.priority_id,
     escalation_policy_id: r.escalation_policy_id,
-    created_at: created,
+    created_at: toIsoTimestamp(r.created_at),
     updated_at: toIsoTimestamp(r.updated_at),
-    first_acknowledged_at: acked,
-    resolved_at: resolved,
-    seconds_to_first_ack: secondsBetween(created, acked),
-    seconds_to_resolve: secondsBetween(created, resolved),
+    first_acknowledged_at: toIsoTimestamp(r.first_acknowledged_at),
+    resolved_at: toIsoTimestamp(r.resolved_at),
+    seconds_to_first_ack: r.seconds_to_first_ack === null ? null : Number(r.seconds_to_first_ack),
+    seconds_to_resolve: r.seconds_to_resolve === null ? null : Number(r.seconds_to_resolve),
     html_url: r.html_url,
   };
 }
@@ -126,40 +136,72 @@ export async function listIncidents(
   return { items: rows.map(present), total, limit, offset };
 }
 
+/** The columns of a page of the incident report, in order; created_at and id are its keyset. */
+export const INCIDENT_REPORT_COLUMNS = [
+  'incident_id',
+  'incident_number',
+  'title',
+  'status',
+  'urgency',
+  'service_id',
+  'service_name',
+  'created_at',
+  'first_acknowledged_at',
+  'resolved_at',
+  'seconds_to_first_ack',
+  'seconds_to_resolve',
+  'html_url',
+] as const;
+export const INCIDENT_REPORT_KEYS = [
+  INCIDENT_REPORT_COLUMNS.indexOf('created_at'),
+  INCIDENT_REPORT_COLUMNS.indexOf('incident_id'),
+];
+
 /**
- * Every incident matching the filter, oldest first, read in keyset pages so that a report of a
- * million rows holds one page in memory at a time.
+ * One page of every incident matching the filter, oldest first, as a compiled query whose rows
+ * are the INCIDENT_REPORT_COLUMNS: the report streams it page after page (raw rows, no object
+ * per incident) from the keyset of the last row of the page before.
  */
-export async function* iterIncidents(
+export function incidentReportPage(
   db: Kysely<Database>,
   filter: IncidentFilter,
-  pageSize = 5000,
-): AsyncGenerator<IncidentView[], void, undefined> {
-  let after: { created_at: Date | string; id: string } | undefined;
-  for (;;) {
-    const cursor = after;
-    const rows = await incidentsQuery(db, filter)
-      .$if(cursor !== undefined, (q) =>
-        // A row-value comparison is one range read on the (created_at, id) index on every dialect;
-        // the equivalent OR of two conditions is not.
-        q.where((eb) =>
-          eb(
-            eb.refTuple('incidents.created_at', 'incidents.id'),
-            '>',
-            eb.tuple(cursor?.created_at ?? '', cursor?.id ?? ''),
-          ),
+  after: readonly unknown[] | null,
+  pageSize: number,
+): CompiledQuery {
+  return db
+    .selectFrom('incidents')
+    .leftJoin('services', 'services.id', 'incidents.service_id')
+    .where((eb) => eb.and(incidentConditions(eb, filter)))
+    .$if(after !== null, (q) =>
+      // A row-value comparison is one range read on the (created_at, id) index on every
+      // dialect; the equivalent OR of two conditions is not.
+      q.where((eb) =>
+        eb(
+          eb.refTuple('incidents.created_at', 'incidents.id'),
+          '>',
+          eb.tuple(after?.[0] as string, after?.[1] as string),
         ),
-      )
-      .orderBy('incidents.created_at')
-      .orderBy('incidents.id')
-      .limit(pageSize)
-      .execute();
-    if (rows.length === 0) return;
-    yield rows.map(present);
-    const last = rows[rows.length - 1];
-    if (!last || rows.length < pageSize) return;
-    after = { created_at: last.created_at, id: last.id };
-  }
+      ),
+    )
+    .select([
+      'incidents.id as incident_id',
+      'incidents.incident_number',
+      'incidents.title',
+      'incidents.status',
+      'incidents.urgency',
+      'incidents.service_id',
+      'services.name as service_name',
+      'incidents.created_at',
+      'incidents.first_acknowledged_at',
+      'incidents.resolved_at',
+      secondsToFirstAck(db),
+      secondsToResolve(db),
+      'incidents.html_url',
+    ])
+    .orderBy('incidents.created_at')
+    .orderBy('incidents.id')
+    .limit(pageSize)
+    .compile();
 }
 
 /** Incident counts per service (services with at least one matching incident, deleted ones included), most first. */
@@ -198,15 +240,9 @@ export async function incidentsByStatus(
   db: Kysely<Database>,
   filter: IncidentFilter,
 ): Promise<StatusBreakdown & { total: number }> {
-  const rows = await db
-    .selectFrom('incidents')
-    .where((eb) => eb.and(incidentConditions(eb, filter)))
-    .groupBy('incidents.status')
-    .select(['incidents.status', (eb) => eb.fn.countAll<number>().as('n')])
-    .execute();
   const breakdown = emptyBreakdown();
-  for (const r of rows)
+  for (const r of await countIncidents(db, filter, { acrossServices: true }))
     if ((INCIDENT_STATUSES as readonly string[]).includes(r.status))
-      breakdown[r.status as keyof StatusBreakdown] = Number(r.n);
+      breakdown[r.status as keyof StatusBreakdown] += r.n;
   return { ...breakdown, total: breakdownTotal(breakdown) };
 }

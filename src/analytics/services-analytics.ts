@@ -7,21 +7,22 @@ import {
   countLive,
   emptyBreakdown,
   type IncidentFilter,
-  type Page,
   type StatusBreakdown,
 } from './incident-filter.js';
+import type { Page } from './paging.js';
 
-export interface ServiceSummary {
+/** A live service with its escalation policy and its incidents (those matching the filter) by status. */
+export interface ServiceRow extends StatusBreakdown {
   id: string;
   name: string;
+  description: string | null;
   status: string | null;
+  created_at: string | null;
+  last_incident_timestamp: string | null;
+  escalation_policy_id: string | null;
+  escalation_policy_name: string | null;
+  html_url: string | null;
   incident_count: number;
-}
-
-export interface ServiceStatusCounts extends StatusBreakdown {
-  service_id: string;
-  service_name: string;
-  total: number;
 }
 
 export interface ServiceDetail {
@@ -32,6 +33,8 @@ export interface ServiceDetail {
   created_at: string | null;
   last_incident_timestamp: string | null;
   html_url: string | null;
+  /** When the service was seen gone from PagerDuty; null while it exists. */
+  deleted_at: string | null;
   incident_count: number;
   status_breakdown: StatusBreakdown;
   escalation_policy: { id: string; name: string | null } | null;
@@ -50,12 +53,12 @@ export function countServices(db: Kysely<Database>): Promise<number> {
   return countLive(db, 'services');
 }
 
-/** Live services with the columns the API and reports show, and their escalation policy's name. */
-export function liveServicesWithPolicy(db: Kysely<Database>) {
+/** Services (deleted ones too when asked) with the columns the API and reports show, and their escalation policy's name. */
+function servicesWithPolicy(db: Kysely<Database>, options: { withDeleted?: boolean } = {}) {
   return db
     .selectFrom('services')
     .leftJoin('escalation_policies', 'escalation_policies.id', 'services.escalation_policy_id')
-    .where('services.deleted_at', 'is', null)
+    .$if(!options.withDeleted, (q) => q.where('services.deleted_at', 'is', null))
     .select([
       'services.id',
       'services.name',
@@ -66,93 +69,57 @@ export function liveServicesWithPolicy(db: Kysely<Database>) {
       'services.escalation_policy_id',
       'escalation_policies.name as escalation_policy_name',
       'services.html_url',
+      'services.deleted_at',
     ]);
 }
 
-/** One page of live services (optionally one), by name then id, and how many there are. */
-async function pageOfServices(
-  db: Kysely<Database>,
-  serviceId: string | undefined,
-  limit: number,
-  offset: number,
-) {
-  const live = db
-    .selectFrom('services')
-    .where('deleted_at', 'is', null)
-    .$if(serviceId !== undefined, (q) => q.where('id', '=', serviceId ?? ''));
-  const [rows, count] = await Promise.all([
-    live
-      .select(['id', 'name', 'status'])
-      .orderBy('name')
-      .orderBy('id')
-      .limit(limit)
-      .offset(offset)
-      .execute(),
-    live.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
-  return { rows, total: Number(count.n) };
-}
-
-/** A page of live services and the matching incidents of those services, by status. */
-async function pageOfServicesWithCounts(
+/**
+ * Live services, by name then id, each with its incidents matching the filter counted by status
+ * (0 when none): the one query behind GET /services, /incidents/by-service-status and the
+ * service reports. The filter's service_id picks the service; its other filters pick which
+ * incidents count. The page of services is read first and only its services' incidents counted.
+ */
+export async function listServices(
   db: Kysely<Database>,
   filter: IncidentFilter,
   limit: number,
   offset: number,
-) {
-  const { rows, total } = await pageOfServices(db, filter.serviceId, limit, offset);
-  // The service filter picks the services; the other filters pick which incidents count.
+): Promise<Page<ServiceRow>> {
+  const live = servicesWithPolicy(db).$if(filter.serviceId !== undefined, (q) =>
+    q.where('services.id', '=', filter.serviceId ?? ''),
+  );
+  const [rows, count] = await Promise.all([
+    live.orderBy('services.name').orderBy('services.id').limit(limit).offset(offset).execute(),
+    db
+      .selectFrom('services')
+      .where('deleted_at', 'is', null)
+      .$if(filter.serviceId !== undefined, (q) => q.where('id', '=', filter.serviceId ?? ''))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow(),
+  ]);
   const counts = await countByServiceAndStatus(
     db,
     { ...filter, serviceId: undefined },
     rows.map((r) => r.id),
   );
-  return { rows, total, counts };
-}
-
-/**
- * Every live service with its incident count, services without incidents included with 0; by
- * name, then id. The page of services is read first and only its services' incidents counted.
- */
-export async function listServicesWithIncidentCounts(
-  db: Kysely<Database>,
-  filter: IncidentFilter,
-  limit: number,
-  offset: number,
-): Promise<Page<ServiceSummary>> {
-  const { rows, total, counts } = await pageOfServicesWithCounts(db, filter, limit, offset);
-  return {
-    items: rows.map((r) => ({
-      id: r.id,
-      name: r.name,
-      status: r.status,
-      incident_count: breakdownTotal(counts.get(r.id) ?? emptyBreakdown()),
-    })),
-    total,
-    limit,
-    offset,
-  };
-}
-
-/** Every live service with its incidents by status; every status present, 0 when none. */
-export async function listServiceStatusCounts(
-  db: Kysely<Database>,
-  filter: IncidentFilter,
-  limit: number,
-  offset: number,
-): Promise<Page<ServiceStatusCounts>> {
-  const { rows, total, counts } = await pageOfServicesWithCounts(db, filter, limit, offset);
   return {
     items: rows.map((r) => {
       const breakdown = counts.get(r.id) ?? emptyBreakdown();
       return {
-        service_id: r.id,
-        service_name: r.name,
+        id: r.id,
+        name: r.name,
+        description: r.description,
+        status: r.status,
+        created_at: toIsoTimestamp(r.created_at),
+        last_incident_timestamp: toIsoTimestamp(r.last_incident_timestamp),
+        escalation_policy_id: r.escalation_policy_id,
+        escalation_policy_name: r.escalation_policy_name ?? null,
+        html_url: r.html_url,
         ...breakdown,
-        total: breakdownTotal(breakdown),
+        incident_count: breakdownTotal(breakdown),
       };
     }),
-    total,
+    total: Number(count.n),
     limit,
     offset,
   };
@@ -194,13 +161,18 @@ export async function findMostIncidents(
     : null;
 }
 
-/** One service (deleted ones too, flagged by their absence from lists) with its counts, policy and teams. */
+/**
+ * One service with its counts, policy and teams. Services deleted from PagerDuty are answered
+ * too (deleted_at says so): their incidents remain, and /incidents/by-service lists them.
+ */
 export async function findServiceDetail(
   db: Kysely<Database>,
   id: string,
   filter: IncidentFilter,
 ): Promise<ServiceDetail | null> {
-  const service = await liveServicesWithPolicy(db).where('services.id', '=', id).executeTakeFirst();
+  const service = await servicesWithPolicy(db, { withDeleted: true })
+    .where('services.id', '=', id)
+    .executeTakeFirst();
   if (!service) return null;
   const [counts, teams] = await Promise.all([
     countByServiceAndStatus(db, { ...filter, serviceId: undefined }, [id]),
@@ -222,6 +194,7 @@ export async function findServiceDetail(
     created_at: toIsoTimestamp(service.created_at),
     last_incident_timestamp: toIsoTimestamp(service.last_incident_timestamp),
     html_url: service.html_url,
+    deleted_at: toIsoTimestamp(service.deleted_at),
     incident_count: breakdownTotal(breakdown),
     status_breakdown: breakdown,
     escalation_policy: service.escalation_policy_id
@@ -229,4 +202,29 @@ export async function findServiceDetail(
       : null,
     teams: teams.map((t) => ({ id: t.id, name: t.name ?? null })),
   };
+}
+
+/** True when the mirror knows the service (deleted from PagerDuty or not). */
+export async function serviceExists(db: Kysely<Database>, id: string): Promise<boolean> {
+  const row = await db.selectFrom('services').select('id').where('id', '=', id).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Every live service with each of its teams, by service name then team name. */
+export function listServiceTeams(db: Kysely<Database>) {
+  return db
+    .selectFrom('service_teams')
+    .innerJoin('services', 'services.id', 'service_teams.service_id')
+    .leftJoin('teams', 'teams.id', 'service_teams.team_id')
+    .where('services.deleted_at', 'is', null)
+    .select([
+      'services.id as service_id',
+      'services.name as service_name',
+      'service_teams.team_id',
+      'teams.name as team_name',
+    ])
+    .orderBy('services.name')
+    .orderBy('services.id')
+    .orderBy('teams.name')
+    .execute();
 }

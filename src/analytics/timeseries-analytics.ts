@@ -1,15 +1,14 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { dialectOf } from '../db/dialect.js';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import {
   breakdownTotal,
   emptyBreakdown,
-  incidentConditions,
   INCIDENT_STATUSES,
   type IncidentFilter,
   type IncidentStatus,
   type StatusBreakdown,
 } from './incident-filter.js';
+import { countIncidents } from './incident-counts.js';
 
 export const INTERVALS = ['day', 'week', 'month'] as const;
 export type Interval = (typeof INTERVALS)[number];
@@ -18,16 +17,6 @@ export interface PeriodCounts extends StatusBreakdown {
   /** First day of the period (weeks start on Monday), UTC. */
   period: string;
   total: number;
-}
-
-/** The UTC day of created_at as YYYY-MM-DD; each dialect spells it differently. */
-function createdDay(db: Kysely<Database>): RawBuilder<string> {
-  const dialect = dialectOf(db);
-  // SQLite stores ISO text; MySQL's session zone is UTC (see connection.ts).
-  if (dialect === 'sqlite') return sql<string>`substr(${sql.ref('incidents.created_at')}, 1, 10)`;
-  if (dialect === 'mysql')
-    return sql<string>`date_format(${sql.ref('incidents.created_at')}, '%Y-%m-%d')`;
-  return sql<string>`to_char(${sql.ref('incidents.created_at')} at time zone 'UTC', 'YYYY-MM-DD')`;
 }
 
 function periodOf(day: string, interval: Interval): string {
@@ -44,19 +33,13 @@ export async function incidentsOverTime(
   filter: IncidentFilter,
   interval: Interval,
 ): Promise<PeriodCounts[]> {
-  const day = createdDay(db);
-  const rows = await db
-    .selectFrom('incidents')
-    .where((eb) => eb.and(incidentConditions(eb, filter)))
-    .select([day.as('day'), 'incidents.status', (eb) => eb.fn.countAll<number>().as('n')])
-    .groupBy([day, 'incidents.status'])
-    .execute();
+  const rows = await countIncidents(db, filter, { perDay: true, acrossServices: true });
   const periods = new Map<string, StatusBreakdown>();
   for (const r of rows) {
     if (!(INCIDENT_STATUSES as readonly string[]).includes(r.status)) continue;
-    const key = periodOf(String(r.day), interval);
+    const key = periodOf(r.day ?? '', interval);
     const b = periods.get(key) ?? emptyBreakdown();
-    b[r.status as IncidentStatus] += Number(r.n);
+    b[r.status as IncidentStatus] += r.n;
     periods.set(key, b);
   }
   return [...periods]

@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely';
 import { toBoolean, toIsoTimestamp } from '../db/connection.js';
-import { chunk } from '../db/repositories/table-writer.js';
+import { chunk } from '../db/sql-batches.js';
 import type { Database, User } from '../db/schema.js';
-import type { Page } from './incident-filter.js';
+import { countLive } from './incident-filter.js';
+import type { Page } from './paging.js';
 
 /** How far ahead a user on a schedule must have a shift to count as active. */
 export const UPCOMING_SHIFT_DAYS = 90;
@@ -120,4 +121,9 @@ export async function listInactiveUsers(
   }
   inactive.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   return { items: inactive.slice(offset, offset + limit), total: inactive.length, limit, offset };
+}
+
+/** How many users exist in PagerDuty (not counting those deleted from it). */
+export function countUsers(db: Kysely<Database>): Promise<number> {
+  return countLive(db, 'users');
 }

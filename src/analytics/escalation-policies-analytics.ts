@@ -1,21 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import {
-  breakdownTotal,
-  countByServiceAndStatus,
-  countLive,
-  emptyBreakdown,
-  type IncidentFilter,
-  type Page,
-} from './incident-filter.js';
-
-export interface TeamWithServices {
-  id: string;
-  name: string;
-  description: string | null;
-  service_count: number;
-  services: { id: string; name: string; incident_count: number }[];
-}
+import { groupBy } from './group-by.js';
+import { countLive } from './incident-filter.js';
+import type { Page } from './paging.js';
 
 export interface EscalationPolicyView {
   id: string;
@@ -32,81 +19,8 @@ export interface EscalationPolicyView {
   }[];
 }
 
-export function countTeams(db: Kysely<Database>): Promise<number> {
-  return countLive(db, 'teams');
-}
-
 export function countEscalationPolicies(db: Kysely<Database>): Promise<number> {
   return countLive(db, 'escalation_policies');
-}
-
-function groupBy<T, K>(items: readonly T[], key: (t: T) => K): Map<K, T[]> {
-  // Object.groupBy is ES2024, which Node 20 lacks.
-  const map = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = map.get(k);
-    if (list) list.push(item);
-    else map.set(k, [item]);
-  }
-  return map;
-}
-
-/** Live teams with their live services and each service's incident count; three queries whatever the size. */
-export async function listTeamsWithServices(
-  db: Kysely<Database>,
-  filter: IncidentFilter,
-  limit: number,
-  offset: number,
-): Promise<Page<TeamWithServices>> {
-  const [teams, total] = await Promise.all([
-    db
-      .selectFrom('teams')
-      .select(['id', 'name', 'description'])
-      .where('deleted_at', 'is', null)
-      .orderBy('name')
-      .orderBy('id')
-      .limit(limit)
-      .offset(offset)
-      .execute(),
-    countTeams(db),
-  ]);
-  const ids = teams.map((t) => t.id);
-  const links =
-    ids.length === 0
-      ? []
-      : await db
-          .selectFrom('service_teams')
-          .innerJoin('services', 'services.id', 'service_teams.service_id')
-          .where('service_teams.team_id', 'in', ids)
-          .where('services.deleted_at', 'is', null)
-          .select(['service_teams.team_id', 'services.id', 'services.name'])
-          .orderBy('services.name')
-          .orderBy('services.id')
-          .execute();
-  const counts = await countByServiceAndStatus(db, { ...filter, serviceId: undefined }, [
-    ...new Set(links.map((l) => l.id)),
-  ]);
-  const byTeam = groupBy(links, (l) => l.team_id);
-  return {
-    items: teams.map((t) => {
-      const services = (byTeam.get(t.id) ?? []).map((s) => ({
-        id: s.id,
-        name: s.name,
-        incident_count: breakdownTotal(counts.get(s.id) ?? emptyBreakdown()),
-      }));
-      return {
-        id: t.id,
-        name: t.name,
-        description: t.description,
-        service_count: services.length,
-        services,
-      };
-    }),
-    total,
-    limit,
-    offset,
-  };
 }
 
 /** Live escalation policies with their teams, services (by the services' own policy) and ordered rules with named targets. */

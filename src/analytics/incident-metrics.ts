@@ -1,0 +1,598 @@
+import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import type { AnalyticsConfig } from '../config.js';
+import type { Db } from '../db/connection.js';
+import type { Database } from '../db/schema.js';
+import { ValidationError } from '../errors.js';
+import { formatWithOffset, isTimeZone, periodsBetween, type PeriodUnit } from '../time/zones.js';
+import type { PercentileValues } from './exact-percentiles.js';
+import { groupBy } from './group-by.js';
+import type { IncidentFilter } from './incident-filter.js';
+
+// PagerDuty's AnalyticsIncidentMetrics, computed exactly from the mirror for any range: the
+// per-incident facts kept by the writes (incident_metrics, see src/facts/incident-facts.ts)
+// aggregated in SQL, with exact percentiles (linear interpolation between the closest ranks,
+// as PostgreSQL's percentile_cont) from ranks the database picks, the same on every dialect.
+
+export const METRIC_GROUPS = [
+  'none',
+  'service',
+  'team',
+  'escalation_policy',
+  'urgency',
+  'priority',
+] as const;
+export type MetricGroup = (typeof METRIC_GROUPS)[number];
+export const AGGREGATE_UNITS = ['day', 'week', 'month'] as const;
+export type AggregateUnit = (typeof AGGREGATE_UNITS)[number];
+/** The metrics' own query parameters (JSON Schema), for the endpoint and its CSV report. */
+export const METRICS_QUERY_PROPERTIES = {
+  priority_id: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9_-]{1,64}$',
+    description: 'Only incidents of this priority',
+  },
+  group_by: {
+    type: 'string',
+    enum: [...METRIC_GROUPS],
+    default: 'none',
+    description:
+      'none: one row for everything matched; or a row per service, team, escalation policy, urgency or priority',
+  },
+  aggregate_unit: {
+    type: 'string',
+    enum: [...AGGREGATE_UNITS],
+    description:
+      'A row per day, week (from Monday) or month in time_zone; omitted: one row for the whole range',
+  },
+  time_zone: {
+    type: 'string',
+    maxLength: 64,
+    description:
+      'The IANA zone of the periods (they follow its DST changes); default ANALYTICS_TIME_ZONE (UTC)',
+    example: 'America/New_York',
+  },
+} as const;
+
+/** The fields that name a row's group, whichever the grouping. */
+export const METRIC_GROUP_FIELDS = [
+  'service_id',
+  'service_name',
+  'team_id',
+  'team_name',
+  'escalation_policy_id',
+  'escalation_policy_name',
+  'urgency',
+  'priority_id',
+  'priority_name',
+];
+
+/** Every metric of a row, in the order the answer gives them. */
+export const METRIC_FIELDS = [
+  'total_incident_count',
+  'total_incidents_acknowledged',
+  'total_incidents_auto_resolved',
+  'total_incidents_reassigned',
+  'total_incidents_manual_escalated',
+  'total_incidents_timeout_escalated',
+  'total_escalation_count',
+  'mean_seconds_to_first_ack',
+  'p50_seconds_to_first_ack',
+  'p75_seconds_to_first_ack',
+  'p90_seconds_to_first_ack',
+  'p95_seconds_to_first_ack',
+  'mean_seconds_to_resolve',
+  'p50_seconds_to_resolve',
+  'p75_seconds_to_resolve',
+  'p90_seconds_to_resolve',
+  'p95_seconds_to_resolve',
+  'total_notifications',
+  'total_interruptions',
+  'total_business_hour_interruptions',
+  'total_off_hour_interruptions',
+  'total_sleep_hour_interruptions',
+  'total_engaged_seconds',
+  'mean_engaged_user_count',
+  'up_time_pct',
+];
+
+/** The percentiles reported, in percent. */
+export const PERCENTILES = [50, 75, 90, 95] as const;
+
+export interface MetricsRequest {
+  filter: IncidentFilter & { priorityId?: string };
+  groupBy: MetricGroup;
+  aggregateUnit: AggregateUnit | undefined;
+  timeZone: string;
+  /** "Now": the end of the range when the request gives none, and of open incidents. */
+  now: Date;
+}
+
+/** One row of the answer: a group (and period), named as PagerDuty names its fields. */
+export interface IncidentMetricsRow {
+  [field: string]: string | number | null;
+}
+
+/** Checks the options of a metrics request; a bad one is a 400 naming it. */
+export function parseMetricsOptions(
+  raw: {
+    group_by?: string | undefined;
+    aggregate_unit?: string | undefined;
+    time_zone?: string | undefined;
+  },
+  config: AnalyticsConfig,
+): Pick<MetricsRequest, 'groupBy' | 'aggregateUnit' | 'timeZone'> {
+  const groupBy = raw.group_by ?? 'none';
+  if (!(METRIC_GROUPS as readonly string[]).includes(groupBy))
+    throw new ValidationError(
+      `invalid querystring parameter 'group_by': must be one of ${METRIC_GROUPS.join(', ')}`,
+      'group_by',
+    );
+  const unit = raw.aggregate_unit;
+  if (unit !== undefined && unit !== '' && !(AGGREGATE_UNITS as readonly string[]).includes(unit))
+    throw new ValidationError(
+      `invalid querystring parameter 'aggregate_unit': must be one of ${AGGREGATE_UNITS.join(', ')}`,
+      'aggregate_unit',
+    );
+  const timeZone = raw.time_zone || config.timeZone;
+  if (!isTimeZone(timeZone))
+    throw new ValidationError(
+      "invalid querystring parameter 'time_zone': must be an IANA time zone such as America/New_York",
+      'time_zone',
+    );
+  return {
+    groupBy: groupBy as MetricGroup,
+    aggregateUnit: unit ? (unit as AggregateUnit) : undefined,
+    timeZone,
+  };
+}
+
+/** The grouping column, as it appears in the query, and the field names it answers with. */
+const GROUP_COLUMNS: Record<
+  Exclude<MetricGroup, 'none'>,
+  { column: string; id: string; name: string | null }
+> = {
+  service: { column: 'm.service_id', id: 'service_id', name: 'service_name' },
+  team: { column: 'it.team_id', id: 'team_id', name: 'team_name' },
+  escalation_policy: {
+    column: 'm.escalation_policy_id',
+    id: 'escalation_policy_id',
+    name: 'escalation_policy_name',
+  },
+  urgency: { column: 'm.urgency', id: 'urgency', name: null },
+  priority: { column: 'm.priority_id', id: 'priority_id', name: 'priority_name' },
+};
+
+/** The answer's time range: the request's, or from the first matching incident to now. */
+async function rangeOf(
+  db: Kysely<Database>,
+  request: MetricsRequest,
+): Promise<[number, number] | null> {
+  const until = request.filter.until?.getTime() ?? request.now.getTime();
+  if (request.filter.since) return [request.filter.since.getTime(), until];
+  const row = await matching(db, request)
+    .select((eb) => eb.fn.min('m.created_at').as('first'))
+    .executeTakeFirst();
+  if (!row?.first) return null;
+  return [new Date(row.first).getTime(), until];
+}
+
+/** incident_metrics (as m) of the incidents the filter matches; with team rows (as it) when grouped by team. */
+function matching(db: Kysely<Database>, request: MetricsRequest) {
+  const f = request.filter;
+  return db
+    .selectFrom('incident_metrics as m')
+    .$if(request.groupBy === 'team', (q) =>
+      q.leftJoin('incident_teams as it', 'it.incident_id', 'm.incident_id'),
+    )
+    .where((eb) => {
+      const c: Expression<SqlBool>[] = [];
+      if (f.since) c.push(eb('m.created_at', '>=', f.since));
+      if (f.until) c.push(eb('m.created_at', '<', f.until));
+      if (f.serviceId) c.push(eb('m.service_id', '=', f.serviceId));
+      if (f.urgency) c.push(eb('m.urgency', '=', f.urgency));
+      if (f.status) c.push(eb('m.status', '=', f.status));
+      if (f.priorityId) c.push(eb('m.priority_id', '=', f.priorityId));
+      if (f.teamId)
+        c.push(
+          eb(
+            'm.incident_id',
+            'in',
+            eb.selectFrom('incident_teams').select('incident_id').where('team_id', '=', f.teamId),
+          ),
+        );
+      return eb.and(c);
+    });
+}
+
+/** Which period each incident falls in: a CASE over the period starts (few, at most a few hundred). */
+function periodIndex(periods: readonly [number, number][]): RawBuilder<number> {
+  if (periods.length <= 1) return sql<number>`0`;
+  const branches = periods
+    .slice(1)
+    .map(
+      ([start], i) => sql`when ${sql.ref('m.created_at')} < ${new Date(start)} then ${sql.lit(i)}`,
+    );
+  return sql<number>`case ${sql.join(branches, sql` `)} else ${sql.lit(periods.length - 1)} end`;
+}
+
+interface Aggregate {
+  key: string;
+  group: string | null;
+  period: number;
+  n: number;
+  acknowledged: number;
+  auto_resolved: number;
+  reassigned: number;
+  manual_escalated: number;
+  timeout_escalated: number;
+  escalations: number;
+  ack_sum: number;
+  ack_n: number;
+  resolve_sum: number;
+  resolve_n: number;
+  notifications: number;
+  interruptions: number;
+  business: number;
+  off: number;
+  sleep: number;
+  engaged_seconds: number;
+  engaged_users: number;
+}
+
+// Run where the rows are read: in a read worker on SQLite (see exact-percentiles.ts).
+const EXACT_PERCENTILES = new URL(
+  import.meta.url.endsWith('.ts') ? './exact-percentiles.ts' : './exact-percentiles.js',
+  import.meta.url,
+).href;
+
+const keyOf = (group: string | null, period: number) => `${group ?? '\u0000'}|${period}`;
+const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/**
+ * The incident metrics of PagerDuty's Analytics for the incidents created in the request's range
+ * that match its filters, per group and period. Definitions (each incident's facts are those of
+ * src/facts/incident-facts.ts):
+ * - total_incident_count: incidents; total_incidents_acknowledged: with an acknowledgement;
+ *   total_incidents_auto_resolved: resolved by a service or an integration;
+ *   total_incidents_reassigned; total_incidents_manual_escalated; total_incidents_timeout_escalated;
+ *   total_escalation_count: every escalate_log_entry.
+ * - mean_seconds_to_first_ack and p50/p75/p90/p95_seconds_to_first_ack: over acknowledged
+ *   incidents, the first acknowledgement minus created_at; mean_seconds_to_resolve and its
+ *   percentiles: over resolved incidents, resolved_at minus created_at. Percentiles are exact:
+ *   linear interpolation between the closest ranks (percentile_cont).
+ * - total_notifications: every notify_log_entry; total_interruptions and by business, off and
+ *   sleep hours: SMS, phone and push notifications of an incident to a user, merged within 60 s,
+ *   placed in the user's zone.
+ * - total_engaged_seconds: for each user who acknowledged, from their first acknowledgement to
+ *   the resolve; mean_engaged_user_count: users who acknowledged, per incident.
+ * - up_time_pct (groups none, service, team, escalation_policy): the share of the period not
+ *   covered by an open major incident (a priority in MAJOR_PRIORITIES, by default the account's
+ *   two highest) of the group; open incidents cover until now.
+ */
+export async function incidentMetrics(
+  handle: Pick<Db, 'read' | 'readPage'>,
+  request: MetricsRequest,
+  majors: { priorityIds: readonly string[] },
+): Promise<IncidentMetricsRow[]> {
+  const db = handle.read;
+  const range = await rangeOf(db, request);
+  const unit = request.aggregateUnit;
+  // Whole periods in the zone (their starts are the rows' range_start), and the same clipped
+  // to the range (what up_time_pct measures).
+  const whole: [number, number][] = range
+    ? unit
+      ? periodsBetween(range[0], range[1], unit as PeriodUnit, request.timeZone)
+      : [range]
+    : [];
+  const periods: [number, number][] = whole.map(([s, e]) => [
+    Math.max(s, range?.[0] ?? s),
+    Math.min(e, range?.[1] ?? e),
+  ]);
+  const group = request.groupBy === 'none' ? undefined : GROUP_COLUMNS[request.groupBy];
+  const groupRef = group ? sql.ref(group.column) : sql`null`;
+  const period = periodIndex(periods);
+
+  const aggregates = range
+    ? await matching(db, request)
+        .select((eb) => [
+          groupRef.as('grp'),
+          period.as('period'),
+          eb.fn.countAll<number>().as('n'),
+          eb.fn.count<number>('m.seconds_to_first_ack').as('ack_n'),
+          eb.fn.sum<number>('m.seconds_to_first_ack').as('ack_sum'),
+          eb.fn.count<number>('m.seconds_to_resolve').as('resolve_n'),
+          eb.fn.sum<number>('m.seconds_to_resolve').as('resolve_sum'),
+          eb.fn.sum<number>('m.auto_resolved').as('auto_resolved'),
+          eb.fn.sum<number>('m.reassigned').as('reassigned'),
+          eb.fn.sum<number>('m.manual_escalated').as('manual_escalated'),
+          eb.fn.sum<number>('m.timeout_escalated').as('timeout_escalated'),
+          eb.fn.sum<number>('m.escalation_count').as('escalations'),
+          eb.fn.sum<number>('m.notification_count').as('notifications'),
+          eb.fn.sum<number>('m.interruption_count').as('interruptions'),
+          eb.fn.sum<number>('m.business_hour_interruptions').as('business'),
+          eb.fn.sum<number>('m.off_hour_interruptions').as('off'),
+          eb.fn.sum<number>('m.sleep_hour_interruptions').as('sleep'),
+          eb.fn.sum<number>('m.engaged_seconds').as('engaged_seconds'),
+          eb.fn.sum<number>('m.engaged_user_count').as('engaged_users'),
+        ])
+        // By the output names: PostgreSQL does not match a parameterised expression of GROUP BY
+        // with the same expression in the select list.
+        .groupBy([sql`grp`, sql`period`])
+        .execute()
+    : [];
+  const byKey = new Map<string, Aggregate>();
+  for (const a of aggregates) {
+    const g = a.grp === null || a.grp === undefined ? null : String(a.grp);
+    const p = Number(a.period);
+    byKey.set(keyOf(g, p), {
+      key: keyOf(g, p),
+      group: g,
+      period: p,
+      n: num(a.n),
+      acknowledged: num(a.ack_n),
+      auto_resolved: num(a.auto_resolved),
+      reassigned: num(a.reassigned),
+      manual_escalated: num(a.manual_escalated),
+      timeout_escalated: num(a.timeout_escalated),
+      escalations: num(a.escalations),
+      ack_sum: num(a.ack_sum),
+      ack_n: num(a.ack_n),
+      resolve_sum: num(a.resolve_sum),
+      resolve_n: num(a.resolve_n),
+      notifications: num(a.notifications),
+      interruptions: num(a.interruptions),
+      business: num(a.business),
+      off: num(a.off),
+      sleep: num(a.sleep),
+      engaged_seconds: num(a.engaged_seconds),
+      engaged_users: num(a.engaged_users),
+    });
+  }
+  // With no grouping, every period is answered, empty ones included (a chart's x axis).
+  if (!group)
+    for (let p = 0; p < periods.length; p += 1)
+      if (!byKey.has(keyOf(null, p))) byKey.set(keyOf(null, p), emptyAggregate(null, p));
+  if (!group && periods.length === 0) byKey.set(keyOf(null, 0), emptyAggregate(null, 0));
+
+  const percentiles: PercentileValues = range
+    ? (
+        await handle.readPage<PercentileValues>(
+          matching(db, request)
+            .where((eb) =>
+              eb.or([
+                eb('m.seconds_to_first_ack', 'is not', null),
+                eb('m.seconds_to_resolve', 'is not', null),
+              ]),
+            )
+            .select([
+              groupRef.as('grp'),
+              period.as('period'),
+              'm.seconds_to_first_ack',
+              'm.seconds_to_resolve',
+            ])
+            .compile(),
+          [],
+          { module: EXACT_PERCENTILES, fn: 'exactPercentiles', args: { percentiles: PERCENTILES } },
+        )
+      ).value
+    : {};
+  const uptime =
+    range && request.groupBy !== 'urgency' && request.groupBy !== 'priority'
+      ? await upTime(db, request, majors.priorityIds, periods)
+      : undefined;
+  const names = group
+    ? await groupNames(
+        db,
+        request.groupBy,
+        [...byKey.values()].map((a) => a.group),
+      )
+    : new Map<string, string | null>();
+
+  const rows = [...byKey.values()].map((a): IncidentMetricsRow => {
+    const row: IncidentMetricsRow = {};
+    if (group) {
+      row[group.id] = a.group;
+      if (group.name) row[group.name] = a.group === null ? null : (names.get(a.group) ?? null);
+    }
+    const start = whole[a.period]?.[0];
+    if (unit)
+      row['range_start'] = start === undefined ? null : formatWithOffset(start, request.timeZone);
+    Object.assign(row, {
+      total_incident_count: a.n,
+      total_incidents_acknowledged: a.acknowledged,
+      total_incidents_auto_resolved: a.auto_resolved,
+      total_incidents_reassigned: a.reassigned,
+      total_incidents_manual_escalated: a.manual_escalated,
+      total_incidents_timeout_escalated: a.timeout_escalated,
+      total_escalation_count: a.escalations,
+      mean_seconds_to_first_ack: a.ack_n > 0 ? round(a.ack_sum / a.ack_n) : null,
+      ...percentileFields('seconds_to_first_ack', percentiles[a.key]?.ack),
+      mean_seconds_to_resolve: a.resolve_n > 0 ? round(a.resolve_sum / a.resolve_n) : null,
+      ...percentileFields('seconds_to_resolve', percentiles[a.key]?.resolve),
+      total_notifications: a.notifications,
+      total_interruptions: a.interruptions,
+      total_business_hour_interruptions: a.business,
+      total_off_hour_interruptions: a.off,
+      total_sleep_hour_interruptions: a.sleep,
+      total_engaged_seconds: a.engaged_seconds,
+      mean_engaged_user_count: a.n > 0 ? round(a.engaged_users / a.n) : null,
+      up_time_pct: uptime ? (uptime(a.group, a.period) ?? null) : null,
+    });
+    return row;
+  });
+  const sortName = (r: IncidentMetricsRow) =>
+    String((group?.name ? r[group.name] : undefined) ?? (group ? r[group.id] : '') ?? '');
+  return rows.sort(
+    (x, y) =>
+      sortName(x).localeCompare(sortName(y)) ||
+      String(group ? (x[group.id] ?? '') : '').localeCompare(
+        String(group ? (y[group.id] ?? '') : ''),
+      ) ||
+      String(x['range_start'] ?? '').localeCompare(String(y['range_start'] ?? '')),
+  );
+}
+
+function emptyAggregate(group: string | null, period: number): Aggregate {
+  return {
+    key: keyOf(group, period),
+    group,
+    period,
+    n: 0,
+    acknowledged: 0,
+    auto_resolved: 0,
+    reassigned: 0,
+    manual_escalated: 0,
+    timeout_escalated: 0,
+    escalations: 0,
+    ack_sum: 0,
+    ack_n: 0,
+    resolve_sum: 0,
+    resolve_n: 0,
+    notifications: 0,
+    interruptions: 0,
+    business: 0,
+    off: 0,
+    sleep: 0,
+    engaged_seconds: 0,
+    engaged_users: 0,
+  };
+}
+
+/** p50..p95 of one metric, named as PagerDuty names them. */
+function percentileFields(
+  metric: string,
+  values: readonly number[] | undefined,
+): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  PERCENTILES.forEach((p, i) => {
+    const v = values?.[i];
+    out[`p${p}_${metric}`] = v === undefined ? null : round(v);
+  });
+  return out;
+}
+
+/** up_time_pct per group and period, from the major incidents that overlap the range. */
+async function upTime(
+  db: Kysely<Database>,
+  request: MetricsRequest,
+  majorIds: readonly string[],
+  periods: readonly [number, number][],
+): Promise<(group: string | null, period: number) => number | undefined> {
+  const [start, end] = [periods[0]?.[0] ?? 0, periods.at(-1)?.[1] ?? 0];
+  const group = request.groupBy === 'none' ? undefined : GROUP_COLUMNS[request.groupBy];
+  const majors =
+    majorIds.length === 0
+      ? []
+      : await matching(db, {
+          ...request,
+          filter: { ...request.filter, since: undefined, until: undefined },
+        })
+          .where('m.priority_id', 'in', majorIds)
+          .where('m.created_at', '<', new Date(end))
+          .where((eb) =>
+            eb.or([eb('m.resolved_at', 'is', null), eb('m.resolved_at', '>', new Date(start))]),
+          )
+          .select([
+            (group ? sql.ref(group.column) : sql`null`).as('grp'),
+            'm.created_at',
+            'm.resolved_at',
+          ])
+          .execute();
+  const now = request.now.getTime();
+  const byGroup = groupBy(majors, (m) =>
+    m.grp === null || m.grp === undefined ? null : String(m.grp),
+  );
+  return (g, p) => {
+    const period = periods[p];
+    if (!period) return undefined;
+    const [s, e] = period;
+    if (e <= s) return undefined;
+    const spans = (byGroup.get(g) ?? [])
+      .map((m) => [
+        Math.max(s, new Date(m.created_at).getTime()),
+        Math.min(e, m.resolved_at ? new Date(m.resolved_at).getTime() : now),
+      ])
+      .filter(([a, b]) => (b ?? 0) > (a ?? 0))
+      .sort((x, y) => (x[0] ?? 0) - (y[0] ?? 0));
+    let covered = 0;
+    let reach = s;
+    for (const [a = 0, b = 0] of spans) {
+      const from = Math.max(a, reach);
+      if (b > from) covered += b - from;
+      reach = Math.max(reach, b);
+    }
+    return round(100 * (1 - covered / (e - s)), 4);
+  };
+}
+
+/** Names of the groups (service, team, policy, priority names). */
+async function groupNames(
+  db: Kysely<Database>,
+  groupBy: MetricGroup,
+  ids: readonly (string | null)[],
+): Promise<Map<string, string | null>> {
+  const wanted = [...new Set(ids.filter((i): i is string => i !== null))];
+  if (wanted.length === 0) return new Map();
+  const table =
+    groupBy === 'service'
+      ? 'services'
+      : groupBy === 'team'
+        ? 'teams'
+        : groupBy === 'escalation_policy'
+          ? 'escalation_policies'
+          : groupBy === 'priority'
+            ? 'priorities'
+            : undefined;
+  if (!table) return new Map();
+  const rows = await db
+    .selectFrom(table)
+    .select(['id', 'name'])
+    .where('id', 'in', wanted)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
+}
+
+/** The ids of the major priorities: MAJOR_PRIORITIES (ids or names), else the two highest. */
+export async function majorPriorityIds(
+  db: Kysely<Database>,
+  configured: readonly string[],
+): Promise<string[]> {
+  const priorities = await db
+    .selectFrom('priorities')
+    .select(['id', 'name', 'position'])
+    .where('deleted_at', 'is', null)
+    .orderBy('position', 'desc')
+    .execute();
+  if (configured.length === 0) return priorities.slice(0, 2).map((p) => p.id);
+  const wanted = new Set(configured.map((c) => c.toLowerCase()));
+  return priorities
+    .filter((p) => wanted.has(p.id.toLowerCase()) || wanted.has(p.name.toLowerCase()))
+    .map((p) => p.id);
+}
+
+/**
+ * The incident metrics for a request as the endpoint and the report take it: the incident
+ * filters, and the raw priority_id, group_by, aggregate_unit and time_zone (checked here).
+ */
+export async function incidentMetricsFor(
+  handle: Pick<Db, 'read' | 'readPage'>,
+  filter: IncidentFilter,
+  query: {
+    priority_id?: string | undefined;
+    group_by?: string | undefined;
+    aggregate_unit?: string | undefined;
+    time_zone?: string | undefined;
+  },
+  now: Date,
+  config: AnalyticsConfig,
+): Promise<{ options: ReturnType<typeof parseMetricsOptions>; rows: IncidentMetricsRow[] }> {
+  const options = parseMetricsOptions(query, config);
+  const priority = query.priority_id;
+  const rows = await incidentMetrics(
+    handle,
+    { filter: { ...filter, ...(priority ? { priorityId: priority } : {}) }, ...options, now },
+    { priorityIds: await majorPriorityIds(handle.read, config.majorPriorities) },
+  );
+  return { options, rows };
+}

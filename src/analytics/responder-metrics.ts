@@ -1,0 +1,435 @@
+import { type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { AnalyticsConfig } from '../config.js';
+import { findCursor } from '../db/repositories/sync-cursors-repository.js';
+import type { Database } from '../db/schema.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { HourClassSplitter, emptyHourClassSeconds } from '../time/hour-class-split.js';
+import { isTimeZone } from '../time/zones.js';
+import { parseRange } from './incident-filter.js';
+import { secondsBetween } from './sql-time.js';
+import { clipSpans, totalLength, unionSpans, type Span } from './spans.js';
+
+// PagerDuty's AnalyticsResponderMetrics, computed exactly from the mirror for any past range:
+// the incident side from the per-incident, per-user facts the writes keep (incident_responders),
+// the on-call side from the on-call history (/oncalls as read by every sync, past kept), as the
+// union of each user's spans across policies, split into business, off and sleep hours in the
+// user's own zone.
+
+/** Every metric of a row, in the order the answer gives them. */
+export const RESPONDER_METRIC_FIELDS = [
+  'total_incident_count',
+  'total_notifications',
+  'total_interruptions',
+  'total_business_hour_interruptions',
+  'total_off_hour_interruptions',
+  'total_sleep_hour_interruptions',
+  'total_incidents_acknowledged',
+  'mean_time_to_acknowledge_seconds',
+  'total_engaged_seconds',
+  'mean_engaged_seconds',
+  'total_seconds_on_call',
+  'total_seconds_on_call_level_1',
+  'total_seconds_on_call_level_2_plus',
+  'total_business_hour_seconds_on_call',
+  'total_off_hour_seconds_on_call',
+  'total_sleep_hour_seconds_on_call',
+  'sleep_hour_interruptions_per_7_days_on_call',
+] as const;
+export type ResponderMetric = (typeof RESPONDER_METRIC_FIELDS)[number];
+
+export const DEFAULT_RESPONDER_SORT = 'total_seconds_on_call:desc';
+/** Fields a responder listing sorts on: every metric, and the responder's own. */
+export const RESPONDER_SORT_FIELDS = [
+  'responder_id',
+  'responder_name',
+  ...RESPONDER_METRIC_FIELDS,
+] as const;
+
+const id = (description: string) =>
+  ({ type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description }) as const;
+
+/** The responders' query parameters (JSON Schema), for the endpoint and its CSV report. */
+export const RESPONDER_QUERY_PROPERTIES = {
+  since: {
+    type: 'string',
+    maxLength: 40,
+    description:
+      "Start of the range (ISO date or date-time; UTC when no offset); default the start of the mirror's history",
+    example: '2026-01-01',
+  },
+  until: {
+    type: 'string',
+    maxLength: 40,
+    description: 'End of the range, exclusive (ISO date or date-time); default now',
+  },
+  team_id: id("The team's members (their whole load)"),
+  service_id: id("The service's incidents, and on-call for its escalation policy"),
+  user_id: id('One user'),
+  sort: {
+    type: 'string',
+    maxLength: 80,
+    default: DEFAULT_RESPONDER_SORT,
+    description: `A field, optionally with :asc or :desc (default :desc): ${RESPONDER_SORT_FIELDS.join(', ')}`,
+  },
+} as const;
+
+export interface ResponderRow {
+  responder_id: string;
+  responder_name: string;
+  time_zone: string;
+  team_ids: string[];
+  total_incident_count: number;
+  total_notifications: number;
+  total_interruptions: number;
+  total_business_hour_interruptions: number;
+  total_off_hour_interruptions: number;
+  total_sleep_hour_interruptions: number;
+  total_incidents_acknowledged: number;
+  mean_time_to_acknowledge_seconds: number | null;
+  total_engaged_seconds: number;
+  mean_engaged_seconds: number | null;
+  total_seconds_on_call: number;
+  total_seconds_on_call_level_1: number;
+  total_seconds_on_call_level_2_plus: number;
+  total_business_hour_seconds_on_call: number;
+  total_off_hour_seconds_on_call: number;
+  total_sleep_hour_seconds_on_call: number;
+  sleep_hour_interruptions_per_7_days_on_call: number | null;
+}
+
+export interface ResponderFilter {
+  since?: Date | undefined;
+  until?: Date | undefined;
+  /** The team's members. */
+  teamId?: string | undefined;
+  /** The service's incidents, and on-call for its escalation policy. */
+  serviceId?: string | undefined;
+  userId?: string | undefined;
+}
+
+export interface ResponderSort {
+  field: (typeof RESPONDER_SORT_FIELDS)[number];
+  direction: 'asc' | 'desc';
+}
+
+/** The responder filter of a request's query; bad dates, or since after until, are a 400. */
+export function parseResponderFilter(query: ResponderQuery): ResponderFilter {
+  return {
+    ...parseRange(query),
+    teamId: query.team_id || undefined,
+    serviceId: query.service_id || undefined,
+    userId: query.user_id || undefined,
+  };
+}
+
+/** The query parameters of a responder filter. */
+export interface ResponderQuery {
+  since?: string | undefined;
+  until?: string | undefined;
+  team_id?: string | undefined;
+  service_id?: string | undefined;
+  user_id?: string | undefined;
+}
+
+/** Checks `sort` (field[:asc|:desc]); a bad one is a 400 naming it. */
+export function parseResponderSort(raw: string | undefined): ResponderSort {
+  const [field = '', direction = 'desc', ...rest] = (raw || DEFAULT_RESPONDER_SORT).split(':');
+  if (
+    rest.length > 0 ||
+    !(RESPONDER_SORT_FIELDS as readonly string[]).includes(field) ||
+    (direction !== 'asc' && direction !== 'desc')
+  )
+    throw new ValidationError(
+      "invalid querystring parameter 'sort': must be a responder field, optionally followed by :asc or :desc, such as total_seconds_on_call:desc",
+      'sort',
+    );
+  return { field: field as ResponderSort['field'], direction };
+}
+
+const WEEK_SECONDS = 7 * 24 * 3600;
+const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+export interface ResponderAnswer {
+  since: Date;
+  until: Date;
+  rows: ResponderRow[];
+}
+
+/**
+ * Every responder's figures over [since, until): users who were on call in it, or had a part
+ * (assigned, notified, acknowledged) in an incident created in it. Unsorted.
+ */
+export async function responderMetrics(
+  db: Kysely<Database>,
+  filter: ResponderFilter,
+  now: Date,
+  config: AnalyticsConfig,
+): Promise<ResponderAnswer> {
+  await checkResponderFilter(db, filter);
+  const until = filter.until ?? now;
+  const known = await historyStart(db);
+  const since = filter.since ?? known ?? until;
+  if (since >= until) return { since, until, rows: [] };
+  const members = filter.teamId ? await teamMemberIds(db, filter.teamId) : undefined;
+  // A user targeted directly is on call all the time, but only as far as the mirror knows: from
+  // its history start to now (an ancient since or a far until would otherwise make centuries of
+  // hours to split).
+  const permanent = {
+    start: Math.max(since.getTime(), known?.getTime() ?? since.getTime()),
+    end: Math.min(until.getTime(), now.getTime()),
+  };
+  const [incident, oncall] = await Promise.all([
+    incidentParts(db, filter, since, until, members),
+    oncallSpans(db, filter, since, until, members, permanent),
+  ]);
+  const ids = [...new Set([...incident.keys(), ...oncall.keys()])];
+  const users = await usersOf(db, ids);
+  const splitter = new HourClassSplitter(config.hours);
+  const rows = ids.map((id) => {
+    const user = users.get(id);
+    const zone = user?.time_zone && isTimeZone(user.time_zone) ? user.time_zone : config.timeZone;
+    const part = incident.get(id);
+    const spans = oncall.get(id) ?? { all: [], level1: [], level2: [] };
+    const union = unionSpans(spans.all);
+    const onCallSeconds = totalLength(union) / 1000;
+    const split = emptyHourClassSeconds();
+    for (const s of union) splitter.split(s.start, s.end, zone, split);
+    const sleepInterruptions = part?.sleep ?? 0;
+    const incidents = part?.incidents ?? 0;
+    const engaged = part?.engaged ?? 0;
+    return {
+      responder_id: id,
+      responder_name: user?.name ?? id,
+      time_zone: zone,
+      team_ids: user?.teamIds ?? [],
+      total_incident_count: incidents,
+      total_notifications: part?.notifications ?? 0,
+      total_interruptions: part?.interruptions ?? 0,
+      total_business_hour_interruptions: part?.business ?? 0,
+      total_off_hour_interruptions: part?.off ?? 0,
+      total_sleep_hour_interruptions: sleepInterruptions,
+      total_incidents_acknowledged: part?.acknowledged ?? 0,
+      mean_time_to_acknowledge_seconds:
+        part && part.ttaN > 0 ? round(part.ttaSum / part.ttaN) : null,
+      total_engaged_seconds: engaged,
+      mean_engaged_seconds: incidents > 0 ? round(engaged / incidents) : null,
+      total_seconds_on_call: round(onCallSeconds),
+      total_seconds_on_call_level_1: round(totalLength(unionSpans(spans.level1)) / 1000),
+      total_seconds_on_call_level_2_plus: round(totalLength(unionSpans(spans.level2)) / 1000),
+      total_business_hour_seconds_on_call: round(split.business),
+      total_off_hour_seconds_on_call: round(split.off),
+      total_sleep_hour_seconds_on_call: round(split.sleep),
+      sleep_hour_interruptions_per_7_days_on_call:
+        onCallSeconds > 0 ? round((sleepInterruptions * WEEK_SECONDS) / onCallSeconds) : null,
+    } satisfies ResponderRow;
+  });
+  return { since, until, rows };
+}
+
+/** Sorts rows on a field (nulls last whichever the direction), then by responder id. */
+export function sortResponders(rows: ResponderRow[], sort: ResponderSort): ResponderRow[] {
+  const sign = sort.direction === 'asc' ? 1 : -1;
+  return rows.sort((a, b) => {
+    const x = a[sort.field];
+    const y = b[sort.field];
+    if (x !== y) {
+      if (x === null) return 1;
+      if (y === null) return -1;
+      const order =
+        typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y));
+      if (order !== 0) return sign * order;
+    }
+    return a.responder_id < b.responder_id ? -1 : a.responder_id > b.responder_id ? 1 : 0;
+  });
+}
+
+/** Unknown ids are a 404: an empty answer would read as "nobody carried the pager". */
+export async function checkResponderFilter(
+  db: Kysely<Database>,
+  filter: ResponderFilter,
+): Promise<void> {
+  const checks: [string | undefined, 'users' | 'teams' | 'services', string][] = [
+    [filter.userId, 'users', 'user'],
+    [filter.teamId, 'teams', 'team'],
+    [filter.serviceId, 'services', 'service'],
+  ];
+  for (const [id, table, noun] of checks) {
+    if (!id) continue;
+    const row = await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst();
+    if (!row) throw new NotFoundError(`${noun} ${id} not found`);
+  }
+}
+
+/** Where the mirror's history starts: the last full sync's since, else the oldest on-call span. */
+export async function historyStart(db: Kysely<Database>): Promise<Date | undefined> {
+  const cursor = await findCursor(db, 'full_sync_since');
+  if (cursor) return new Date(cursor);
+  const row = await db
+    .selectFrom('oncalls')
+    .select((eb) => eb.fn.min('start').as('first'))
+    .executeTakeFirst();
+  return row?.first ? new Date(row.first) : undefined;
+}
+
+async function teamMemberIds(db: Kysely<Database>, teamId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('team_members')
+    .select('user_id')
+    .where('team_id', '=', teamId)
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+interface IncidentPart {
+  incidents: number;
+  notifications: number;
+  interruptions: number;
+  business: number;
+  off: number;
+  sleep: number;
+  acknowledged: number;
+  ttaSum: number;
+  ttaN: number;
+  engaged: number;
+}
+
+/** Per user, the incident-derived figures over incidents created in [since, until). */
+async function incidentParts(
+  db: Kysely<Database>,
+  filter: ResponderFilter,
+  since: Date,
+  until: Date,
+  members: string[] | undefined,
+): Promise<Map<string, IncidentPart>> {
+  if (members?.length === 0) return new Map();
+  const tta = secondsBetween(db, 'r.first_acknowledged_at', 'r.first_assigned_at');
+  const rows = await db
+    .selectFrom('incident_responders as r')
+    .select((eb) => [
+      'r.user_id',
+      eb.fn.countAll<number>().as('incidents'),
+      eb.fn.sum<number>('r.notification_count').as('notifications'),
+      eb.fn.sum<number>('r.interruption_count').as('interruptions'),
+      eb.fn.sum<number>('r.business_hour_interruptions').as('business'),
+      eb.fn.sum<number>('r.off_hour_interruptions').as('off'),
+      eb.fn.sum<number>('r.sleep_hour_interruptions').as('sleep'),
+      eb.fn.count<number>('r.first_acknowledged_at').as('acknowledged'),
+      eb.fn.sum<number>(tta).as('tta_sum'),
+      eb.fn.count<number>(tta).as('tta_n'),
+      eb.fn.sum<number>('r.engaged_seconds').as('engaged'),
+    ])
+    .where((eb) => {
+      const c: Expression<SqlBool>[] = [
+        eb('r.incident_created_at', '>=', since),
+        eb('r.incident_created_at', '<', until),
+      ];
+      if (filter.userId) c.push(eb('r.user_id', '=', filter.userId));
+      if (members) c.push(eb('r.user_id', 'in', members));
+      if (filter.serviceId)
+        c.push(
+          eb(
+            'r.incident_id',
+            'in',
+            eb.selectFrom('incidents').select('id').where('service_id', '=', filter.serviceId),
+          ),
+        );
+      return eb.and(c);
+    })
+    .groupBy('r.user_id')
+    .execute();
+  // pg answers sums and counts as strings.
+  return new Map(
+    rows.map((r) => [
+      r.user_id,
+      {
+        incidents: Number(r.incidents),
+        notifications: Number(r.notifications ?? 0),
+        interruptions: Number(r.interruptions ?? 0),
+        business: Number(r.business ?? 0),
+        off: Number(r.off ?? 0),
+        sleep: Number(r.sleep ?? 0),
+        acknowledged: Number(r.acknowledged),
+        ttaSum: Number(r.tta_sum ?? 0),
+        ttaN: Number(r.tta_n),
+        engaged: Number(r.engaged ?? 0),
+      },
+    ]),
+  );
+}
+
+interface UserSpans {
+  all: Span[];
+  level1: Span[];
+  level2: Span[];
+}
+
+/** Per user, the on-call spans in [since, until), clipped to it; permanent ones are all of it. */
+async function oncallSpans(
+  db: Kysely<Database>,
+  filter: ResponderFilter,
+  since: Date,
+  until: Date,
+  members: string[] | undefined,
+  permanent: Span,
+): Promise<Map<string, UserSpans>> {
+  const result = new Map<string, UserSpans>();
+  if (members?.length === 0) return result;
+  const rows = await db
+    .selectFrom('oncalls')
+    .select(['user_id', 'escalation_level', 'start', 'end'])
+    .where((eb) => {
+      const c: Expression<SqlBool>[] = [
+        eb.or([eb('start', 'is', null), eb.and([eb('start', '<', until), eb('end', '>', since)])]),
+      ];
+      if (filter.userId) c.push(eb('user_id', '=', filter.userId));
+      if (members) c.push(eb('user_id', 'in', members));
+      if (filter.serviceId)
+        c.push(
+          eb(
+            'escalation_policy_id',
+            'in',
+            eb
+              .selectFrom('services')
+              .select('escalation_policy_id')
+              .where('id', '=', filter.serviceId),
+          ),
+        );
+      return eb.and(c);
+    })
+    .execute();
+  const range = { start: since.getTime(), end: until.getTime() };
+  for (const r of rows) {
+    const span = r.start && r.end ? { start: toMs(r.start), end: toMs(r.end) } : { ...permanent };
+    const [clipped] = clipSpans([span], range);
+    if (!clipped) continue;
+    let spans = result.get(r.user_id);
+    if (!spans) {
+      spans = { all: [], level1: [], level2: [] };
+      result.set(r.user_id, spans);
+    }
+    spans.all.push(clipped);
+    (Number(r.escalation_level) <= 1 ? spans.level1 : spans.level2).push(clipped);
+  }
+  return result;
+}
+
+function toMs(value: Date | string): number {
+  return value instanceof Date ? value.getTime() : Date.parse(value);
+}
+
+async function usersOf(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<Map<string, { name: string; time_zone: string | null; teamIds: string[] }>> {
+  const result = new Map<string, { name: string; time_zone: string | null; teamIds: string[] }>();
+  if (ids.length === 0) return result;
+  const [users, teams] = await Promise.all([
+    db.selectFrom('users').select(['id', 'name', 'time_zone']).execute(),
+    db.selectFrom('team_members').select(['user_id', 'team_id']).orderBy('team_id').execute(),
+  ]);
+  const wanted = new Set(ids);
+  for (const u of users)
+    if (wanted.has(u.id)) result.set(u.id, { name: u.name, time_zone: u.time_zone, teamIds: [] });
+  for (const t of teams) result.get(t.user_id)?.teamIds.push(t.team_id);
+  return result;
+}
