@@ -1,7 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
 import type { MostIncidents } from '../analytics/services-analytics.js';
 import { INCIDENT_STATUSES } from '../analytics/incident-filter.js';
+import { STATUS_COLORS } from './status-colors.js';
 
 export interface StatusChartData {
   title: string;
@@ -10,15 +12,20 @@ export interface StatusChartData {
   total_incidents: number;
   categories: string[];
   values: number[];
+  /** The colour of each category, as the PNG and the dashboard draw it. */
+  colors: string[];
 }
 
 const WIDTH = 720;
 const HEIGHT = 420;
-const COLORS: Record<string, string> = {
-  triggered: '#d9534f',
-  acknowledged: '#f0ad4e',
-  resolved: '#5cb85c',
-};
+// The PNG's text is drawn with a font shipped in fonts/ (DejaVu Sans, from Debian's
+// fonts-dejavu-core), never a system font: resvg finds none in a slim image and then drops every
+// letter, and elsewhere the system's pick would make the same chart differ from machine to machine.
+const PNG_FONT_FAMILY = 'DejaVu Sans';
+const PNG_FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((file) =>
+  fileURLToPath(new URL(`../../fonts/${file}`, import.meta.url)),
+);
+const COLORS: Record<string, string> = STATUS_COLORS;
 
 /** The data of the chart of the most-incidents service's status breakdown (also what the dashboard draws). */
 export function statusChartData(most: MostIncidents | null): StatusChartData {
@@ -29,6 +36,7 @@ export function statusChartData(most: MostIncidents | null): StatusChartData {
     total_incidents: most?.total_incidents ?? 0,
     categories: [...INCIDENT_STATUSES],
     values: INCIDENT_STATUSES.map((s) => most?.status_breakdown[s] ?? 0),
+    colors: INCIDENT_STATUSES.map((s) => COLORS[s] ?? '#337ab7'),
   };
 }
 
@@ -71,10 +79,19 @@ export function renderStatusChartSvg(data: StatusChartData): string {
   }
 }
 
-/** Rasterises an SVG chart to PNG with resvg (system fonts for the labels). */
+/** Rasterises an SVG chart to PNG with resvg (the shipped font for the labels). */
 export function svgToPng(svg: string): Buffer {
   return Buffer.from(
-    new Resvg(svg, { background: '#ffffff', fitTo: { mode: 'width', value: WIDTH * 2 } })
+    new Resvg(svg, {
+      background: '#ffffff',
+      fitTo: { mode: 'width', value: WIDTH * 2 },
+      font: {
+        loadSystemFonts: false,
+        fontFiles: PNG_FONT_FILES,
+        defaultFontFamily: PNG_FONT_FAMILY,
+        sansSerifFamily: PNG_FONT_FAMILY,
+      },
+    })
       .render()
       .asPng(),
   );
