@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { isLoopbackHost } from '../config.js';
-import { ForbiddenError, UnauthorizedError } from '../errors.js';
+import { AppError, ForbiddenError, UnauthorizedError } from '../errors.js';
 import { isAdmin, type AuthOptions } from './auth.js';
 
 export interface AdminOptions extends AuthOptions {
@@ -24,4 +24,14 @@ export function requireAdmin(request: FastifyRequest, options: AdminOptions): vo
       'admin_token_required',
     );
   }
+  // Trusting loopback means trusting every page the user's browser has open. A cross-site
+  // request can be a body-less POST or a form (no preflight); a JSON body cannot be sent
+  // cross-site without a CORS preflight, which this server never grants.
+  const type = request.headers['content-type'] ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(type))
+    throw new AppError(
+      "this action needs Content-Type: application/json (for example curl -H 'content-type: application/json' -d '{}')",
+      'json_required',
+      415,
+    );
 }

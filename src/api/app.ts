@@ -1,30 +1,59 @@
+import type { Ajv } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Config } from '../config.js';
+import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsConfig, type Config } from '../config.js';
+import { MirrorVersion } from '../db/mirror-version.js';
+import { mirrorWriter } from '../sync/mirror-writer.js';
 import type { Db } from '../db/connection.js';
 import type { Logger } from '../logger.js';
 import { VERSION } from '../version.js';
-import { registerAuth } from './auth.js';
 import { registerErrorHandler } from './error-handler.js';
-import { ERROR_SCHEMA } from './error-schema.js';
-import { healthRoutes } from './routes/health-routes.js';
+import { ERROR_SCHEMA } from './schemas/error.js';
+import { apiV1 } from './api-v1.js';
+import { registerRequestGuards } from './request-guards.js';
 import { rootRoutes } from './routes/root-routes.js';
 import { webRoutes } from './routes/web-routes.js';
-import { analyticsRoutes } from './routes/analytics-routes.js';
-import { reportsRoutes } from './routes/reports-routes.js';
-import { syncRoutes } from './routes/sync-routes.js';
-import { webhookRoutes } from './routes/webhook-routes.js';
 import type { SyncService } from '../sync/sync-service.js';
 
 export interface AppDependencies {
-  config: Pick<Config, 'apiToken' | 'adminToken' | 'host'> & { webhookSecret?: string | undefined };
+  config: Pick<Config, 'apiToken' | 'adminToken' | 'host'> & {
+    allowedHosts?: readonly string[];
+    webhookSecret?: string | undefined;
+  };
   db: Db;
   logger: Logger;
   /** Starts syncs for POST /sync; absent in apps that cannot sync. */
   syncService?: SyncService;
   /** "Now" for time-relative answers (upcoming shifts); the wall clock by default. */
   clock?: () => Date;
+  /** How figures are computed (webhooks write them); the defaults when absent. */
+  analytics?: AnalyticsConfig;
+  /**
+   * The mirror's version for ETags; shared with the sync service so that its writes move it at
+   * once. When absent the app keeps its own, polled from the database.
+   */
+  mirror?: MirrorVersion;
+}
+
+/** What a keyword's validate function reports, in ajv's error shape. */
+interface KeywordValidator {
+  (schema: boolean, data: unknown): boolean;
+  errors?: { keyword: string; message: string; params: Record<string, never> }[];
+}
+
+/**
+ * `x-finite: true` on a number schema refuses Infinity and NaN: ajv coerces "1e309" to Infinity
+ * and then skips its range checks for non-finite numbers.
+ */
+function finiteKeyword(ajv: Ajv): Ajv {
+  const validate: KeywordValidator = (schema, data) => {
+    if (!schema || typeof data !== 'number' || Number.isFinite(data)) return true;
+    validate.errors = [{ keyword: 'x-finite', message: 'must be a finite number', params: {} }];
+    return false;
+  };
+  // No `type`: ajv guards number keywords with isFinite(), which would skip the very case.
+  return ajv.addKeyword({ keyword: 'x-finite', schemaType: 'boolean', errors: true, validate });
 }
 
 /** Builds the HTTP application without listening: tests drive it with inject(). */
@@ -40,11 +69,18 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
         allErrors: false,
         keywords: ['example'],
       },
+      plugins: [finiteKeyword],
     },
   });
 
   app.addSchema(ERROR_SCHEMA);
   registerErrorHandler(app);
+  // Before any plugin: hooks added later would not reach the plugins' routes.
+  registerRequestGuards(app, {
+    host: deps.config.host,
+    allowedHosts: deps.config.allowedHosts ?? [],
+    apiToken: deps.config.apiToken,
+  });
 
   await app.register(swagger, {
     openapi: {
@@ -67,23 +103,27 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
   // Swagger UI's assets come from the installed package: no CDN, works offline.
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
-  registerAuth(app, deps.config);
   await app.register(rootRoutes);
   await app.register(webRoutes);
-  await app.register(healthRoutes, { prefix: '/api/v1', db: deps.db });
-  await app.register(syncRoutes, {
+  let mirror = deps.mirror;
+  if (!mirror) {
+    const own = new MirrorVersion(deps.db.read);
+    await own.start();
+    app.addHook('onClose', async () => own.stop());
+    mirror = own;
+  }
+  const version = mirror;
+  await app.register(apiV1, {
     prefix: '/api/v1',
     db: deps.db,
-    syncService: deps.syncService,
     admin: deps.config,
+    webhookSecret: deps.config.webhookSecret,
+    syncService: deps.syncService,
+    clock: deps.clock ?? (() => new Date()),
+    mirror: version,
+    writer: mirrorWriter(deps.db.db, deps.analytics ?? DEFAULT_ANALYTICS_CONFIG, (v) =>
+      version.observe(v),
+    ),
   });
-  await app.register(webhookRoutes, {
-    prefix: '/api/v1',
-    db: deps.db,
-    secret: deps.config.webhookSecret,
-  });
-  const clock = deps.clock ?? (() => new Date());
-  await app.register(analyticsRoutes, { prefix: '/api/v1', db: deps.db, clock });
-  await app.register(reportsRoutes, { prefix: '/api/v1', db: deps.db, clock });
   return app;
 }

@@ -7,9 +7,15 @@ export interface AuthOptions {
   adminToken: string | undefined;
 }
 
-/** Paths under /api/v1 that stay open even when API_TOKEN is set. */
-// Webhooks authenticate with their signature, not a bearer token.
-const PUBLIC_PATHS = new Set(['/api/v1/health', '/api/v1/webhooks/pagerduty']);
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * Open even when API_TOKEN is set: health (for load balancers) and the webhook (PagerDuty
+     * authenticates with its signature, not a bearer token).
+     */
+    public?: boolean;
+  }
+}
 
 function bearer(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -36,15 +42,19 @@ export function isAdmin(request: FastifyRequest, options: AuthOptions): boolean 
 }
 
 /**
- * With API_TOKEN set, every /api/v1 route but health needs `Authorization: Bearer <API_TOKEN>`
- * (the admin token reads too). Without it the read API is open, as on a laptop.
+ * With API_TOKEN set, every route of `scope` (the /api/v1 plugin) but those marked public needs
+ * `Authorization: Bearer <API_TOKEN>` (the admin token reads too); so does a path of the scope
+ * that matches no route. Without it the read API is open, as on a laptop.
+ *
+ * The decision is taken on the route the router matched, inside the scope, never on the raw
+ * URL: `/%61pi/v1/…` and `/api/%761/…` reach the same routes as `/api/v1/…`, and are guarded
+ * the same way.
  */
-export function registerAuth(app: FastifyInstance, options: AuthOptions): void {
+export function registerAuth(scope: FastifyInstance, options: AuthOptions): void {
   const { apiToken } = options;
   if (apiToken === undefined) return;
-  app.addHook('onRequest', async (request) => {
-    const path = request.url.split('?')[0] ?? '';
-    if (!path.startsWith('/api/v1/') || PUBLIC_PATHS.has(path)) return;
+  scope.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.public === true) return;
     const token = bearer(request);
     if (token !== undefined && (tokensEqual(token, apiToken) || isAdmin(request, options))) return;
     throw new UnauthorizedError();

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 
 interface ErrorBody {
@@ -66,9 +66,12 @@ export function registerErrorHandler(app: FastifyInstance): void {
     return reply.status(500).send(body('internal_error', 'internal error; see the server log'));
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply
-      .status(404)
-      .send(body('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler(notFoundHandler);
+}
+
+/** The 404 answer for a path no route matches; scopes with hooks of their own set it again. */
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  return reply
+    .status(404)
+    .send(body('not_found', `no route for ${request.method} ${request.url.split('?')[0]}`));
 }

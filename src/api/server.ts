@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Config } from '../config.js';
+import { isLoopbackHost, type Config } from '../config.js';
 import { createDb, type Db } from '../db/connection.js';
 import { migrateToLatest } from '../db/migrator.js';
 import type { Logger } from '../logger.js';
@@ -8,6 +8,8 @@ import { createPagerDutyClient } from '../pagerduty/create-client.js';
 import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
 import { SyncService } from '../sync/sync-service.js';
 import { scheduleSyncs } from '../sync/sync-scheduler.js';
+import { markInterruptedRuns } from '../sync/sync-lease.js';
+import { MirrorVersion } from '../db/mirror-version.js';
 
 export interface ServerOptions {
   /** Run incremental syncs in the background this often. */
@@ -34,24 +36,44 @@ export async function startServer(
   logger: Logger,
   options: ServerOptions = {},
 ): Promise<RunningServer> {
-  const db = createDb(config.database);
+  const db = createDb(config.database, {
+    sqliteReadWorkers: config.sqliteReadWorkers,
+    onIdleConnectionError: (error) =>
+      logger.warn({ error }, 'an idle database connection failed; it is replaced on demand'),
+  });
   try {
     const applied = await migrateToLatest(db.db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    // A sync killed with SIGKILL leaves its run `running`: say what it is now, not at the next sync.
+    const interrupted = await markInterruptedRuns(db.db, new Date());
+    if (interrupted.length > 0)
+      logger.warn({ run_ids: interrupted }, 'sync runs of stopped processes marked interrupted');
   } catch (error) {
     await db.destroy();
     throw error;
   }
+  const mirror = new MirrorVersion(db.read);
+  await mirror.start();
   const syncService = new SyncService({
     db: db.db,
     logger,
     createClient: options.createClient ?? (() => createPagerDutyClient(config, logger)),
+    analytics: config.analytics,
+    onCommitted: (version) => mirror.observe(version),
+    since: config.sync.since,
   });
+  if (!isLoopbackHost(config.host) && !config.apiToken)
+    logger.warn(
+      { host: config.host },
+      'serving beyond loopback without API_TOKEN: anyone who can reach this address reads the mirror',
+    );
   const app = await buildApp({
     config: { ...config, webhookSecret: config.pagerduty.webhookSecret },
     db,
     logger,
     syncService,
+    analytics: config.analytics,
+    mirror,
   });
   try {
     await app.listen({ host: config.host, port: config.port });
@@ -76,6 +98,7 @@ export async function startServer(
       if (closed) return;
       closed = true;
       stopSchedule();
+      mirror.stop();
       await app.close();
       // A running sync is stopped and records itself as failed before the database closes.
       await syncService.stop();

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { LOG_LEVELS, type LogLevel } from '../../config.js';
 import type { Db } from '../../db/connection.js';
 import { readHealth } from '../../health.js';
-import { COMMON_ERRORS } from '../error-schema.js';
+import { COMMON_ERRORS } from '../schemas/error.js';
 
 const HEALTH_SCHEMA = {
   type: 'object',
@@ -44,10 +45,21 @@ const HEALTH_SCHEMA = {
   },
 } as const;
 
+/**
+ * Docker's HEALTHCHECK asks every 30 s: its request lines (info) would bury what matters, so they
+ * show only at LOG_LEVEL debug or trace, as if logged at debug. A failing check still logs (error).
+ */
+function healthLogLevel(appLevel: string): LogLevel {
+  if (appLevel === 'info') return 'warn';
+  return LOG_LEVELS.find((level) => level === appLevel) ?? 'warn';
+}
+
 export const healthRoutes: FastifyPluginAsync<{ db: Db }> = async (app, { db }) => {
   app.get(
     '/health',
     {
+      config: { public: true, cache: 'content' },
+      logLevel: healthLogLevel(app.log.level),
       schema: {
         tags: ['health'],
         summary:

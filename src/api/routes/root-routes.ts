@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { VERSION } from '../../version.js';
-import { COMMON_ERRORS } from '../error-schema.js';
+import { COMMON_ERRORS } from '../schemas/error.js';
 
 export const rootRoutes: FastifyPluginAsync = async (app) => {
   app.get(

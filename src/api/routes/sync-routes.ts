@@ -11,7 +11,8 @@ import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../e
 import type { SyncService } from '../../sync/sync-service.js';
 import { SYNC_RESOURCES, type SyncResource } from '../../sync/sync-progress.js';
 import { requireAdmin, type AdminOptions } from '../admin.js';
-import { COMMON_ERRORS, ERROR_REF } from '../error-schema.js';
+import { COMMON_ERRORS, ERROR_REF } from '../schemas/error.js';
+import { idParams, paginationQuery, querySchema } from '../schemas/common.js';
 
 const RUN_SCHEMA = {
   type: 'object',
@@ -102,6 +103,8 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
   }>(
     '/sync',
     {
+      // Authorised before the body is read: a refused request costs no parsing.
+      onRequest: async (request) => requireAdmin(request, admin),
       schema: {
         tags: ['sync'],
         summary: 'Start a sync (needs the admin token); answers at once with the run id',
@@ -143,7 +146,13 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
           400: COMMON_ERRORS[400],
           401: COMMON_ERRORS[401],
           403: {
-            description: 'No ADMIN_TOKEN configured and the server listens beyond loopback',
+            description:
+              'No ADMIN_TOKEN configured and the server listens beyond loopback; or a cross-origin request',
+            ...ERROR_REF,
+          },
+          415: {
+            description:
+              'Without ADMIN_TOKEN (loopback only) the request must be application/json, so that no web page can send it',
             ...ERROR_REF,
           },
           409: { description: 'A sync is already running; error.run_id names it', ...ERROR_REF },
@@ -153,7 +162,6 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
       },
     },
     async (request, reply) => {
-      requireAdmin(request, admin);
       if (!syncService) throw new ServiceUnavailableError('sync is not available in this server');
       const body = request.body ?? {};
       let since: Date | undefined;
@@ -176,17 +184,12 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
   app.get<{ Querystring: { limit: number; offset: number } }>(
     '/sync/runs',
     {
+      // Runs in progress change without a write to the mirror (their live progress).
+      config: { cache: 'content' },
       schema: {
         tags: ['sync'],
         summary: 'Sync runs, newest first, with live progress for a running one',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-            offset: { type: 'integer', minimum: 0, default: 0 },
-          },
-        },
+        querystring: querySchema(paginationQuery(50, 500)),
         response: {
           200: {
             type: 'object',
@@ -215,14 +218,11 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
   app.get<{ Params: { id: string } }>(
     '/sync/runs/:id',
     {
+      config: { cache: 'content' },
       schema: {
         tags: ['sync'],
         summary: 'One sync run',
-        params: {
-          type: 'object',
-          properties: { id: { type: 'string', maxLength: 64 } },
-          required: ['id'],
-        },
+        params: idParams(),
         response: {
           200: RUN_SCHEMA,
           404: { description: 'No such run', ...ERROR_REF },

@@ -2,30 +2,45 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { FastifyPluginAsync } from 'fastify';
 
-// The dashboard's files sit in src/web, next to dist/ in the package: the same path from src/
-// (tests) and dist/ (the CLI). ECharts comes from the installed package, so nothing is fetched
-// from a CDN and the dashboard works offline.
+// The page and its stylesheet sit in src/web; the dashboard's modules are TypeScript compiled
+// by `npm run build` (which `npm install` runs) into dist/web. Both paths are the same seen
+// from src/ (tests) and dist/ (the CLI). ECharts comes from the installed package, so nothing
+// is fetched from a CDN and the dashboard works offline.
 const WEB_DIR = new URL('../../../src/web/', import.meta.url);
+const BUILT_DIR = new URL('../../../dist/web/', import.meta.url);
 const ECHARTS_FILE = createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js');
+const MODULE = /^[a-z][a-z0-9-]*\.js$/;
+const JS = 'text/javascript; charset=utf-8';
 
-const ASSETS: Record<string, { file: URL | string; type: string }> = {
-  'dashboard.js': {
-    file: new URL('dashboard.js', WEB_DIR),
-    type: 'text/javascript; charset=utf-8',
-  },
-  'dashboard.css': { file: new URL('dashboard.css', WEB_DIR), type: 'text/css; charset=utf-8' },
-  'echarts.min.js': { file: ECHARTS_FILE, type: 'text/javascript; charset=utf-8' },
-};
+interface Asset {
+  body: Buffer;
+  type: string;
+}
+
+/** The dashboard's compiled modules, by file name (none when the build has not run). */
+function builtModules(): Map<string, Asset> {
+  const modules = new Map<string, Asset>();
+  if (!fs.existsSync(BUILT_DIR)) return modules;
+  for (const name of fs.readdirSync(BUILT_DIR))
+    if (MODULE.test(name))
+      modules.set(name, { body: fs.readFileSync(new URL(name, BUILT_DIR)), type: JS });
+  return modules;
+}
 
 /** The web dashboard at / and its assets under /assets. */
 export const webRoutes: FastifyPluginAsync = async (app) => {
   const index = fs.readFileSync(new URL('index.html', WEB_DIR));
-  const files = new Map(
-    Object.entries(ASSETS).map(([name, asset]) => [
-      name,
-      { body: fs.readFileSync(asset.file), type: asset.type },
-    ]),
-  );
+  // A fixed set read once at start-up: no path from a request ever reaches the file system.
+  const files = new Map<string, Asset>([
+    ...builtModules(),
+    [
+      'dashboard.css',
+      { body: fs.readFileSync(new URL('dashboard.css', WEB_DIR)), type: 'text/css; charset=utf-8' },
+    ],
+    ['echarts.min.js', { body: fs.readFileSync(ECHARTS_FILE), type: JS }],
+  ]);
+  if (!files.has('dashboard.js'))
+    app.log.warn('the dashboard is not built (dist/web/dashboard.js): run npm run build');
 
   app.get('/', { schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(index),

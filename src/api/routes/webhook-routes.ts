@@ -1,19 +1,28 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Db } from '../../db/connection.js';
+import type { MirrorWriter } from '../../sync/mirror-writer.js';
 import {
   AppError,
   ServiceUnavailableError,
   UnauthorizedError,
   ValidationError,
 } from '../../errors.js';
-import { applyWebhookEvent, type PdWebhookEvent } from '../../sync/webhook-events.js';
+import { parseWebhookEvent } from '../../sync/webhook-event-parser.js';
+import {
+  applyWebhookEvent,
+  WEBHOOK_MAX_AGE_MS,
+  WEBHOOK_OUTCOMES,
+} from '../../sync/webhook-events.js';
 import { verifyPagerDutySignature } from '../../sync/webhook-signature.js';
-import { COMMON_ERRORS, ERROR_REF } from '../error-schema.js';
+import { COMMON_ERRORS, ERROR_REF } from '../schemas/error.js';
 
 export interface WebhookRoutesOptions {
-  db: Db;
+  writer: MirrorWriter;
   secret: string | undefined;
+  clock: () => Date;
 }
+
+/** Several v1= values during a secret rotation, each 67 characters. */
+const MAX_SIGNATURE_HEADER = 1024;
 
 /**
  * PagerDuty webhooks v3. The signature covers the raw bytes, so this plugin reads JSON bodies as
@@ -21,7 +30,7 @@ export interface WebhookRoutesOptions {
  */
 export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (
   app,
-  { db, secret },
+  { writer, secret, clock },
 ) => {
   app.addContentTypeParser(
     'application/json',
@@ -32,23 +41,23 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (
   app.post<{ Body: Buffer }>(
     '/webhooks/pagerduty',
     {
+      config: { public: true },
       schema: {
         tags: ['sync'],
         summary: 'Receive a PagerDuty v3 webhook (signed with PAGERDUTY_WEBHOOK_SECRET)',
-        description:
-          'Verifies X-PagerDuty-Signature, deduplicates on X-Webhook-Id, applies incident events and service.deleted at once.',
+        description: `Verifies X-PagerDuty-Signature (HMAC-SHA256 of the raw body), checks the event's shape (400, nothing stored, when malformed), deduplicates on the signed event.id, does not apply events that occurred over ${WEBHOOK_MAX_AGE_MS / 60_000} minutes ago (stale), and applies incident events and service.deleted at once. An event older than the state already stored changes nothing (superseded): PagerDuty does not promise delivery order.`,
         headers: {
           type: 'object',
           properties: {
-            'x-pagerduty-signature': { type: 'string' },
-            'x-webhook-id': { type: 'string' },
+            'x-pagerduty-signature': { type: 'string', maxLength: MAX_SIGNATURE_HEADER },
+            'x-webhook-id': { type: 'string', maxLength: 128 },
           },
         },
         response: {
           200: {
             type: 'object',
             required: ['status'],
-            properties: { status: { type: 'string', enum: ['applied', 'duplicate', 'ignored'] } },
+            properties: { status: { type: 'string', enum: [...WEBHOOK_OUTCOMES] } },
             example: { status: 'applied' },
           },
           400: COMMON_ERRORS[400],
@@ -73,19 +82,15 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (
       ) {
         throw new UnauthorizedError('missing or invalid X-PagerDuty-Signature');
       }
-      let payload: PdWebhookEvent;
+      let json: unknown;
       try {
-        payload = JSON.parse(raw.toString('utf8')) as PdWebhookEvent;
+        json = JSON.parse(raw.toString('utf8'));
       } catch {
         throw new ValidationError('the body is not valid JSON', 'body');
       }
-      const event = payload?.event;
-      if (!event?.id || !event.event_type || !event.data?.id)
-        throw new ValidationError('not a PagerDuty v3 webhook event', 'event');
-      const header = request.headers['x-webhook-id'];
-      const deliveryId = typeof header === 'string' && header ? header : event.id;
+      const payload = parseWebhookEvent(json);
       try {
-        return { status: await applyWebhookEvent(db.db, payload, deliveryId, new Date()) };
+        return { status: await applyWebhookEvent(writer, payload, clock()) };
       } catch (error) {
         if (error instanceof AppError) throw error;
         request.log.error({ err: error }, 'webhook could not be applied');

@@ -25,3 +25,5 @@ export const COMMON_ERRORS = {
   401: { description: 'Missing or wrong bearer token', ...ERROR_REF },
   500: { description: 'Internal error (details are logged, not returned)', ...ERROR_REF },
 } as const;
+
+export const NOT_FOUND = { description: 'No such object', ...ERROR_REF } as const;

@@ -1,0 +1,121 @@
+import type { FastifyPluginAsync } from 'fastify';
+import {
+  incidentsByService,
+  incidentsByStatus,
+  listIncidents,
+} from '../../analytics/incidents-analytics.js';
+import { STATUS_COLORS } from '../../charts/status-colors.js';
+import {
+  incidentsOverTime,
+  INTERVALS,
+  type Interval,
+} from '../../analytics/timeseries-analytics.js';
+import {
+  FILTER_QUERY,
+  FILTERED_PAGE,
+  FILTERS,
+  page,
+  parseFilter,
+  querySchema,
+  type FilterQuery,
+  type PageQuery,
+} from '../schemas/common.js';
+import { COMMON_ERRORS } from '../schemas/error.js';
+import { BY_SERVICE, BY_STATUS, INCIDENT, OVER_TIME } from '../schemas/incidents.js';
+import { SERVICE_STATUS } from '../schemas/services.js';
+import type { AnalyticsRoutesOptions } from './route-options.js';
+import { servicesPage } from './services-routes.js';
+
+/** /incidents: the list, and counts by service, by status, by both and over time. */
+export const incidentsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (app, { db }) => {
+  const d = db.read;
+
+  app.get<{ Querystring: FilterQuery & PageQuery }>(
+    '/incidents',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary: 'Incidents, newest first, filtered and paginated',
+        querystring: FILTERED_PAGE,
+        response: { 200: page('incidents', INCIDENT), ...COMMON_ERRORS },
+      },
+    },
+    async (request) => {
+      const { limit, offset } = request.query;
+      const result = await listIncidents(d, parseFilter(request.query), limit, offset);
+      return { incidents: result.items, total: result.total, limit, offset };
+    },
+  );
+
+  app.get<{ Querystring: FilterQuery }>(
+    '/incidents/by-service',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary:
+          'Incident counts per service, most first (services deleted from PagerDuty included and flagged)',
+        querystring: FILTERS,
+        response: { 200: BY_SERVICE, ...COMMON_ERRORS },
+      },
+    },
+    async (request) => {
+      const services = await incidentsByService(d, parseFilter(request.query));
+      return { services, total_incidents: services.reduce((n, s) => n + s.incident_count, 0) };
+    },
+  );
+
+  app.get<{ Querystring: FilterQuery }>(
+    '/incidents/by-status',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary: 'Incident counts by status, every status present',
+        querystring: FILTERS,
+        response: { 200: BY_STATUS, ...COMMON_ERRORS },
+      },
+    },
+    async (request) => incidentsByStatus(d, parseFilter(request.query)),
+  );
+
+  app.get<{ Querystring: FilterQuery & PageQuery }>(
+    '/incidents/by-service-status',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary:
+          'Incident counts per service and status; every service and status present, 0 when none',
+        querystring: FILTERED_PAGE,
+        response: { 200: page('services', SERVICE_STATUS), ...COMMON_ERRORS },
+      },
+    },
+    async (request) =>
+      servicesPage(d, request.query, (s) => ({
+        service_id: s.id,
+        service_name: s.name,
+        triggered: s.triggered,
+        acknowledged: s.acknowledged,
+        resolved: s.resolved,
+        total: s.incident_count,
+      })),
+  );
+
+  app.get<{ Querystring: FilterQuery & { interval: Interval } }>(
+    '/incidents/over-time',
+    {
+      schema: {
+        tags: ['incidents'],
+        summary: 'Incidents created per day, week (from Monday) or month, by status',
+        querystring: querySchema({
+          ...FILTER_QUERY,
+          interval: { type: 'string', enum: [...INTERVALS], default: 'week' },
+        }),
+        response: { 200: OVER_TIME, ...COMMON_ERRORS },
+      },
+    },
+    async (request) => ({
+      interval: request.query.interval,
+      colors: STATUS_COLORS,
+      periods: await incidentsOverTime(d, parseFilter(request.query), request.query.interval),
+    }),
+  );
+};

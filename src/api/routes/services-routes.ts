@@ -1,0 +1,182 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Kysely } from 'kysely';
+import { listIncidents } from '../../analytics/incidents-analytics.js';
+import {
+  countServices,
+  findMostIncidents,
+  findServiceDetail,
+  listServices,
+  serviceExists,
+  type ServiceRow,
+} from '../../analytics/services-analytics.js';
+import type { Database } from '../../db/schema.js';
+import { NotFoundError } from '../../errors.js';
+import type { AnalyticsRoutesOptions } from './route-options.js';
+import {
+  COUNT,
+  FILTER_QUERY,
+  FILTERED_PAGE,
+  FILTERS,
+  idParams,
+  page,
+  pageBody,
+  parseFilter,
+  querySchema,
+  type FilterQuery,
+  type PageQuery,
+} from '../schemas/common.js';
+import { COMMON_ERRORS, ERROR_REF, NOT_FOUND } from '../schemas/error.js';
+import { INCIDENT } from '../schemas/incidents.js';
+import { CHART, MOST_INCIDENTS, SERVICE_DETAIL, SERVICE_SUMMARY } from '../schemas/services.js';
+
+/** A page of GET /services or /incidents/by-service-status: listServices, each row shaped by `present`. */
+export async function servicesPage<U>(
+  db: Kysely<Database>,
+  query: FilterQuery & PageQuery,
+  present: (service: ServiceRow) => U,
+) {
+  const result = await listServices(db, parseFilter(query), query.limit, query.offset);
+  return pageBody('services', result, query, present);
+}
+
+/** /services: counts, the list with incident counts, one service, the most-incidents service and its chart. */
+export const servicesRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (app, { db }) => {
+  const d = db.read;
+
+  app.get(
+    '/services/count',
+    {
+      schema: {
+        tags: ['services'],
+        summary: 'Number of services',
+        response: { 200: COUNT, ...COMMON_ERRORS },
+      },
+    },
+    async () => ({ count: await countServices(d) }),
+  );
+
+  app.get<{ Querystring: FilterQuery & PageQuery }>(
+    '/services',
+    {
+      schema: {
+        tags: ['services'],
+        summary: 'Services with their incident counts (0 when none), by name',
+        querystring: FILTERED_PAGE,
+        response: { 200: page('services', SERVICE_SUMMARY), ...COMMON_ERRORS },
+      },
+    },
+    async (request) =>
+      servicesPage(d, request.query, (s) => ({
+        id: s.id,
+        name: s.name,
+        status: s.status,
+        incident_count: s.incident_count,
+      })),
+  );
+
+  app.get<{ Querystring: FilterQuery }>(
+    '/services/most-incidents',
+    {
+      schema: {
+        tags: ['services'],
+        summary: 'The service with the most incidents and their breakdown by status',
+        description: 'Ties go to the service whose name sorts first, then to the smaller id.',
+        querystring: FILTERS,
+        response: {
+          200: MOST_INCIDENTS,
+          404: { description: 'No incident matches', ...ERROR_REF },
+          ...COMMON_ERRORS,
+        },
+      },
+    },
+    async (request) => {
+      const most = await findMostIncidents(d, parseFilter(request.query));
+      if (!most) throw new NotFoundError('no incident matches the filters');
+      return most;
+    },
+  );
+
+  app.get<{ Querystring: FilterQuery & { format?: 'json' | 'svg' | 'png' } }>(
+    '/services/chart',
+    {
+      schema: {
+        tags: ['services'],
+        summary:
+          'Chart of the most-incidents service by status: its data as JSON, or the image with format=svg|png',
+        querystring: querySchema({
+          ...FILTER_QUERY,
+          format: { type: 'string', enum: ['json', 'svg', 'png'], default: 'json' },
+        }),
+        response: {
+          200: {
+            description: 'The chart data (JSON), or the chart as SVG or PNG',
+            content: {
+              'application/json': { schema: CHART },
+              'image/svg+xml': { schema: { type: 'string' } },
+              'image/png': { schema: { type: 'string', format: 'binary' } },
+            },
+          },
+          ...COMMON_ERRORS,
+        },
+      },
+    },
+    async (request, reply) => {
+      // ECharts and resvg are loaded on the first chart drawn, not at start-up: most servers never draw one.
+      const { renderStatusChartSvg, statusChartData, svgToPng } =
+        await import('../../charts/status-chart.js');
+      const data = statusChartData(await findMostIncidents(d, parseFilter(request.query)));
+      const format = request.query.format ?? 'json';
+      if (format === 'json') return reply.type('application/json').send(data);
+      const svg = renderStatusChartSvg(data);
+      if (format === 'svg') return reply.type('image/svg+xml').send(svg);
+      return reply.type('image/png').send(svgToPng(svg));
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: FilterQuery }>(
+    '/services/:id',
+    {
+      schema: {
+        tags: ['services'],
+        summary:
+          'One service with its incident count, status breakdown, teams and escalation policy',
+        description:
+          'Services deleted from PagerDuty are answered too, with deleted_at set: their incidents remain in the mirror.',
+        params: idParams(),
+        querystring: FILTERS,
+        response: { 200: SERVICE_DETAIL, 404: NOT_FOUND, ...COMMON_ERRORS },
+      },
+    },
+    async (request) => {
+      const service = await findServiceDetail(d, request.params.id, parseFilter(request.query));
+      if (!service) throw new NotFoundError(`no service ${request.params.id}`);
+      return service;
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: FilterQuery & PageQuery }>(
+    '/services/:id/incidents',
+    {
+      schema: {
+        tags: ['services'],
+        summary: "A service's incidents, newest first",
+        description: 'Services deleted from PagerDuty are answered too, as by GET /services/{id}.',
+        params: idParams(),
+        querystring: FILTERED_PAGE,
+        response: { 200: page('incidents', INCIDENT), 404: NOT_FOUND, ...COMMON_ERRORS },
+      },
+    },
+    async (request) => {
+      const { limit, offset } = request.query;
+      if (!(await serviceExists(d, request.params.id)))
+        throw new NotFoundError(`no service ${request.params.id}`);
+      const result = await listIncidents(
+        d,
+        { ...parseFilter(request.query), serviceId: request.params.id },
+        limit,
+        offset,
+      );
+      return { incidents: result.items, total: result.total, limit, offset };
+    },
+  );
+};
