@@ -1,9 +1,22 @@
 import { ConfigError } from './errors.js';
-import { parseDatabaseUrl, type DatabaseTarget } from './db/database-url.js';
+import { parseDatabaseUrl, readDatabasePassword, type DatabaseTarget } from './db/database-url.js';
+import {
+  DEFAULT_WORKING_HOURS,
+  parseBusinessHours,
+  parseDailySpan,
+  parseHolidays,
+  type WorkingHours,
+} from './time/working-hours.js';
+import { isTimeZone } from './time/zones.js';
+
+/** Read workers when none are configured: two queries at once on a two-core machine. */
+export const DEFAULT_SQLITE_READ_WORKERS = 2;
 
 /** Every setting the application reads. Built once by parseConfig and passed down. */
 export interface Config {
   database: DatabaseTarget;
+  /** Read-only SQLite connections in worker threads for the API (0: reads share the writer's). */
+  sqliteReadWorkers: number;
   pagerduty: {
     token: string | undefined;
     /** 'token' for REST API keys (`Token token=`), 'bearer' for OAuth tokens. */
@@ -14,9 +27,10 @@ export interface Config {
     webhookSecret: string | undefined;
   };
   sync: {
-    /** Start of the incident history a full sync mirrors; undefined means 12 months back. */
+    /** Start of the incident history a full sync mirrors; undefined means the whole history. */
     since: Date | undefined;
   };
+  analytics: AnalyticsConfig;
   /** Defaults for `pd-analytics metabase setup`; its options override them. */
   metabase: {
     url: string | undefined;
@@ -26,9 +40,28 @@ export interface Config {
   };
   host: string;
   port: number;
+  /**
+   * Host names the server answers to besides the address it listens on (ALLOWED_HOSTS): the
+   * names a reverse proxy or a browser uses. Without API_TOKEN on loopback, any other Host is
+   * refused, which defeats DNS rebinding.
+   */
+  allowedHosts: string[];
   apiToken: string | undefined;
   adminToken: string | undefined;
   logLevel: LogLevel;
+}
+
+/** How the response and interruption figures are computed. */
+export interface AnalyticsConfig {
+  /** ANALYTICS_TIME_ZONE: periods' default zone, and the zone of users whose own is unknown. */
+  timeZone: string;
+  /** BUSINESS_HOURS, SLEEP_HOURS and HOLIDAYS. */
+  hours: WorkingHours;
+  /**
+   * MAJOR_PRIORITIES: priority ids or names whose incidents are major (up_time_pct); empty means
+   * the account's two highest priorities.
+   */
+  majorPriorities: string[];
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -136,7 +169,18 @@ export function parseConfig(env: Env): Config {
     throw new ConfigError('HOST', 'must be a host name or IP address');
 
   return {
-    database: parseDatabaseUrl(env['DATABASE_URL']),
+    database: parseDatabaseUrl(
+      env['DATABASE_URL'],
+      'DATABASE_URL',
+      readDatabasePassword(env['DATABASE_PASSWORD'], env['DATABASE_PASSWORD_FILE']),
+    ),
+    sqliteReadWorkers: parseInteger(
+      env['SQLITE_READ_WORKERS'],
+      'SQLITE_READ_WORKERS',
+      DEFAULT_SQLITE_READ_WORKERS,
+      0,
+      16,
+    ),
     pagerduty: {
       token: pagerdutyToken,
       tokenType: parseTokenType(env['PAGERDUTY_TOKEN_TYPE']),
@@ -156,6 +200,7 @@ export function parseConfig(env: Env): Config {
       webhookSecret: nonEmpty(env, 'PAGERDUTY_WEBHOOK_SECRET'),
     },
     sync: { since: parseDate(env['SYNC_SINCE'], 'SYNC_SINCE') },
+    analytics: parseAnalyticsConfig(env),
     metabase: {
       url: env['METABASE_URL']?.trim()
         ? parseHttpUrl(env['METABASE_URL'], 'METABASE_URL', '')
@@ -166,10 +211,73 @@ export function parseConfig(env: Env): Config {
     },
     host,
     port: parsePort(env['PORT'], 'PORT', DEFAULT_PORT),
+    allowedHosts: parseAllowedHosts(env['ALLOWED_HOSTS']),
     apiToken: parseSecret(env, 'API_TOKEN'),
     adminToken: parseSecret(env, 'ADMIN_TOKEN'),
     logLevel: logLevel as LogLevel,
   };
+}
+
+function parseAnalyticsConfig(env: Env): AnalyticsConfig {
+  const timeZone = nonEmpty(env, 'ANALYTICS_TIME_ZONE') ?? 'UTC';
+  if (!isTimeZone(timeZone))
+    throw new ConfigError('ANALYTICS_TIME_ZONE', 'must be an IANA time zone such as Europe/Berlin');
+  const hours: WorkingHours = { ...DEFAULT_WORKING_HOURS };
+  const business = nonEmpty(env, 'BUSINESS_HOURS');
+  if (business !== undefined) {
+    const parsed = parseBusinessHours(business);
+    if (!parsed)
+      throw new ConfigError(
+        'BUSINESS_HOURS',
+        'must be days and hours such as Mon-Fri 08:00-18:00 (days Mon..Sun, a range or a list; 24-hour times, start before end)',
+      );
+    Object.assign(hours, parsed);
+  }
+  const sleep = nonEmpty(env, 'SLEEP_HOURS');
+  if (sleep !== undefined) {
+    const parsed = parseDailySpan(sleep);
+    if (!parsed)
+      throw new ConfigError('SLEEP_HOURS', 'must be hours such as 22:00-08:00 (24-hour times)');
+    hours.sleep = parsed;
+  }
+  const holidays = nonEmpty(env, 'HOLIDAYS');
+  if (holidays !== undefined) {
+    const parsed = parseHolidays(holidays);
+    if (!parsed) throw new ConfigError('HOLIDAYS', 'must be dates such as 2026-12-25,2027-01-01');
+    hours.holidays = parsed;
+  }
+  const majors = (nonEmpty(env, 'MAJOR_PRIORITIES') ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  // No control characters: names are shown and compared, never run.
+  if (majors.some((m) => m.length > 255 || [...m].some((c) => c.charCodeAt(0) < 32)))
+    throw new ConfigError('MAJOR_PRIORITIES', 'must be priority ids or names, comma-separated');
+  return { timeZone, hours, majorPriorities: majors };
+}
+
+/** The analytics settings when nothing is configured. */
+export const DEFAULT_ANALYTICS_CONFIG: AnalyticsConfig = {
+  timeZone: 'UTC',
+  hours: DEFAULT_WORKING_HOURS,
+  majorPriorities: [],
+};
+
+const HOST_NAME = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/i;
+
+/** A comma-separated list of host names (no ports, no schemes); `*` is not accepted on purpose. */
+function parseAllowedHosts(raw: string | undefined): string[] {
+  const names = (raw ?? '')
+    .split(',')
+    .map((n) => n.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of names)
+    if (!HOST_NAME.test(name) || name.length > 253)
+      throw new ConfigError(
+        'ALLOWED_HOSTS',
+        'must be a comma-separated list of host names such as pd.example.com (no port, no scheme)',
+      );
+  return names;
 }
 
 function parseTokenType(raw: string | undefined): 'token' | 'bearer' {

@@ -32,10 +32,11 @@ export async function readHealth(db: Db, onError: (error: unknown) => void): Pro
     latest_schema_version: LATEST_SCHEMA_VERSION,
   };
   try {
-    await pingDb(db.db);
+    // On the readers: a sync holding the writer does not hold up a load balancer's probe.
+    await pingDb(db.read);
     database.reachable = true;
-    database.schema_version = await currentSchemaVersion(db.db);
-    const run = await findLastSyncRun(db.db);
+    database.schema_version = await currentSchemaVersion(db.read);
+    const run = await findLastSyncRun(db.read);
     return {
       status: 'ok',
       version: VERSION,

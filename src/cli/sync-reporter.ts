@@ -12,7 +12,8 @@ export function createSyncReporter(
   if (!stream.isTTY) {
     return {
       observe: (event: SyncEvent) => {
-        if (event.type === 'run-started') writeLine(`sync ${event.runId} (${event.kind}) started`);
+        if (event.type === 'run-started')
+          writeLine(`sync ${event.runId} (${event.kind}) started; history from ${event.since}`);
         if (event.type === 'resource-finished')
           writeLine(`  ${event.resource}: ${event.written.toLocaleString('en-US')}`);
       },

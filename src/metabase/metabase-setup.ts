@@ -1,5 +1,8 @@
-import type { DatabaseTarget } from '../db/database-url.js';
+import { ForbiddenError, ValidationError } from '../errors.js';
 import { MetabaseApiError, metabaseMinor, type MetabaseClient } from './metabase-client.js';
+import { layOutDashboard } from './metabase-dashboard.js';
+import { detailsForUpdate, type MetabaseDatabase } from './metabase-database.js';
+import { waitForMetabase, type WaitOptions } from './metabase-wait.js';
 
 export const COLLECTION_NAME = 'PagerDuty Analytics';
 export const DASHBOARD_NAME = 'PagerDuty overview';
@@ -16,7 +19,7 @@ interface Question {
   layout: { row: number; col: number; size_x: number; size_y: number };
 }
 
-/** One question per reporting view (migration 0007), laid out on the dashboard. */
+/** The questions over the reporting views (migrations 0007, 0010 and 0011), laid out on the dashboard. */
 export const QUESTIONS: readonly Question[] = [
   {
     name: 'Incidents per service',
@@ -73,44 +76,63 @@ export const QUESTIONS: readonly Question[] = [
     visualization_settings: {},
     layout: { row: 22, col: 12, size_x: 12, size_y: 8 },
   },
-];
-
-/** What Metabase needs to connect to the mirror, as seen from the Metabase host. */
-export interface MetabaseDatabase {
-  engine: 'postgres' | 'mysql' | 'sqlite';
-  details: Record<string, unknown>;
-}
-
-/**
- * Connection details for Metabase from DATABASE_URL. `host` and `sqlitePath` override what the
- * Metabase host sees (in Docker the database is `mysql`, not 127.0.0.1; a SQLite file has its
- * own path in the Metabase container).
- */
-export function metabaseDatabase(
-  target: DatabaseTarget,
-  overrides: { host?: string; sqlitePath?: string } = {},
-): MetabaseDatabase {
-  if (target.dialect === 'sqlite')
-    return { engine: 'sqlite', details: { db: overrides.sqlitePath ?? target.path } };
-  const url = new URL(target.url);
-  const engine = target.dialect === 'mysql' ? 'mysql' : 'postgres';
-  return {
-    engine,
-    details: {
-      host: overrides.host ?? url.hostname,
-      port: Number(url.port || (engine === 'mysql' ? 3306 : 5432)),
-      dbname: decodeURIComponent(url.pathname.replace(/^\//, '')),
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      ssl: false,
+  {
+    // Means: the exact percentiles are in GET /api/v1/analytics/incidents (portable SQL has none).
+    name: 'MTTA and MTTR per week',
+    view: 'v_incident_metrics',
+    sql: 'SELECT week_start, COUNT(*) AS incidents, AVG(seconds_to_first_ack) / 60 AS mtta_minutes, AVG(seconds_to_resolve) / 3600 AS mttr_hours FROM v_incident_metrics GROUP BY week_start ORDER BY week_start',
+    display: 'line',
+    visualization_settings: {
+      'graph.dimensions': ['week_start'],
+      'graph.metrics': ['mtta_minutes', 'mttr_hours'],
     },
-  };
-}
+    layout: { row: 30, col: 0, size_x: 12, size_y: 6 },
+  },
+  {
+    name: 'Interruptions per week',
+    view: 'v_incident_metrics',
+    sql: 'SELECT week_start, SUM(business_hour_interruptions) AS business_hours, SUM(off_hour_interruptions) AS off_hours, SUM(sleep_hour_interruptions) AS sleep_hours FROM v_incident_metrics GROUP BY week_start ORDER BY week_start',
+    display: 'bar',
+    visualization_settings: {
+      'graph.dimensions': ['week_start'],
+      'graph.metrics': ['business_hours', 'off_hours', 'sleep_hours'],
+      'stackable.stack_type': 'stacked',
+    },
+    layout: { row: 30, col: 12, size_x: 12, size_y: 6 },
+  },
+  {
+    // Sums of spans: time on two policies at once counts twice here; GET
+    // /api/v1/analytics/responders gives the union. Permanent on-calls have no seconds.
+    name: 'On-call hours per user',
+    view: 'v_oncall_intervals',
+    sql: 'SELECT user_name, SUM(seconds) / 3600 AS on_call_hours FROM v_oncall_intervals WHERE start_at IS NOT NULL GROUP BY user_name ORDER BY on_call_hours DESC',
+    display: 'bar',
+    visualization_settings: {
+      'graph.dimensions': ['user_name'],
+      'graph.metrics': ['on_call_hours'],
+    },
+    layout: { row: 36, col: 0, size_x: 12, size_y: 6 },
+  },
+  {
+    name: 'Interruptions per user',
+    view: 'v_user_interruptions',
+    sql: 'SELECT user_name, hour_class, SUM(interruptions) AS interruptions FROM v_user_interruptions GROUP BY user_name, hour_class ORDER BY user_name, hour_class',
+    display: 'bar',
+    visualization_settings: {
+      'graph.dimensions': ['user_name', 'hour_class'],
+      'graph.metrics': ['interruptions'],
+      'stackable.stack_type': 'stacked',
+    },
+    layout: { row: 36, col: 12, size_x: 12, size_y: 6 },
+  },
+];
 
 export interface SetupOptions {
   database: MetabaseDatabase;
   /** For a brand-new Metabase: the first admin (its email and password are the login's). */
   admin?: { email: string; password: string };
+  /** How long and how to wait for Metabase to finish starting. */
+  wait?: Omit<WaitOptions, 'log'>;
   log?: (line: string) => void;
 }
 
@@ -128,15 +150,61 @@ interface Named {
   id: number;
   name: string;
 }
-interface DashCard {
-  id: number;
-  card_id: number | null;
+interface ListedDatabase extends Named {
+  engine: string;
+  is_sample?: boolean;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Metabase's default password rule (v0.50 src/metabase/util/password.clj, complexity "normal"),
+ * said in our error because Metabase answers "password is too common." for every failure of it,
+ * a short password included.
+ */
+export const METABASE_PASSWORD_RULE =
+  'Metabase requires at least 6 characters including a digit, and not a common password (MB_PASSWORD_COMPLEXITY and MB_PASSWORD_LENGTH can change the rule)';
+
+/** POST /api/setup: the first admin, logged in. */
+async function createFirstAdmin(
+  client: MetabaseClient,
+  token: string,
+  admin: { email: string; password: string },
+): Promise<void> {
+  let session: { id: string };
+  try {
+    session = await client.public<{ id: string }>('POST', '/api/setup', {
+      token,
+      user: {
+        email: admin.email,
+        password: admin.password,
+        first_name: 'PagerDuty',
+        last_name: 'Admin',
+      },
+      prefs: { site_name: 'PagerDuty analytics' },
+    });
+  } catch (error) {
+    // v0.50 names the field `password`; later versions, with a nested schema, `user.password`.
+    const refused =
+      error instanceof MetabaseApiError && error.status === 400
+        ? Object.entries(error.fields).find(([k]) => k === 'password' || k.endsWith('.password'))
+        : undefined;
+    if (refused)
+      throw new MetabaseApiError(
+        400,
+        'POST',
+        '/api/setup',
+        `the admin password was refused (${refused[1]}): ${METABASE_PASSWORD_RULE}`,
+      );
+    throw error;
+  }
+  client.useSession(session.id);
 }
 
 /**
  * Registers the mirror in Metabase with a collection holding one question per reporting view and
  * a dashboard laying them out. Run again, it finds what it made (Metabase names are not unique,
- * so every object is looked up before anything is created) and updates it in place.
+ * so every object is looked up before anything is created) and updates it in place, keeping what
+ * users added to the dashboard.
  */
 export async function setupMetabase(
   client: MetabaseClient,
@@ -145,14 +213,7 @@ export async function setupMetabase(
   const log = options.log ?? (() => undefined);
   const created: string[] = [];
   const updated: string[] = [];
-  const health = await client.public<{ status: string }>('GET', '/api/health');
-  if (health?.status !== 'ok')
-    throw new MetabaseApiError(
-      503,
-      'GET',
-      '/api/health',
-      'Metabase is still starting; try again in a minute',
-    );
+  await waitForMetabase(client, { ...options.wait, log });
   const properties = await client.public<{
     version?: { tag?: string };
     'has-user-setup'?: boolean;
@@ -161,27 +222,32 @@ export async function setupMetabase(
   const version = properties.version?.tag ?? 'unknown';
   const minor = metabaseMinor(version);
 
-  if (properties['has-user-setup'] === false && properties['setup-token'] && options.admin) {
-    const session = await client.public<{ id: string }>('POST', '/api/setup', {
-      token: properties['setup-token'],
-      user: {
-        email: options.admin.email,
-        password: options.admin.password,
-        first_name: 'PagerDuty',
-        last_name: 'Admin',
-      },
-      prefs: { site_name: 'PagerDuty analytics' },
-    });
-    client.useSession(session.id);
+  if (properties['has-user-setup'] === false) {
+    const token = properties['setup-token'];
+    if (!token || !options.admin || !client.usesPassword)
+      throw new ValidationError(
+        'this Metabase has no admin yet: give --user and --password (an API key cannot) to create its first admin',
+        '--user',
+      );
+    await createFirstAdmin(client, token, options.admin);
     created.push('admin user');
   }
-  await client.request('GET', '/api/user/current');
+  // Everything below needs an admin (POST /api/database checks it); say so before any change.
+  const me = await client.request<{ email?: string; is_superuser?: boolean }>(
+    'GET',
+    '/api/user/current',
+  );
+  if (me.is_superuser !== true)
+    throw new ForbiddenError(
+      `${client.usesPassword ? `Metabase user ${me.email ?? ''}` : "the API key's user"} is not a Metabase admin; metabase setup needs an admin${client.usesPassword ? '' : ' (an API key in the Administrators group)'}`,
+      'metabase_not_admin',
+    );
 
   // Database: matched on name and engine, never the sample.
-  const listed = await client.request<
-    | { data: (Named & { engine: string; is_sample?: boolean })[] }
-    | (Named & { engine: string; is_sample?: boolean })[]
-  >('GET', '/api/database');
+  const listed = await client.request<{ data: ListedDatabase[] } | ListedDatabase[]>(
+    'GET',
+    '/api/database',
+  );
   const databases = Array.isArray(listed) ? listed : listed.data;
   const existingDb = databases.find(
     (d) => d.name === DATABASE_NAME && d.engine === options.database.engine && !d.is_sample,
@@ -189,7 +255,7 @@ export async function setupMetabase(
   let databaseId: number;
   if (existingDb) {
     await client.request('PUT', `/api/database/${existingDb.id}`, {
-      details: options.database.details,
+      details: detailsForUpdate(options.database, existingDb.details),
     });
     databaseId = existingDb.id;
     updated.push(`database ${databaseId}`);
@@ -273,6 +339,7 @@ export async function setupMetabase(
 
   const dashboards = await items('dashboard');
   let dashboardId = dashboards.find((d) => d.name === DASHBOARD_NAME)?.id;
+  const isNew = dashboardId === undefined;
   if (dashboardId === undefined) {
     dashboardId = (
       await client.request<Named>('POST', '/api/dashboard', {
@@ -283,69 +350,10 @@ export async function setupMetabase(
       })
     ).id;
     created.push(`dashboard ${dashboardId}`);
-  } else {
-    updated.push(`dashboard ${dashboardId}`);
   }
-  await layOutDashboard(client, dashboardId, cardIds, minor);
+  const placements = QUESTIONS.map((q, i) => ({ cardId: cardIds[i] as number, layout: q.layout }));
+  if ((await layOutDashboard(client, dashboardId, placements, minor)) && !isNew)
+    updated.push(`dashboard ${dashboardId}`);
   log(`collection ${collectionId}: ${cardIds.length} questions; dashboard ${dashboardId}`);
   return { version, databaseId, collectionId, cardIds, dashboardId, created, updated };
-}
-
-/**
- * Places every question on the dashboard, keeping the dashcards already there. 0.48+ takes the
- * whole set in PUT /api/dashboard/:id (negative ids create); 0.47 in PUT /api/dashboard/:id/cards;
- * up to 0.46 new cards are added one by one on an 18-column grid.
- */
-async function layOutDashboard(
-  client: MetabaseClient,
-  dashboardId: number,
-  cardIds: readonly number[],
-  minor: number,
-): Promise<void> {
-  const dashboard = await client.request<{ dashcards?: DashCard[]; ordered_cards?: DashCard[] }>(
-    'GET',
-    `/api/dashboard/${dashboardId}`,
-  );
-  const existing = new Map(
-    (dashboard.dashcards ?? dashboard.ordered_cards ?? [])
-      .filter((d) => d.card_id !== null)
-      .map((d) => [d.card_id, d.id]),
-  );
-  const scale = minor <= 46 ? 18 / 24 : 1;
-  let next = -1;
-  const placed = QUESTIONS.map((q, i) => {
-    const cardId = cardIds[i] as number;
-    return {
-      id: existing.get(cardId) ?? next--,
-      card_id: cardId,
-      row: q.layout.row,
-      col: Math.round(q.layout.col * scale),
-      size_x: Math.max(1, Math.round(q.layout.size_x * scale)),
-      size_y: q.layout.size_y,
-      parameter_mappings: [],
-      visualization_settings: {},
-    };
-  });
-  if (minor >= 48) {
-    await client.request('PUT', `/api/dashboard/${dashboardId}`, { dashcards: placed, tabs: [] });
-  } else if (minor === 47) {
-    await client.request('PUT', `/api/dashboard/${dashboardId}/cards`, {
-      cards: placed,
-      ordered_tabs: [],
-    });
-  } else {
-    for (const card of placed.filter((c) => c.id < 0)) {
-      const added = await client.request<DashCard>('POST', `/api/dashboard/${dashboardId}/cards`, {
-        cardId: card.card_id,
-        row: card.row,
-        col: card.col,
-        size_x: card.size_x,
-        size_y: card.size_y,
-        parameter_mappings: [],
-        series: [],
-      });
-      card.id = added.id;
-    }
-    await client.request('PUT', `/api/dashboard/${dashboardId}/cards`, { cards: placed });
-  }
 }

@@ -9,6 +9,7 @@ import { startSimulator } from '../../simulator/simulator-server.js';
 import { runSync } from '../../sync/sync-engine.js';
 import type { CliContext } from '../cli-context.js';
 import { parseIntegerOption } from '../options.js';
+import { printServerUrls } from '../server-urls.js';
 import { createSyncReporter } from '../sync-reporter.js';
 import { DEFAULT_SIMULATOR_TOKEN } from './simulate-command.js';
 
@@ -62,7 +63,7 @@ export function registerDemoCommand(program: Command, context: CliContext): void
       try {
         const reporter = createSyncReporter(process.stderr, context.stderr);
         const result = await runSync(
-          { db: server.db.db, client, logger },
+          { db: server.db.db, client, logger, analytics: config.analytics },
           {
             mode: 'full',
             since: new Date(Date.now() - 400 * DAY_MS),
@@ -82,10 +83,7 @@ export function registerDemoCommand(program: Command, context: CliContext): void
       }
       context.stdout('');
       context.stdout('pd-analytics demo is running:');
-      context.stdout(`  Dashboard: ${server.url}/`);
-      context.stdout(`  API:      ${server.url}/api`);
-      context.stdout(`  Docs:     ${server.url}/api/docs`);
-      context.stdout(`  Health:   ${server.url}/api/v1/health`);
+      printServerUrls(context, server.url);
       context.stdout(`  Sync runs: ${server.url}/api/v1/sync/runs`);
       context.stdout(`  Simulator: ${sim.url}`);
       context.stdout('Press Ctrl-C to stop.');

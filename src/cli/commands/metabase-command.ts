@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import { parseConfig } from '../../config.js';
 import { ValidationError } from '../../errors.js';
 import { MetabaseClient, type MetabaseAuth } from '../../metabase/metabase-client.js';
-import { metabaseDatabase, setupMetabase } from '../../metabase/metabase-setup.js';
+import { isLoopbackUrl, metabaseDatabase } from '../../metabase/metabase-database.js';
+import { setupMetabase } from '../../metabase/metabase-setup.js';
+import { METABASE_START_TIMEOUT_MS } from '../../metabase/metabase-wait.js';
 import type { CliContext } from '../cli-context.js';
 
 interface MetabaseSetupOptions {
@@ -12,6 +14,15 @@ interface MetabaseSetupOptions {
   apiKey?: string;
   dbHost?: string;
   sqlitePath?: string;
+  wait?: string;
+}
+
+function parseWaitSeconds(raw: string | undefined): number {
+  if (raw === undefined) return METABASE_START_TIMEOUT_MS;
+  const seconds = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(seconds) || seconds < 1)
+    throw new ValidationError('--wait must be a whole number of seconds, at least 1', '--wait');
+  return seconds * 1000;
 }
 
 export function registerMetabaseCommand(program: Command, context: CliContext): void {
@@ -35,11 +46,18 @@ export function registerMetabaseCommand(program: Command, context: CliContext): 
       'a Metabase API key instead of user and password (or METABASE_API_KEY)',
     )
     .option('--db-host <host>', 'database host as Metabase sees it (in Docker: the service name)')
-    .option('--sqlite-path <path>', 'SQLite file path as Metabase sees it')
+    .option(
+      '--sqlite-path <path>',
+      'absolute path of the SQLite file as Metabase sees it (needed when Metabase runs on another host or in a container)',
+    )
+    .option(
+      '--wait <seconds>',
+      `how long to wait for Metabase to finish starting (default ${METABASE_START_TIMEOUT_MS / 1000})`,
+    )
     .action(async (options: MetabaseSetupOptions) => {
       const config = parseConfig(context.env);
       const url = options.url ?? config.metabase.url;
-      if (!url || !/^https?:\/\//.test(url))
+      if (!url || !/^https?:\/\//.test(url) || !URL.canParse(url))
         throw new ValidationError(
           '--url (or METABASE_URL) must be the http(s) URL of Metabase',
           '--url',
@@ -55,13 +73,18 @@ export function registerMetabaseCommand(program: Command, context: CliContext): 
           'give --user and --password (or METABASE_USER and METABASE_PASSWORD), or --api-key',
           '--user',
         );
+      const timeoutMs = parseWaitSeconds(options.wait);
+      const database = metabaseDatabase(config.database, {
+        ...(options.dbHost ? { host: options.dbHost } : {}),
+        ...(options.sqlitePath !== undefined ? { sqlitePath: options.sqlitePath } : {}),
+        metabaseIsLocal: isLoopbackUrl(url),
+        cwd: process.cwd(),
+      });
       const client = new MetabaseClient(url, auth);
       const result = await setupMetabase(client, {
-        database: metabaseDatabase(config.database, {
-          ...(options.dbHost ? { host: options.dbHost } : {}),
-          ...(options.sqlitePath ? { sqlitePath: options.sqlitePath } : {}),
-        }),
+        database,
         ...(user && password ? { admin: { email: user, password } } : {}),
+        wait: { timeoutMs },
         log: context.stdout,
       });
       context.stdout(

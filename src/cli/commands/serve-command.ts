@@ -5,6 +5,7 @@ import { describeDatabaseTarget } from '../../db/database-url.js';
 import { createLogger } from '../../logger.js';
 import type { CliContext } from '../cli-context.js';
 import { parseDurationOption } from '../options.js';
+import { printServerUrls } from '../server-urls.js';
 import { ValidationError } from '../../errors.js';
 
 interface ServeOptions {
@@ -44,10 +45,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
         syncEveryMs === undefined ? {} : { syncEveryMs },
       );
       context.stdout(`pd-analytics serving ${describeDatabaseTarget(config.database)}`);
-      context.stdout(`  Dashboard: ${server.url}/`);
-      context.stdout(`  API:      ${server.url}/api`);
-      context.stdout(`  Docs:     ${server.url}/api/docs`);
-      context.stdout(`  Health:   ${server.url}/api/v1/health`);
+      printServerUrls(context, server.url);
       context.onShutdown(async () => {
         logger.info('shutting down');
         await server.close();

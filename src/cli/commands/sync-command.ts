@@ -25,7 +25,7 @@ export function registerSyncCommand(program: Command, context: CliContext): void
     .option('--full', 'run a full sync even when one has completed')
     .option(
       '--since <iso-date>',
-      'start of the incident history of a full sync (default SYNC_SINCE, else 12 months back)',
+      'start of the history of a full sync (default SYNC_SINCE, else the whole history: from the oldest incident)',
     )
     .option('--resources <list>', `only these, comma-separated: ${SYNC_RESOURCES.join(',')}`)
     .action(async (options: SyncCommandOptions) => {
@@ -56,7 +56,10 @@ export function registerSyncCommand(program: Command, context: CliContext): void
         throw new ValidationError('--since must be in the past', '--since');
       const logger = commandLogger(config, context);
       const client = createPagerDutyClient(config, logger);
-      const handle = createDb(config.database);
+      const handle = createDb(config.database, {
+        onIdleConnectionError: (error) =>
+          logger.warn({ error }, 'an idle database connection failed'),
+      });
       const reporter = createSyncReporter(process.stderr, context.stderr);
       const controller = new AbortController();
       let finished: Promise<unknown> = Promise.resolve();
@@ -69,7 +72,7 @@ export function registerSyncCommand(program: Command, context: CliContext): void
       try {
         await migrateToLatest(handle.db);
         const run = runSync(
-          { db: handle.db, client, logger },
+          { db: handle.db, client, logger, analytics: config.analytics },
           {
             mode: options.full ? 'full' : 'auto',
             ...(since ? { since } : {}),
