@@ -1,4 +1,5 @@
-import { createRandom, intBetween, pdId, pick } from './random.js';
+import { createRandom, derivedSeed, intBetween, pdId, pick } from './random.js';
+import { atLocalTime } from './schedule-model.js';
 
 export type SimulatorSize = 'small' | 'medium' | 'large';
 export const SIMULATOR_SIZES: readonly SimulatorSize[] = ['small', 'medium', 'large'];
@@ -73,6 +74,14 @@ export interface SimLayer {
   userIds: string[];
 }
 
+/** Someone covering a schedule for a while: they are on call instead of the layers' user. */
+export interface SimOverride {
+  id: string;
+  userId: string;
+  start: number;
+  end: number;
+}
+
 export interface SimSchedule {
   id: string;
   name: string;
@@ -80,6 +89,8 @@ export interface SimSchedule {
   time_zone: string;
   teamIds: string[];
   layers: SimLayer[];
+  /** Non-overlapping, in time order, from before the history to after the 90 days ahead. */
+  overrides: SimOverride[];
 }
 
 export type SimTargetType = 'user_reference' | 'schedule_reference' | 'schedule_v3_reference';
@@ -280,7 +291,33 @@ export function generateEntities(seed: number, profile: SizeProfile, now: number
       time_zone: pick(random, ZONES),
       teamIds: teams.length > 0 && i % 5 !== 4 ? [pick(random, teams).id] : [],
       layers,
+      overrides: [],
     };
+  });
+  // Hand-offs at 09:00 in the schedule's own zone (they follow its DST changes), and overrides
+  // every few weeks; drawn from streams of their own so the rest of the account is unchanged.
+  schedules.forEach((schedule, i) => {
+    const handOff = (ms: number) => atLocalTime(ms, schedule.time_zone, 9 * 60);
+    for (const layer of schedule.layers) {
+      layer.start = handOff(layer.start);
+      layer.rotationVirtualStart = handOff(layer.rotationVirtualStart);
+      if (layer.end !== null) layer.end = handOff(layer.end);
+    }
+    const draw = createRandom(derivedSeed(seed, 9, i));
+    const live = users.filter((u) => u.deletedAt === null);
+    const quarter = 15 * 60_000;
+    let t = now - 430 * DAY_MS + draw() * 20 * DAY_MS;
+    while (t < now + 100 * DAY_MS && live.length > 0) {
+      const start = Math.floor(t / quarter) * quarter;
+      const end = start + intBetween(draw, 4, 36) * 3600_000;
+      schedule.overrides.push({
+        id: `PO${i.toString(36).toUpperCase()}${schedule.overrides.length}`,
+        userId: pick(draw, live).id,
+        start,
+        end,
+      });
+      t = end + (10 + draw() * 30) * DAY_MS;
+    }
   });
   // A schedule whose only layer names users who left: everyone on it is "inactive".
   const ghostUsers = users.filter((u) => u.deletedAt !== null).map((u) => u.id);

@@ -1,4 +1,5 @@
 import type { AccountEntities, SimPolicy, SimRule, SimSchedule } from './account-entities.js';
+import { scheduleUserAt } from './schedule-model.js';
 import { createRandom, derivedSeed, pick } from './random.js';
 
 const SECOND = 1000;
@@ -16,6 +17,7 @@ export type SimEventType =
   | 'escalate_log_entry'
   | 'assign_log_entry'
   | 'acknowledge_log_entry'
+  | 'unacknowledge_log_entry'
   | 'annotate_log_entry'
   | 'resolve_log_entry';
 
@@ -64,25 +66,36 @@ const TITLES = [
   'Memory pressure',
 ];
 const TRIGGER_CHANNELS = ['api', 'api', 'email', 'web_trigger', 'nagios'];
-const NOTIFY_CHANNELS = ['sms', 'phone', 'push_notification', 'email'];
+/**
+ * How a user's notification rules play out: a push, then an SMS half a minute later (one
+ * interruption: PagerDuty merges notifications of one incident to one user within a minute),
+ * sometimes a phone call two minutes on (a second interruption), or an e-mail (none).
+ */
+const NOTIFICATION_PLANS: readonly (readonly [string, number][])[] = [
+  [
+    ['push_notification', 0],
+    ['sms', 30],
+  ],
+  [
+    ['push_notification', 0],
+    ['sms', 30],
+    ['phone', 120],
+  ],
+  [['sms', 0]],
+  [['email', 0]],
+  [['phone', 0]],
+  [
+    ['push_notification', 0],
+    ['email', 5],
+  ],
+];
 const ACK_CHANNELS = ['website', 'mobile', 'sms', 'phone'];
 const STATUS_CODE: Record<IncidentStatus, number> = { triggered: 0, acknowledged: 1, resolved: 2 };
+/** Log entry index of the first event a mutation adds; generated lifecycles stay below it. */
+const MUTATION_K = 40;
 
 function floorSecond(ms: number): number {
   return Math.floor(ms / SECOND) * SECOND;
-}
-
-/** Who a schedule puts on call at `at`, from its layer rotations. */
-export function scheduleUserAt(schedule: SimSchedule, at: number): string | undefined {
-  for (const layer of schedule.layers) {
-    if (at < layer.start || (layer.end !== null && at >= layer.end) || layer.userIds.length === 0)
-      continue;
-    const turn = Math.floor((at - layer.rotationVirtualStart) / (layer.turnSeconds * SECOND));
-    return layer.userIds[
-      ((turn % layer.userIds.length) + layer.userIds.length) % layer.userIds.length
-    ];
-  }
-  return schedule.layers[0]?.userIds[0];
 }
 
 /**
@@ -155,8 +168,8 @@ export class IncidentStore {
 
   addEvents(i: number, events: Omit<SimEvent, 'k'>[]): void {
     const extra = this.#extraEvents.get(i) ?? [];
-    // Mutation events take ids from 20 up; generated lifecycles use fewer than 20.
-    for (const event of events) extra.push({ ...event, k: 20 + extra.length });
+    // Mutation events take ids from MUTATION_K up; generated lifecycles use fewer.
+    for (const event of events) extra.push({ ...event, k: MUTATION_K + extra.length });
     this.#extraEvents.set(i, extra);
   }
 
@@ -189,41 +202,64 @@ export class IncidentStore {
     const events: Omit<SimEvent, 'k'>[] = [];
 
     const first = this.#ruleUser(rules[0], t0, random) ?? this.entities.users[0]?.id ?? 'PUNKNOWN';
+    const anyUser = () => pick(random, this.entities.users).id;
+    const notify = (userId: string, at: number) => {
+      for (const [channel, delay] of pick(random, NOTIFICATION_PLANS))
+        events.push({
+          type: 'notify_log_entry',
+          at: at + delay * SECOND,
+          agent: serviceAgent,
+          channel,
+          userId,
+        });
+    };
+    const assign = (
+      type: 'assign_log_entry' | 'escalate_log_entry',
+      at: number,
+      agent: SimEvent['agent'],
+      channel: string,
+      userId: string,
+    ) => {
+      events.push({ type, at, agent, channel, assignees: [userId] });
+      notify(userId, at + (5 + Math.floor(random() * 25)) * SECOND);
+    };
     events.push({
       type: 'trigger_log_entry',
       at: t0,
       agent: serviceAgent,
       channel: pick(random, TRIGGER_CHANNELS),
     });
-    events.push({
-      type: 'notify_log_entry',
-      at: t0 + (5 + Math.floor(random() * 25)) * SECOND,
-      agent: serviceAgent,
-      channel: pick(random, NOTIFY_CHANNELS),
-      userId: first,
-    });
+    // The escalation policy assigns the first responder as the incident triggers.
+    assign('assign_log_entry', t0, serviceAgent, 'auto', first);
 
     const acked = random() < 0.85;
     const ackDelay = (60 + Math.floor(random() ** 2 * 3600)) * SECOND;
     let responder = first;
     const escalationAt = t0 + (rules[0]?.delayMinutes ?? 30) * MINUTE;
+    const handRoll = random();
     if (rules.length > 1 && random() < 0.25 && (!acked || t0 + ackDelay > escalationAt)) {
+      // Nobody acknowledged in time: the policy escalates to its next rule.
       const second = this.#ruleUser(rules[1], escalationAt, random) ?? first;
-      events.push({
-        type: 'escalate_log_entry',
-        at: escalationAt,
-        agent: serviceAgent,
-        channel: 'timeout',
-        assignees: [second],
-      });
-      events.push({
-        type: 'notify_log_entry',
-        at: escalationAt + 10 * SECOND,
-        agent: serviceAgent,
-        channel: pick(random, NOTIFY_CHANNELS),
-        userId: second,
-      });
+      assign('escalate_log_entry', escalationAt, serviceAgent, 'timeout', second);
       responder = second;
+    } else if (handRoll < 0.08 && rules.length > 1) {
+      // The responder escalates by hand, early.
+      const at = t0 + Math.floor(ackDelay / 3);
+      const second = this.#ruleUser(rules[1], at, random) ?? anyUser();
+      assign(
+        'escalate_log_entry',
+        at,
+        { type: 'user_reference', id: responder },
+        'website',
+        second,
+      );
+      responder = second;
+    } else if (handRoll < 0.14) {
+      // Reassigned by hand to someone else, who then responds.
+      const at = t0 + Math.floor(ackDelay / 2);
+      const other = anyUser();
+      assign('assign_log_entry', at, { type: 'user_reference', id: responder }, 'website', other);
+      responder = other;
     }
     let cursor = t0;
     if (acked) {
@@ -234,6 +270,34 @@ export class IncidentStore {
         agent: { type: 'user_reference', id: responder },
         channel: pick(random, ACK_CHANNELS),
       });
+      const followUp = random();
+      if (followUp < 0.1) {
+        // The acknowledgement timed out: triggered again, notified, acknowledged again.
+        cursor += 30 * MINUTE;
+        events.push({
+          type: 'unacknowledge_log_entry',
+          at: cursor,
+          agent: serviceAgent,
+          channel: 'timeout',
+        });
+        notify(responder, cursor + 10 * SECOND);
+        cursor += 4 * MINUTE;
+        events.push({
+          type: 'acknowledge_log_entry',
+          at: cursor,
+          agent: { type: 'user_reference', id: responder },
+          channel: pick(random, ACK_CHANNELS),
+        });
+      } else if (followUp < 0.16) {
+        // A second responder joins and acknowledges too.
+        cursor += 6 * MINUTE;
+        events.push({
+          type: 'acknowledge_log_entry',
+          at: cursor,
+          agent: { type: 'user_reference', id: anyUser() },
+          channel: pick(random, ACK_CHANNELS),
+        });
+      }
       if (random() < 0.1) {
         cursor += 2 * MINUTE;
         events.push({
@@ -259,20 +323,13 @@ export class IncidentStore {
       if (random() < 0.03) {
         // Reopened: assigned again, acknowledged and resolved a second time.
         cursor += 10 * MINUTE + Math.floor(random() * 5 * HOUR);
-        events.push({
-          type: 'assign_log_entry',
-          at: cursor,
-          agent: { type: 'user_reference', id: responder },
-          channel: 'website',
-          assignees: [responder],
-        });
-        events.push({
-          type: 'notify_log_entry',
-          at: cursor + 10 * SECOND,
-          agent: serviceAgent,
-          channel: pick(random, NOTIFY_CHANNELS),
-          userId: responder,
-        });
+        assign(
+          'assign_log_entry',
+          cursor,
+          { type: 'user_reference', id: responder },
+          'website',
+          responder,
+        );
         events.push({
           type: 'acknowledge_log_entry',
           at: cursor + 5 * MINUTE,
@@ -305,10 +362,6 @@ export class IncidentStore {
     const t0 = this.createdAt[i] ?? 0;
     for (const event of events) {
       switch (event.type) {
-        case 'notify_log_entry':
-          if (assignees.length === 0 && event.userId)
-            assignees = [{ userId: event.userId, at: t0 }];
-          break;
         case 'escalate_log_entry':
         case 'assign_log_entry':
           assignees = (event.assignees ?? []).map((userId) => ({ userId, at: event.at }));
@@ -323,7 +376,18 @@ export class IncidentStore {
           firstAcknowledgedAt ??= event.at;
           status = 'acknowledged';
           lastStatusChangeAt = event.at;
-          acknowledgers = [{ userId: event.agent.id, at: event.at }];
+          acknowledgers = [
+            ...acknowledgers.filter((a) => a.userId !== event.agent.id),
+            { userId: event.agent.id, at: event.at },
+          ];
+          break;
+        case 'unacknowledge_log_entry':
+          // PagerDuty empties acknowledgements[] when an incident is triggered again.
+          if (status === 'acknowledged') {
+            status = 'triggered';
+            lastStatusChangeAt = event.at;
+            acknowledgers = [];
+          }
           break;
         case 'resolve_log_entry':
           status = 'resolved';

@@ -6,7 +6,8 @@ import type {
   SimTeam,
   SimUser,
 } from './account-entities.js';
-import { scheduleUserAt, type SimEvent } from './incident-store.js';
+import type { SimEvent } from './incident-store.js';
+import { overrideEntries, scheduleEntries } from './schedule-model.js';
 import { incidentId, logEntryId, type SimulatedAccount } from './simulated-account.js';
 
 const WEB = 'https://sim.pagerduty.invalid';
@@ -243,7 +244,11 @@ export class Renderer {
       },
       overrides_subschedule: {
         name: 'Overrides',
-        rendered_schedule_entries: [],
+        rendered_schedule_entries: overrideEntries(s, window).map((e) => ({
+          user: this.userRef(e.userId),
+          start: this.time(e.start),
+          end: this.time(e.end),
+        })),
         rendered_coverage_percentage: 0,
       },
     };
@@ -368,37 +373,4 @@ export class Renderer {
   #lastIncident(serviceId: string): number | null {
     return this.account.lastIncidentAt(serviceId);
   }
-}
-
-export interface EntrySpan {
-  userId: string;
-  start: number;
-  end: number;
-}
-
-/** On-call spans of a schedule's layers (or one layer) within [since, until), in time order. */
-export function scheduleEntries(
-  s: SimSchedule,
-  window: { since: number; until: number },
-  layerId?: string,
-): EntrySpan[] {
-  const spans: EntrySpan[] = [];
-  for (const layer of s.layers) {
-    if (layerId !== undefined && layer.id !== layerId) continue;
-    const turnMs = layer.turnSeconds * 1000;
-    const from = Math.max(window.since, layer.start);
-    const to = Math.min(window.until, layer.end ?? Number.POSITIVE_INFINITY);
-    if (from >= to || layer.userIds.length === 0) continue;
-    let turn = Math.floor((from - layer.rotationVirtualStart) / turnMs);
-    for (;;) {
-      const turnStart = layer.rotationVirtualStart + turn * turnMs;
-      if (turnStart >= to) break;
-      const start = Math.max(turnStart, from);
-      const end = Math.min(turnStart + turnMs, to);
-      const userId = scheduleUserAt({ ...s, layers: [layer] }, start);
-      if (userId && end > start) spans.push({ userId, start, end });
-      turn += 1;
-    }
-  }
-  return spans.sort((a, b) => a.start - b.start);
 }

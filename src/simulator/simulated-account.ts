@@ -45,6 +45,8 @@ export interface AccountOptions {
   now?: number;
   /** Overrides the size's incident count (tests and benchmarks). */
   incidents?: number;
+  /** Overrides the size's user count (benchmarks). */
+  users?: number;
 }
 
 export function incidentId(i: number): string {
@@ -78,7 +80,10 @@ export class SimulatedAccount {
     this.seed = options.seed;
     this.size = options.size;
     this.now = Math.floor((options.now ?? Date.now()) / 1000) * 1000;
-    const profile = SIZE_PROFILES[options.size];
+    const profile = {
+      ...SIZE_PROFILES[options.size],
+      ...(options.users === undefined ? {} : { users: options.users }),
+    };
     const count = options.incidents ?? profile.incidents;
     this.entities = generateEntities(options.seed, profile, this.now);
     this.incidents = new IncidentStore(options.seed, this.entities, count + 1000);
@@ -184,6 +189,11 @@ export class SimulatedAccount {
    * incidents, status changes of old ones (one reopened months later), a deleted service and
    * user, a renamed team.
    */
+  /** How many mutation steps have run: what was computed from the account before is stale. */
+  get mutations(): number {
+    return this.#mutations;
+  }
+
   mutate(): MutationSummary {
     this.#mutations += 1;
     this.#lastIncident = undefined;
@@ -280,6 +290,25 @@ export class SimulatedAccount {
       renamedTeamId: team.id,
       now,
     };
+  }
+
+  /**
+   * Someone adds a note to an incident, now: a log entry, and nothing else changes. For tests of
+   * what a sync does with an incident whose new log entries say nothing about its state.
+   */
+  annotate(id: string, userId: string): void {
+    const i = parseIncidentId(id);
+    if (i === undefined || i >= this.incidents.count) throw new RangeError(`no incident ${id}`);
+    this.#mutations += 1;
+    this.incidents.addEvents(i, [
+      {
+        type: 'annotate_log_entry',
+        at: this.now,
+        agent: { type: 'user_reference', id: userId },
+        channel: 'note',
+      },
+    ]);
+    this.#changedOld.add(i);
   }
 
   #serviceIndexFilter(filter: IncidentFilter): Set<number> | undefined {

@@ -1,6 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { scheduleEntries, Renderer } from './pd-renderers.js';
+import { Renderer } from './pd-renderers.js';
+import { scheduleEntries } from './schedule-model.js';
 import { createRandom } from './random.js';
 import { parseIncidentId, type SimulatedAccount } from './simulated-account.js';
 import { STATUSES } from './incident-store.js';
@@ -20,7 +21,11 @@ export interface FaultOptions {
   latencyMs?: number;
   /** Shares (0..1) of requests answered with a fault instead of data. */
   rate429?: number;
+  /** Share of the injected 429s that come bare, without rate-limit headers or body (default 0.5). */
+  bare429Share?: number;
   rate5xx?: number;
+  /** Bursts of 5xx: of every `every` requests, the first `length` fail (a server having a bad minute). */
+  burst5xx?: { every: number; length: number };
   rateDrop?: number;
   rateTruncate?: number;
 }
@@ -372,6 +377,8 @@ export async function startSimulator(
     return list('incidents', pageOfIterable(source, q), (i) => renderer.incident(i));
   }
 
+  const oncallsCache = new Map<string, Record<string, unknown>[]>();
+
   function listOncalls(
     q: Query,
     renderer: Renderer,
@@ -389,6 +396,34 @@ export async function startSimulator(
     const policyIds = q.list('escalation_policy_ids');
     const userIds = q.list('user_ids');
     const scheduleIds = q.list('schedule_ids');
+    // A reading pages through the same spans a hundred at a time: they are computed once per
+    // query (the page aside) and kept until the account changes.
+    const key = JSON.stringify([
+      account.mutations,
+      since,
+      until,
+      policyIds,
+      userIds,
+      scheduleIds,
+      q.get('time_zone') === 'UTC',
+    ]);
+    let filtered = oncallsCache.get(key);
+    if (!filtered) {
+      filtered = computeOncalls(renderer, since, until, policyIds, userIds, scheduleIds);
+      if (oncallsCache.size >= 8) oncallsCache.delete(oncallsCache.keys().next().value as string);
+      oncallsCache.set(key, filtered);
+    }
+    return list('oncalls', pageOf(filtered, q), (o) => o);
+  }
+
+  function computeOncalls(
+    renderer: Renderer,
+    since: number,
+    until: number,
+    policyIds: string[],
+    userIds: string[],
+    scheduleIds: string[],
+  ): Record<string, unknown>[] {
     const entries: Record<string, unknown>[] = [];
     for (const policy of account.entities.policies) {
       if (policyIds.length > 0 && !policyIds.includes(policy.id)) continue;
@@ -426,11 +461,9 @@ export async function startSimulator(
         }
       });
     }
-    const filtered =
-      userIds.length > 0
-        ? entries.filter((o) => userIds.includes(String((o['user'] as { id: string }).id)))
-        : entries;
-    return list('oncalls', pageOf(filtered, q), (o) => o);
+    return userIds.length > 0
+      ? entries.filter((o) => userIds.includes(String((o['user'] as { id: string }).id)))
+      : entries;
   }
 
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -460,8 +493,8 @@ export async function startSimulator(
     if (hit(f.rate429)) {
       stats.faults += 1;
       stats.served429 += 1;
-      // Half the injected 429s come bare: no rate-limit headers, no body (CONTRACT.md).
-      if (random() < 0.5) {
+      // Some 429s come bare: no rate-limit headers, no body (CONTRACT.md); half by default.
+      if (random() < (f.bare429Share ?? 0.5)) {
         res.writeHead(429, { 'content-length': '0' });
         return res.end();
       }
@@ -472,7 +505,10 @@ export async function startSimulator(
         { ...headers, 'ratelimit-reset': '1' },
       );
     }
-    if (hit(f.rate5xx)) {
+    const inBurst = f.burst5xx
+      ? (stats.requests - 1) % Math.max(1, f.burst5xx.every) < f.burst5xx.length
+      : false;
+    if (hit(f.rate5xx) || inBurst) {
       stats.faults += 1;
       const status = [500, 502, 503, 504][Math.floor(random() * 4)] ?? 500;
       return send(res, status, { error: { message: 'Internal Server Error' } });
