@@ -106,6 +106,82 @@ describe.skipIf(!available)('the dashboard in a real browser', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
   });
 
+  it("shows response times per week in the viewer's zone, and a sortable table per service", async () => {
+    const viewer = await browser.newPage({
+      viewport: { width: 1280, height: 900 },
+      timezoneId: 'America/New_York',
+    });
+    await viewer.goto(`${base}/`);
+    await viewer.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 1');
+    expect(await viewer.locator('#response-zone').innerText()).toContain('America/New_York');
+    expect(await viewer.locator('#chart-response svg').count()).toBe(1);
+    expect(await viewer.locator('#chart-interruptions svg').count()).toBe(1);
+    const api = (await (
+      await fetch(`${base}/api/v1/analytics/incidents?group_by=service`)
+    ).json()) as {
+      data: {
+        service_id: string;
+        total_incident_count: number;
+        mean_seconds_to_resolve: number | null;
+      }[];
+    };
+    const rows = viewer.locator('#response-services tbody tr');
+    expect(await rows.count()).toBe(api.data.length);
+    // Sorted by mean time to resolve, longest first; a click on "Incidents" sorts by count.
+    const slowest = [...api.data]
+      .filter((r) => r.mean_seconds_to_resolve !== null)
+      .sort((a, b) => (b.mean_seconds_to_resolve ?? 0) - (a.mean_seconds_to_resolve ?? 0))[0];
+    expect(await rows.first().locator('a').getAttribute('data-service')).toBe(slowest?.service_id);
+    await viewer.locator('#response-services th[data-sort="total_incident_count"]').click();
+    const counts = await viewer
+      .locator('#response-services tbody tr td:nth-child(2)')
+      .allInnerTexts();
+    const numbers = counts.map(Number);
+    expect(numbers).toEqual([...numbers].sort((a, b) => b - a));
+    expect(
+      await viewer
+        .locator('#response-services th[data-sort="total_incident_count"]')
+        .getAttribute('aria-sort'),
+    ).toBe('descending');
+    await viewer.screenshot({
+      path: path.join(SCREENSHOTS, 'dashboard-response.png'),
+      fullPage: true,
+    });
+    await viewer.close();
+  });
+
+  it('shows who carries the pager, and when interruptions land in the week', async () => {
+    const viewer = await browser.newPage({
+      viewport: { width: 1280, height: 900 },
+      timezoneId: 'Europe/Berlin',
+    });
+    const heatmaps: string[] = [];
+    viewer.on('request', (r) => {
+      if (r.url().includes('/analytics/interruptions/heatmap')) heatmaps.push(r.url());
+    });
+    await viewer.goto(`${base}/`);
+    await viewer.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 1');
+    const api = (await (await fetch(`${base}/api/v1/analytics/responders?limit=20`)).json()) as {
+      data: { responder_name: string }[];
+      since: string;
+    };
+    expect(api.data.length).toBeGreaterThan(0);
+    expect(await viewer.locator('#oncall-range').innerText()).toContain(api.since.slice(0, 10));
+    // Both charts name the most loaded person.
+    for (const id of ['#chart-oncall-hours', '#chart-oncall-interruptions']) {
+      expect(await viewer.locator(`${id} svg`).count()).toBe(1);
+      expect(await viewer.locator(id).innerText()).toContain(api.data[0]?.responder_name ?? '?');
+    }
+    expect(await viewer.locator('#chart-heatmap svg').count()).toBe(1);
+    expect(heatmaps.at(-1)).toContain('time_zone=Europe%2FBerlin');
+    await viewer.selectOption('#heatmap-zone', 'Asia/Tokyo');
+    await expect.poll(() => heatmaps.at(-1)).toContain('time_zone=Asia%2FTokyo');
+    await viewer.locator('[data-testid="oncall-load"]').screenshot({
+      path: path.join(SCREENSHOTS, 'dashboard-oncall.png'),
+    });
+    await viewer.close();
+  });
+
   it('applies a filter to every panel and keeps it in the URL', async () => {
     const team = accountTruth(account).teams[0]?.id ?? '';
     await page.selectOption('select[name="team_id"]', team);

@@ -1,308 +1,373 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { handleContent, type DashCard, type StoredDashboard } from './metabase-stand-in-content.js';
+import {
+  isBoolean,
+  isEmail,
+  isMap,
+  isNonBlank,
+  isValidPassword,
+  MSG,
+  nullable,
+  testConnection,
+  testConnectionDetails,
+  validate,
+  type Warehouse,
+} from './metabase-stand-in-rules.js';
 
 /**
- * A stand-in for Metabase's REST API, because Metabase cannot be installed on this machine. It
- * follows ../shared/metabase/CONTRACT.md ("Minimum stand-in surface"): sessions and API keys,
- * first-run setup, databases, collections, cards, dashboards and their dashcards with the
- * version differences (0.48+, 0.47, ≤0.46), JSON and text errors, extra keys ignored, a new id on
- * every POST and no name uniqueness.
+ * A stand-in for Metabase's REST API, because Metabase cannot be installed on this machine (no
+ * image, no JVM). Each handler follows the Metabase v0.50 source file named beside it
+ * (metabase/metabase, the 0.50 line of the file; ../shared/metabase/CONTRACT.md summarises them)
+ * and rejects what that code rejects, with its status and body; what it cannot know (the common
+ * password list, real database servers) is modelled and says so. The version differences the
+ * client handles (0.48+, 0.47, ≤0.46) are kept.
  */
 export interface StandInOptions {
   version?: string;
+  /** An admin who exists already; without one, Metabase is brand-new (has-user-setup false). */
   admin?: { email: string; password: string };
+  /** Users who are not admins. */
+  members?: { email: string; password: string }[];
   apiKey?: string;
+  /** Whether the API key's group is Administrators (default) or another. */
+  apiKeyIsAdmin?: boolean;
+  /** GET /api/health answers 503 "initializing" this many times before Metabase is up. */
+  startingFor?: number;
+  /** The port to listen on (default: any free one). */
+  port?: number;
   /** Database hosts Metabase can reach; any other gets 400 "not reachable". */
   reachableHosts?: string[];
+  /** Whether the database servers offer TLS that Metabase's drivers accept (default false). */
+  tlsAvailable?: boolean;
+  /** MySQL 8.4's caching_sha2_password with a cold cache (default true). */
+  cachingSha2Password?: boolean;
+  /** Metabase's working directory, for relative SQLite paths (default: one that does not exist). */
+  metabaseCwd?: string;
 }
 
-interface DashCard {
+export interface StoredDatabase {
   id: number;
-  card_id: number | null;
-  row: number;
-  col: number;
-  size_x: number;
-  size_y: number;
+  name: string;
+  engine: string;
+  details: Record<string, unknown>;
+  is_sample: boolean;
+  initial_sync_status: string;
 }
 
 export interface StandIn {
   url: string;
+  /** `METHOD /path` of every request, in order. */
   calls: string[];
   state: {
-    databases: Record<string, unknown>[];
+    databases: StoredDatabase[];
     collections: Record<string, unknown>[];
     cards: Record<string, unknown>[];
-    dashboards: { id: number; name: string; collection_id: number; dashcards: DashCard[] }[];
+    dashboards: StoredDashboard[];
   };
   close(): Promise<void>;
 }
 
+interface User {
+  id: number;
+  email: string;
+  password: string;
+  is_superuser: boolean;
+}
+
+export type { DashCard };
+
+/** What a handler needs: the request, the state, and the answers. */
+export interface Exchange {
+  method: string;
+  path: string;
+  url: URL;
+  body: Record<string, unknown>;
+  minor: number;
+  user: User;
+  state: StandIn['state'];
+  warehouse: Warehouse;
+  newId(): number;
+  json(status: number, body: unknown): void;
+  text(status: number, body: string): void;
+  route(method: string, pattern: RegExp): RegExpExecArray | null;
+}
+
+const MASKED = '**MetabasePass**';
+const FORBIDDEN = "You don't have permissions to do that.";
+
 export async function startMetabaseStandIn(options: StandInOptions = {}): Promise<StandIn> {
   const version = options.version ?? 'v0.50.3';
   const minor = Number(/^v\d+\.(\d+)/.exec(version)?.[1] ?? 50);
-  let admin = options.admin;
-  let setupToken: string | null = admin ? null : 'setup-token-1234';
-  const sessions = new Set<string>();
   let nextId = 1;
-  const id = () => nextId++;
+  const newId = () => nextId++;
+  const users: User[] = [];
+  if (options.admin) users.push({ id: newId(), ...options.admin, is_superuser: true });
+  for (const m of options.members ?? []) users.push({ id: newId(), ...m, is_superuser: false });
+  const apiKeyUser: User = {
+    id: newId(),
+    email: 'api-key-user@example.com',
+    password: '',
+    is_superuser: options.apiKeyIsAdmin ?? true,
+  };
+  let setupToken: string | null = options.admin ? null : 'setup-token-1234';
+  let startingFor = options.startingFor ?? 0;
+  const sessions = new Map<string, User>();
+  const warehouse: Warehouse = {
+    reachableHosts: options.reachableHosts ?? ['127.0.0.1', 'localhost'],
+    tlsAvailable: options.tlsAvailable ?? false,
+    cachingSha2Password: options.cachingSha2Password ?? true,
+    // Deep enough that no relative path of a test climbs out of it with `..`.
+    metabaseCwd: options.metabaseCwd ?? `/nonexistent-metabase-cwd${'/x'.repeat(64)}`,
+  };
   const state: StandIn['state'] = {
-    databases: [{ id: id(), name: 'Sample Database', engine: 'h2', is_sample: true }],
-    collections: [{ id: 'root', name: 'Our analytics', location: null }],
+    databases: [
+      {
+        id: newId(),
+        name: 'Sample Database',
+        engine: 'h2',
+        details: { db: 'zip:/app/metabase.jar!/sample-database.db' },
+        is_sample: true,
+        initial_sync_status: 'complete',
+      },
+    ],
+    // api/collection.clj GET "/": the Root Collection first (string id), and from 0.50 the Trash.
+    collections: [
+      { id: 'root', name: 'Our analytics', location: null },
+      ...(minor >= 50
+        ? [{ id: newId(), name: 'Trash', type: 'trash', location: '/', archived: false }]
+        : []),
+    ],
     cards: [],
     dashboards: [],
   };
   const calls: string[] = [];
-
-  const json = (res: ServerResponse, status: number, body: unknown) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
-  const text = (res: ServerResponse, status: number, body: string) => {
-    res.writeHead(status, { 'content-type': 'text/plain' });
-    res.end(body);
-  };
-  const blank = (v: unknown) => typeof v !== 'string' || v.trim() === '';
+  const present = (db: StoredDatabase) => ({
+    ...db,
+    details: { ...db.details, ...(db.details['password'] ? { password: MASKED } : {}) },
+  });
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    const body = chunks.length
-      ? (JSON.parse(Buffer.concat(chunks).toString()) as Record<string, unknown>)
-      : {};
     const url = new URL(req.url ?? '/', 'http://metabase');
     const path = url.pathname;
     const method = req.method ?? 'GET';
     calls.push(`${method} ${path}`);
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const text = (status: number, body: string) => {
+      res.writeHead(status, { 'content-type': 'text/plain' });
+      res.end(body);
+    };
+    let body: Record<string, unknown> = {};
+    try {
+      if (chunks.length) body = JSON.parse(Buffer.concat(chunks).toString()) as typeof body;
+    } catch {
+      return text(400, 'Malformed JSON in request body.');
+    }
     const route = (m: string, pattern: RegExp) => (method === m ? pattern.exec(path) : null);
 
-    if (route('GET', /^\/api\/health$/)) return json(res, 200, { status: 'ok' });
+    // server/routes.clj: /api/health answers 503 until initialisation completes, and every
+    // other /api route answers 503 text meanwhile.
+    if (route('GET', /^\/api\/health$/)) {
+      if (startingFor > 0) {
+        startingFor--;
+        return json(503, { status: 'initializing', progress: 0.5 });
+      }
+      return json(200, { status: 'ok' });
+    }
+    if (startingFor > 0 && path.startsWith('/api/'))
+      return text(503, 'Metabase is still initializing. Please sit tight...');
+
+    // api/session.clj GET "/properties": public settings; setup-token and has-user-setup are
+    // :visibility :public (setup.clj).
     if (route('GET', /^\/api\/session\/properties$/))
-      return json(res, 200, {
+      return json(200, {
         version: { tag: version },
-        'has-user-setup': admin !== undefined,
+        'has-user-setup': users.length > 0,
         'setup-token': setupToken,
-        engines: {},
+        engines: { h2: {}, mysql: {}, postgres: {}, sqlite: {} },
       });
+
+    // api/setup.clj POST "/": token, user.email, user.password (ValidPassword), prefs.site_name.
     if (route('POST', /^\/api\/setup$/)) {
-      if (admin) return text(res, 403, "You don't have permissions to do that.");
-      if (body['token'] !== setupToken)
-        return json(res, 400, { errors: { token: 'Token does not match the setup token.' } });
-      const user = body['user'] as { email?: string; password?: string } | undefined;
-      if (!user?.password || user.password.length < 8)
-        return json(res, 400, { errors: { password: 'password is too common.' } });
-      admin = { email: user.email ?? '', password: user.password };
+      const user = (isMap(body['user']) ? body['user'] : {}) as Record<string, unknown>;
+      const prefs = (isMap(body['prefs']) ? body['prefs'] : {}) as Record<string, unknown>;
+      const invalid = validate(
+        {
+          token: body['token'],
+          site_name: prefs['site_name'],
+          first_name: user['first_name'],
+          last_name: user['last_name'],
+          email: user['email'],
+          password: user['password'],
+        },
+        {
+          token: [(v) => isNonBlank(v) && v === setupToken, MSG.token],
+          site_name: [isNonBlank, MSG.nonBlank],
+          first_name: [nullable(isNonBlank), MSG.nullableNonBlank],
+          last_name: [nullable(isNonBlank), MSG.nullableNonBlank],
+          email: [isEmail, MSG.email],
+          password: [isValidPassword, MSG.password],
+        },
+      );
+      if (invalid) return json(400, invalid);
+      if (users.length > 0)
+        return text(
+          403,
+          'The /api/setup route can only be used to create the first user, however a user currently exists.',
+        );
+      const admin: User = {
+        id: newId(),
+        email: String(user['email']),
+        password: String(user['password']),
+        is_superuser: true,
+      };
+      users.push(admin);
       setupToken = null;
-      const session = `s-${id()}`;
-      sessions.add(session);
-      return json(res, 200, { id: session });
+      const session = `s-${newId()}`;
+      sessions.set(session, admin);
+      return json(200, { id: session });
     }
+
+    // api/session.clj POST "/": 400 on blank fields, 401 on wrong credentials.
     if (route('POST', /^\/api\/session$/)) {
-      if (blank(body['username']) || blank(body['password']))
-        return json(res, 400, { errors: { username: 'value must be a non-blank string.' } });
-      if (!admin || body['username'] !== admin.email || body['password'] !== admin.password)
-        return json(res, 401, { errors: { password: 'did not match stored password' } });
-      const session = `s-${id()}`;
-      sessions.add(session);
-      return json(res, 200, { id: session });
+      const invalid = validate(body, {
+        username: [isNonBlank, MSG.nonBlank],
+        password: [isNonBlank, MSG.nonBlank],
+      });
+      if (invalid) return json(400, invalid);
+      const user = users.find(
+        (u) => u.email === body['username'] && u.password === body['password'],
+      );
+      if (!user)
+        return json(401, {
+          errors: { password: 'did not match stored password' },
+        });
+      const session = `s-${newId()}`;
+      sessions.set(session, user);
+      return json(200, { id: session });
     }
-    const session = req.headers['x-metabase-session'];
+
+    if (!path.startsWith('/api/')) return text(404, 'Not found.');
+    // server/middleware/session.clj: the session header first, then x-api-key (0.49+);
+    // api/routes.clj `+auth` answers a plain-text 401 otherwise.
+    const sessionId = req.headers['x-metabase-session'];
     const key = req.headers['x-api-key'];
-    const authed =
-      (typeof session === 'string' && sessions.has(session)) ||
-      (options.apiKey !== undefined && key === options.apiKey && minor >= 49);
-    if (!path.startsWith('/api/')) return text(res, 404, 'Not found.');
-    if (!authed) return text(res, 401, 'Unauthenticated');
+    const user =
+      (typeof sessionId === 'string' ? sessions.get(sessionId) : undefined) ??
+      (options.apiKey !== undefined && key === options.apiKey && minor >= 49
+        ? apiKeyUser
+        : undefined);
+    if (!user) return text(401, 'Unauthenticated');
+    const ex: Exchange = {
+      method,
+      path,
+      url,
+      body,
+      minor,
+      user,
+      state,
+      warehouse,
+      newId,
+      json,
+      text,
+      route,
+    };
 
     let m: RegExpExecArray | null;
+    // api/user.clj GET "/current".
     if (route('GET', /^\/api\/user\/current$/))
-      return json(res, 200, { id: 1, email: admin?.email, is_superuser: true });
-    if (route('DELETE', /^\/api\/session$/)) return text(res, 204, '');
-    if (route('GET', /^\/api\/database$/))
-      return json(res, 200, { data: state.databases, total: state.databases.length });
+      return json(200, { id: user.id, email: user.email, is_superuser: user.is_superuser });
+    if (route('DELETE', /^\/api\/session$/)) {
+      if (typeof sessionId === 'string') sessions.delete(sessionId);
+      return text(204, '');
+    }
+
+    // api/database.clj GET "/": {data, total}; details (password masked) for admins.
+    if (route('GET', /^\/api\/database$/)) {
+      const data = state.databases.map((d) =>
+        user.is_superuser ? present(d) : { id: d.id, name: d.name, engine: d.engine },
+      );
+      return json(200, { data, total: data.length });
+    }
+    // api/database.clj POST "/": superuser; name, engine, details; the connection is tested
+    // (TLS first) and a failure answers 400 with its message.
     if (route('POST', /^\/api\/database$/)) {
-      if (blank(body['name']) || blank(body['engine']))
-        return json(res, 400, { errors: { name: 'value must be a non-blank string.' } });
-      const details = (body['details'] ?? {}) as Record<string, unknown>;
-      if (
-        details['host'] !== undefined &&
-        !(options.reachableHosts ?? ['127.0.0.1', 'localhost']).includes(String(details['host']))
-      ) {
-        return json(res, 400, {
-          message: `Host '${String(details['host'])}' is not reachable`,
-          errors: { host: 'check your host settings' },
-        });
-      }
-      const db = {
-        id: id(),
-        name: body['name'],
-        engine: body['engine'],
-        details: { ...details, password: details['password'] ? '**MetabasePass**' : undefined },
+      const invalid = validate(body, {
+        name: [isNonBlank, MSG.nonBlank],
+        engine: [(v) => ['h2', 'mysql', 'postgres', 'sqlite'].includes(String(v)), MSG.engine],
+        details: [isMap, MSG.map],
+        is_full_sync: [nullable(isBoolean), MSG.nullableBoolean],
+        is_on_demand: [nullable(isBoolean), MSG.nullableBoolean],
+      });
+      if (invalid) return json(400, invalid);
+      if (!user.is_superuser) return text(403, FORBIDDEN);
+      const engine = String(body['engine']);
+      const tested = testConnectionDetails(
+        engine,
+        body['details'] as Record<string, unknown>,
+        warehouse,
+      );
+      if ('error' in tested) return json(400, tested.error);
+      const db: StoredDatabase = {
+        id: newId(),
+        name: String(body['name']),
+        engine,
+        details: tested.details,
         is_sample: false,
         initial_sync_status: 'incomplete',
       };
       state.databases.push(db);
-      return json(res, 200, db);
+      return json(200, present(db));
     }
+    // api/database.clj PUT "/:id": write-check; details are merged into the stored ones, a
+    // masked password keeps the stored one (upsert-sensitive-fields); changed details are tested.
     if ((m = route('PUT', /^\/api\/database\/(\d+)$/))) {
-      const db = state.databases.find((d) => d['id'] === Number(m?.[1]));
-      if (!db) return text(res, 404, 'Not found.');
-      Object.assign(db, { details: body['details'] ?? db['details'] });
-      return json(res, 200, db);
+      const db = state.databases.find((d) => d.id === Number(m?.[1]));
+      if (!db) return text(404, 'Not found.');
+      const invalid = validate(body, {
+        name: [nullable(isNonBlank), MSG.nullableNonBlank],
+        details: [nullable(isMap), MSG.nullableMap],
+      });
+      if (invalid) return json(400, invalid);
+      if (!user.is_superuser) return text(403, FORBIDDEN);
+      if (isMap(body['details'])) {
+        const sent = { ...(body['details'] as Record<string, unknown>) };
+        if (sent['password'] === MASKED) sent['password'] = db.details['password'];
+        const details = { ...db.details, ...sent };
+        const error = testConnection(db.engine, details, warehouse);
+        if (error) return json(400, error);
+        db.details = details;
+      }
+      if (isNonBlank(body['name'])) db.name = String(body['name']);
+      return json(200, present(db));
     }
-    if ((m = route('POST', /^\/api\/database\/(\d+)\/sync_schema$/)))
-      return json(res, 200, { status: 'ok' });
-    if (route('GET', /^\/api\/collection$/)) return json(res, 200, state.collections);
-    if (route('POST', /^\/api\/collection$/)) {
-      if (blank(body['name']))
-        return json(res, 400, { errors: { name: 'value must be a non-blank string.' } });
-      if (body['description'] === '')
-        return json(res, 400, { errors: { description: 'value must be a non-blank string.' } });
-      if (minor < 48 && typeof body['color'] !== 'string')
-        return json(res, 400, {
-          errors: { color: 'value must be a string that matches the regex ^#[0-9A-Fa-f]{6}$.' },
-        });
-      const c = {
-        id: id(),
-        name: body['name'],
-        description: body['description'] ?? null,
-        location: '/',
-        personal_owner_id: null,
-        archived: false,
-      };
-      state.collections.push(c);
-      return json(res, 200, c);
+    // api/database.clj POST "/:id/sync_schema": write-check, then a connection check that
+    // answers 422 (plain text) when it fails.
+    if ((m = route('POST', /^\/api\/database\/(\d+)\/sync_schema$/))) {
+      const db = state.databases.find((d) => d.id === Number(m?.[1]));
+      if (!db) return text(404, 'Not found.');
+      if (!user.is_superuser) return text(403, FORBIDDEN);
+      const error = testConnection(db.engine, db.details, warehouse);
+      if (error) return text(422, error.message);
+      return json(200, { status: 'ok' });
     }
-    if ((m = route('GET', /^\/api\/collection\/(\d+)\/items$/))) {
-      const models = url.searchParams.getAll('models');
-      const cid = Number(m[1]);
-      const data = [
-        ...state.cards
-          .filter((c) => c['collection_id'] === cid && !c['archived'])
-          .map((c) => ({
-            id: c['id'],
-            name: c['name'],
-            model: 'card',
-            display: c['display'],
-            description: c['description'],
-          })),
-        ...state.dashboards
-          .filter((d) => d.collection_id === cid)
-          .map((d) => ({ id: d.id, name: d.name, model: 'dashboard' })),
-      ].filter((i) => models.length === 0 || models.includes(i.model));
-      return json(res, 200, { total: data.length, data, models, limit: null, offset: null });
-    }
-    if (route('POST', /^\/api\/card$/)) {
-      for (const k of ['name', 'display'])
-        if (blank(body[k]))
-          return json(res, 400, { errors: { [k]: 'value must be a non-blank string.' } });
-      if (!body['dataset_query'] || typeof body['visualization_settings'] !== 'object')
-        return json(res, 400, { errors: { dataset_query: 'value must be a map.' } });
-      const card = {
-        id: id(),
-        name: body['name'],
-        description: body['description'] ?? null,
-        collection_id: body['collection_id'] ?? null,
-        display: body['display'],
-        dataset_query: body['dataset_query'],
-        visualization_settings: body['visualization_settings'],
-        archived: false,
-      };
-      state.cards.push(card);
-      return json(res, 200, card);
-    }
-    if ((m = route('GET', /^\/api\/card\/(\d+)$/)) || (m = route('PUT', /^\/api\/card\/(\d+)$/))) {
-      const card = state.cards.find((c) => c['id'] === Number(m?.[1]));
-      if (!card) return text(res, 404, 'Not found.');
-      if (method === 'PUT')
-        for (const k of [
-          'name',
-          'description',
-          'collection_id',
-          'display',
-          'dataset_query',
-          'visualization_settings',
-          'archived',
-        ])
-          if (k in body) card[k] = body[k];
-      return json(res, 200, card);
-    }
-    if (route('POST', /^\/api\/dashboard$/)) {
-      if (blank(body['name']))
-        return json(res, 400, { errors: { name: 'value must be a non-blank string.' } });
-      const d = {
-        id: id(),
-        name: String(body['name']),
-        collection_id: Number(body['collection_id']),
-        dashcards: [],
-      };
-      state.dashboards.push(d);
-      return json(res, 200, { ...d, tabs: [], parameters: [], archived: false });
-    }
-    const dashboardOf = (raw: string | undefined) =>
-      state.dashboards.find((d) => d.id === Number(raw));
-    const present = (d: (typeof state.dashboards)[number]) =>
-      minor >= 48
-        ? { id: d.id, name: d.name, dashcards: d.dashcards, tabs: [] }
-        : { id: d.id, name: d.name, ordered_cards: d.dashcards, ordered_tabs: [] };
-    const replaceAll = (d: (typeof state.dashboards)[number], items: Record<string, unknown>[]) => {
-      const ids = items.map((i) => i['id']);
-      if (new Set(ids).size !== ids.length) return false;
-      d.dashcards = items.map((i) => ({
-        id: Number(i['id']) < 0 ? id() : Number(i['id']),
-        card_id: (i['card_id'] as number | undefined) ?? null,
-        row: Number(i['row']),
-        col: Number(i['col']),
-        size_x: Number(i['size_x']),
-        size_y: Number(i['size_y']),
-      }));
-      return true;
-    };
-    if ((m = route('GET', /^\/api\/dashboard\/(\d+)$/))) {
-      const d = dashboardOf(m[1]);
-      return d ? json(res, 200, present(d)) : text(res, 404, 'Not found.');
-    }
-    if ((m = route('PUT', /^\/api\/dashboard\/(\d+)$/))) {
-      const d = dashboardOf(m[1]);
-      if (!d) return text(res, 404, 'Not found.');
-      if (
-        minor >= 48 &&
-        Array.isArray(body['dashcards']) &&
-        !replaceAll(d, body['dashcards'] as Record<string, unknown>[])
-      )
-        return json(res, 400, { errors: { dashcards: 'ids must be unique' } });
-      return json(res, 200, present(d));
-    }
-    if ((m = route('PUT', /^\/api\/dashboard\/(\d+)\/cards$/)) && minor <= 47) {
-      const d = dashboardOf(m[1]);
-      if (!d) return text(res, 404, 'Not found.');
-      const items = (body['cards'] ?? []) as Record<string, unknown>[];
-      // 0.47 creates from negative ids; earlier versions only reposition known dashcards.
-      if (minor <= 46 && items.some((i) => Number(i['id']) < 0))
-        return json(res, 400, { message: 'Invalid dashcard id' });
-      replaceAll(d, items);
-      return json(res, 200, { cards: d.dashcards });
-    }
-    if ((m = route('POST', /^\/api\/dashboard\/(\d+)\/cards$/)) && minor <= 46) {
-      const d = dashboardOf(m[1]);
-      if (!d) return text(res, 404, 'Not found.');
-      const dc = {
-        id: id(),
-        card_id: Number(body['cardId']),
-        row: Number(body['row']),
-        col: Number(body['col']),
-        size_x: Number(body['size_x']),
-        size_y: Number(body['size_y']),
-      };
-      d.dashcards.push(dc);
-      return json(res, 200, dc);
-    }
-    return text(res, 404, 'API endpoint does not exist.');
+
+    if (handleContent(ex)) return;
+    return text(404, 'API endpoint does not exist.');
   };
 
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => json(res, 500, { message: String(error) }));
+    handle(req, res).catch((error: unknown) => {
+      res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ message: String(error) }));
+    });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,

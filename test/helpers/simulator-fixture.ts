@@ -34,11 +34,17 @@ export async function startTestSimulator(
   return { account, sim };
 }
 
+const TIME_SCALE = 50;
+const T0 = Date.now();
+
 /**
- * Sleeps a fiftieth of what is asked: backoff and ratelimit-reset waits keep their proportions
- * but a 429 storm does not take minutes. The client is otherwise real.
+ * Sleeps a fiftieth of what is asked, and the client's clock runs fifty times faster to match:
+ * backoff and ratelimit-reset waits keep their proportions but a 429 storm does not take
+ * minutes. The client is otherwise real.
  */
-export const scaledSleep = (ms: number, signal?: AbortSignal) => abortableSleep(ms / 50, signal);
+export const scaledSleep = (ms: number, signal?: AbortSignal) =>
+  abortableSleep(ms / TIME_SCALE, signal);
+export const scaledNow = () => T0 + (Date.now() - T0) * TIME_SCALE;
 
 export function testClient(
   url: string,
@@ -49,6 +55,7 @@ export function testClient(
     token: SIM_TOKEN,
     requestsPerMinute: 600_000,
     sleep: scaledSleep,
+    now: scaledNow,
     ...options,
   });
 }

@@ -17,7 +17,9 @@ export interface TestApp {
 export async function createTestApp(
   options: {
     target?: DatabaseTarget;
-    config?: Partial<Pick<Config, 'apiToken' | 'adminToken' | 'host'>> & { webhookSecret?: string };
+    config?: Partial<Pick<Config, 'apiToken' | 'adminToken' | 'host' | 'allowedHosts'>> & {
+      webhookSecret?: string;
+    };
     /** Builds the app's sync service over the test database. */
     syncService?: (db: Db) => SyncService;
   } = {},

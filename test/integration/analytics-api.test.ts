@@ -5,7 +5,7 @@ import { createDb, type Db } from '../../src/db/connection.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createLogger } from '../../src/logger.js';
 import { accountTruth, type AccountTruth } from '../../src/simulator/account-truth.js';
-import { scheduleEntries } from '../../src/simulator/pd-renderers.js';
+import { scheduleEntries } from '../../src/simulator/schedule-model.js';
 import {
   incidentId,
   parseIncidentId,
@@ -369,8 +369,15 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         expect(res.statusCode, url).toBe(400);
         expect(res.json().error.message, url).toContain(parameter);
       }
-      // Values reach SQL as bound parameters: an injection attempt is just an unknown id.
-      expect((await get("/incidents?service_id=x'%20OR%201=1--")).total).toBe(0);
+      // An id that is not one is refused before it nears a query; values reach SQL as bound
+      // parameters anyway, so a well-formed unknown id is just an id without incidents.
+      const injection = await app.inject({
+        method: 'GET',
+        url: "/api/v1/incidents?service_id=x'%20OR%201=1--",
+      });
+      expect(injection.statusCode).toBe(400);
+      expect(injection.json().error.parameter).toBe('service_id');
+      expect((await get('/incidents?service_id=PNOSUCH1')).total).toBe(0);
     });
 
     it('offers reporting views for BI tools whose numbers match', async () => {
@@ -476,7 +483,11 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       >(doc.paths)) {
         const schema = item['get']?.responses?.['200']?.content?.['application/json']?.schema;
         if (!schema || !path.startsWith('/api/v1/')) continue;
-        const url = path.replace('{id}', service).replace('{service_id}', service);
+        const team = truth.teams[0]?.id ?? '';
+        const url = path
+          .replace('/teams/{id}', `/teams/${team}`)
+          .replace('{id}', service)
+          .replace('{service_id}', service);
         if (url.includes('{')) continue;
         const res = await app.inject({
           method: 'GET',

@@ -127,12 +127,14 @@ describe('PagerDuty webhooks', () => {
   });
   afterAll(() => testApp.close());
 
+  let occurredAt = Date.now() - 10 * 60_000;
   const event = (id: string, type: string, data: Record<string, unknown>) => ({
     event: {
       id,
       event_type: type,
       resource_type: type.split('.')[0],
-      occurred_at: '2026-11-27T10:00:00Z',
+      // Webhooks older than an hour are stale: these occurred minutes ago, one second apart.
+      occurred_at: new Date((occurredAt += 1000)).toISOString(),
       agent: null,
       data,
     },

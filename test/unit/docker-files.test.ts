@@ -14,16 +14,49 @@ describe('the Docker files', () => {
     const runtime = stages.at(-1) ?? '';
     expect(runtime).toMatch(/^node:20[\w.-]* AS runtime/);
     expect(runtime).toMatch(/^USER node$/m);
-    expect(runtime).toMatch(/HEALTHCHECK[\s\S]*\/api\/v1\/health/);
-    expect(runtime).toContain('fonts-dejavu-core');
+    // The health check asks /api/v1/health on the port the server reads from PORT, never a fixed one.
+    expect(runtime).toMatch(
+      /^HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "docker\/healthcheck\.js"\]$/m,
+    );
+    expect(runtime).toMatch(/^COPY docker\/healthcheck\.js \.\/docker\/healthcheck\.js$/m);
+    const healthcheck = read('docker/healthcheck.js');
+    expect(healthcheck).toContain('/api/v1/health');
+    expect(healthcheck).toMatch(/parseConfig\(process\.env\)/);
+    expect(`${runtime.split('HEALTHCHECK')[1]}${healthcheck}`).not.toMatch(/5000/);
+    // The PNG charts' font ships in fonts/ and must reach the image (no system font is used).
+    expect(runtime).toMatch(/^COPY fonts \.\/fonts$/m);
     expect(runtime).not.toMatch(/COPY[^\n]*\.env/);
+  });
+
+  it('have a test stage with every file the suites read', () => {
+    const test = stages.find((stage) => stage.startsWith('build AS test')) ?? '';
+    for (const copied of ['test', 'docker', 'fonts', 'scripts', 'bench']) {
+      expect(test, copied).toMatch(new RegExp(`^COPY ${copied} \\./${copied}$`, 'm'));
+    }
+    expect(test).toMatch(/^COPY [^\n]*vitest\.config\.ts[^\n]*\.dockerignore[^\n]*\.env\.example/m);
+    expect(read('docker/docker-compose.test.yml')).toMatch(/^\s+target: test$/m);
   });
 
   it('keep .env and local data out of images', () => {
     const ignored = read('.dockerignore')
       .split('\n')
       .map((l) => l.trim());
-    expect(ignored).toEqual(expect.arrayContaining(['.env', '.env.*', 'data', 'node_modules']));
+    // `**/` so that a pattern matches in every folder, not only at the root of the context.
+    expect(ignored).toEqual(
+      expect.arrayContaining([
+        '**/.env',
+        '**/.env.*',
+        '**/data',
+        '**/*.db',
+        '**/*.db-wal',
+        '**/node_modules',
+        '**/bench/out',
+      ]),
+    );
+    const patterns = ignored.filter((l) => l && !l.startsWith('#') && !l.startsWith('!'));
+    for (const pattern of patterns.filter((p) => !['.git', 'docs/*.png'].includes(p))) {
+      expect(pattern, `.dockerignore: ${pattern}`).toMatch(/^\*\*\//);
+    }
   });
 
   it('take every credential from the environment, none baked in', () => {

@@ -1,0 +1,290 @@
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.js';
+import { countIncidents, segmentsOf } from '../../src/analytics/incident-counts.js';
+import { createDb, type Db } from '../../src/db/connection.js';
+import * as acrossServicesMigration from '../../src/db/migrations/0012-counts-across-services-and-upcoming-shifts.js';
+import { MirrorVersion } from '../../src/db/mirror-version.js';
+import { migrateToLatest } from '../../src/db/migrator.js';
+import { createLogger } from '../../src/logger.js';
+import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
+import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
+import { runSync } from '../../src/sync/sync-engine.js';
+import { signPagerDutyBody } from '../../src/sync/webhook-signature.js';
+import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
+import {
+  createTestDatabase,
+  dialectsUnderTest,
+  type TestDatabase,
+} from '../helpers/test-databases.js';
+
+const SECRET = 'caching-webhook-secret-01';
+const DAY = 24 * 3600 * 1000;
+
+for (const { dialect, available } of await dialectsUnderTest()) {
+  describe.skipIf(!available)(`caching and rollups on ${dialect}`, () => {
+    let testDb: TestDatabase;
+    let handle: Db;
+    let account: SimulatedAccount;
+    let sim: RunningSimulator;
+    let app: FastifyInstance;
+    let mirror: MirrorVersion;
+    let queries = 0;
+    const clock = () => new Date(account.now + 1000);
+    const sync = () =>
+      runSync(
+        {
+          db: handle.db,
+          client: testClient(sim.url),
+          logger: createLogger('silent'),
+          clock,
+          onCommitted: (v) => mirror.observe(v),
+        },
+        { since: new Date(SIM_NOW - 500 * DAY) },
+      );
+    const dataPaths = async () => {
+      const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+        paths: Record<string, Record<string, unknown>>;
+      };
+      return Object.keys(doc.paths)
+        .filter((p) => p.startsWith('/api/v1/') && doc.paths[p]?.['get'] && !p.includes('{'))
+        .filter((p) => !/\/(health|sync\/runs)$/.test(p));
+    };
+    const etags = async (paths: string[]) =>
+      Object.fromEntries(
+        await Promise.all(
+          paths.map(async (p) => {
+            const res = await app.inject({ method: 'GET', url: p });
+            expect(res.statusCode, p).toBe(200);
+            return [p, String(res.headers['etag'])] as const;
+          }),
+        ),
+      );
+
+    beforeAll(async () => {
+      testDb = await createTestDatabase(dialect);
+      handle = createDb(testDb.target, {
+        log: (event) => {
+          if (event.level === 'query') queries += 1;
+        },
+      });
+      await migrateToLatest(handle.db);
+      ({ account, sim } = await startTestSimulator('small'));
+      mirror = new MirrorVersion(handle.read, 60_000);
+      await mirror.start();
+      await sync();
+      app = await buildApp({
+        config: {
+          apiToken: undefined,
+          adminToken: undefined,
+          host: '127.0.0.1',
+          webhookSecret: SECRET,
+        },
+        db: handle,
+        logger: createLogger('silent'),
+        clock,
+        mirror,
+      });
+    });
+    afterAll(async () => {
+      mirror?.stop();
+      await app?.close();
+      await sim?.close();
+      await handle?.destroy();
+      await testDb?.drop();
+    });
+
+    it('answers If-None-Match with 304 before any query, and tells browsers to revalidate', async () => {
+      const first = await app.inject({ method: 'GET', url: '/api/v1/incidents/by-service' });
+      expect(first.headers['cache-control']).toBe('private, no-cache');
+      const etag = String(first.headers['etag']);
+      expect(etag).toMatch(/^W\/".+"$/);
+      const before = queries;
+      const again = await app.inject({
+        method: 'GET',
+        url: '/api/v1/incidents/by-service',
+        headers: { 'if-none-match': etag },
+      });
+      expect(again.statusCode).toBe(304);
+      expect(again.body).toBe('');
+      expect(queries - before).toBe(0);
+      // Another request, another tag.
+      const other = await app.inject({ method: 'GET', url: '/api/v1/incidents/by-status' });
+      expect(other.headers['etag']).not.toBe(etag);
+    });
+
+    it('moves every endpoint with a webhook, and with a sync', async () => {
+      const paths = await dataPaths();
+      expect(paths.length).toBeGreaterThan(20);
+      const start = await etags(paths);
+      const status = async () =>
+        (await app.inject({ method: 'GET', url: '/api/v1/incidents/by-status' })).json() as {
+          total: number;
+        };
+      const totalBefore = (await status()).total;
+
+      const raw = JSON.stringify({
+        event: {
+          id: '01JCACHING-1',
+          event_type: 'incident.triggered',
+          resource_type: 'incident',
+          occurred_at: new Date(account.now).toISOString(),
+          data: {
+            id: 'QCACHING1',
+            number: 990_100,
+            status: 'triggered',
+            urgency: 'high',
+            created_at: new Date(account.now - 60_000).toISOString(),
+            service: { id: 'PV00002', type: 'service_reference' },
+          },
+        },
+      });
+      const hook = await app.inject({
+        method: 'POST',
+        url: '/api/v1/webhooks/pagerduty',
+        headers: {
+          'content-type': 'application/json',
+          'x-pagerduty-signature': signPagerDutyBody(raw, SECRET),
+        },
+        payload: raw,
+      });
+      expect(hook.json()).toEqual({ status: 'applied' });
+      const afterHook = await etags(paths);
+      for (const p of paths) expect(afterHook[p], p).not.toBe(start[p]);
+      expect((await status()).total).toBe(totalBefore + 1);
+      const revalidated = await app.inject({
+        method: 'GET',
+        url: '/api/v1/incidents/by-status',
+        headers: { 'if-none-match': String(start['/api/v1/incidents/by-status']) },
+      });
+      expect(revalidated.statusCode).toBe(200);
+
+      const changes = account.mutate();
+      await sync();
+      const afterSync = await etags(paths);
+      for (const p of paths) expect(afterSync[p], p).not.toBe(afterHook[p]);
+      expect((await status()).total).toBe(totalBefore + 1 + changes.newIncidentIds.length);
+    });
+
+    it('counts from the rollups exactly what the incidents hold, for any bounds', async () => {
+      const raw = async (since?: number, until?: number) => {
+        let q = handle.db
+          .selectFrom('incidents')
+          .select(['service_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+          .groupBy(['service_id', 'status']);
+        if (since !== undefined) q = q.where('created_at', '>=', new Date(since));
+        if (until !== undefined) q = q.where('created_at', '<', new Date(until));
+        const rows = await q.execute();
+        return Object.fromEntries(
+          rows.map((r) => [`${r.service_id ?? ''}:${r.status}`, Number(r.n)]),
+        );
+      };
+      const rolled = async (since?: number, until?: number) => {
+        const rows = await countIncidents(handle.read, {
+          ...(since === undefined ? {} : { since: new Date(since) }),
+          ...(until === undefined ? {} : { until: new Date(until) }),
+        });
+        const sums: Record<string, number> = {};
+        for (const r of rows)
+          sums[`${r.service_id}:${r.status}`] = (sums[`${r.service_id}:${r.status}`] ?? 0) + r.n;
+        return Object.fromEntries(Object.entries(sums).filter(([, n]) => n > 0));
+      };
+      expect(await rolled()).toEqual(await raw());
+      const bounds: [number | undefined, number | undefined][] = [
+        [SIM_NOW - 200 * DAY, undefined],
+        [undefined, SIM_NOW - 37.3 * DAY],
+        [Date.UTC(2026, 1, 1), Date.UTC(2026, 4, 1)],
+        [Date.UTC(2026, 1, 14, 7, 13), Date.UTC(2026, 6, 2, 19, 5)],
+        [Date.UTC(2026, 2, 3, 1), Date.UTC(2026, 2, 3, 23)],
+        [SIM_NOW - 1.5 * DAY, SIM_NOW + DAY],
+      ];
+      for (const [since, until] of bounds)
+        expect(await rolled(since, until), `${since} ${until}`).toEqual(await raw(since, until));
+
+      // Summed across services (the grains counts over time and by status read).
+      const byStatus = (counts: Record<string, number>) => {
+        const out: Record<string, number> = {};
+        for (const [key, n] of Object.entries(counts)) {
+          const status = key.slice(key.indexOf(':') + 1);
+          out[status] = (out[status] ?? 0) + n;
+        }
+        return out;
+      };
+      const across = async (since?: number, until?: number) => {
+        const rows = await countIncidents(
+          handle.read,
+          {
+            ...(since === undefined ? {} : { since: new Date(since) }),
+            ...(until === undefined ? {} : { until: new Date(until) }),
+          },
+          { acrossServices: true, perDay: true },
+        );
+        const out: Record<string, number> = {};
+        for (const r of rows) out[r.status] = (out[r.status] ?? 0) + r.n;
+        return Object.fromEntries(Object.entries(out).filter(([, n]) => n > 0));
+      };
+      for (const [since, until] of [[undefined, undefined], ...bounds] as const)
+        expect(await across(since, until), `across ${since} ${until}`).toEqual(
+          byStatus(await raw(since, until)),
+        );
+
+      // The migration that built those grains from the per-service ones builds the same rows
+      // the writes kept.
+      const kept = async () =>
+        (
+          await handle.db
+            .selectFrom('incident_counts')
+            .selectAll()
+            .where('grain', 'in', ['xall', 'xmonth', 'xday'])
+            .where('n', '<>', 0)
+            .orderBy(['grain', 'bucket', 'status', 'urgency'])
+            .execute()
+        ).map((r) => ({ ...r, n: Number(r.n) }));
+      const written = await kept();
+      expect(written.length).toBeGreaterThan(100);
+      await acrossServicesMigration.down(handle.db as unknown as Kysely<unknown>);
+      expect(await kept()).toEqual([]);
+      await acrossServicesMigration.up(handle.db as unknown as Kysely<unknown>);
+      expect(await kept()).toEqual(written);
+    });
+  });
+}
+
+describe('segments of a time filter', () => {
+  it('cuts bounds into raw ends, whole days and whole UTC months', () => {
+    const s = segmentsOf(
+      new Date(Date.UTC(2026, 0, 30, 12)),
+      new Date(Date.UTC(2026, 3, 2, 6)),
+      false,
+    );
+    expect(s.map((x) => [x.grain, x.from, x.to])).toEqual([
+      ['raw', '', ''],
+      ['day', '2026-01-31', '2026-02-01'],
+      ['month', '2026-02', '2026-04'],
+      ['day', '2026-04-01', '2026-04-02'],
+      ['raw', '', ''],
+    ]);
+    expect(segmentsOf(undefined, undefined, false)).toEqual([{ grain: 'all', from: '', to: '~' }]);
+    // Open ends reach the first or last bucket in one segment, without walking the calendar.
+    const cut = (since?: Date, until?: Date, perDay = false) =>
+      segmentsOf(since, until, perDay).map((x) => [x.grain, x.from, x.to]);
+    const at = (iso: string) => new Date(iso);
+    expect(cut(at('2026-06-01T00:00:00Z'))).toEqual([['month', '2026-06', '~']]);
+    expect(cut(at('2026-06-15T10:00:00Z'))).toEqual([
+      ['raw', '', ''],
+      ['day', '2026-06-16', '2026-07-01'],
+      ['month', '2026-07', '~'],
+    ]);
+    expect(cut(at('2026-06-15T10:00:00Z'), undefined, true)).toEqual([
+      ['raw', '', ''],
+      ['day', '2026-06-16', '~'],
+    ]);
+    expect(cut(undefined, at('2026-03-03T12:00:00Z'))).toEqual([
+      ['month', '', '2026-03'],
+      ['day', '2026-03-01', '2026-03-03'],
+      ['raw', '', ''],
+    ]);
+    expect(cut(undefined, at('2026-03-01T00:00:00Z'), true)).toEqual([['day', '', '2026-03-01']]);
+  });
+});
