@@ -7,29 +7,6 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
-    // The dashboard runs in the browser.
-    files: ['src/web/**/*.js'],
-    languageOptions: {
-      globals: Object.fromEntries(
-        [
-          'window',
-          'document',
-          'location',
-          'history',
-          'fetch',
-          'sessionStorage',
-          'prompt',
-          'setTimeout',
-          'performance',
-          'URL',
-          'URLSearchParams',
-          'Element',
-          'echarts',
-        ].map((g) => [g, 'readonly']),
-      ),
-    },
-  },
-  {
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',

@@ -1,6 +1,7 @@
 // Runs every benchmark under bench/ (or those named on the command line) and prints its figures.
 import { analyticsBenchmark } from './analytics-bench.js';
 import { dashboardBenchmark } from './dashboard-bench.js';
+import { loadBenchmark } from './load-bench.js';
 import { pullBenchmark } from './pull-bench.js';
 import { syncLargeBenchmark, syncMediumBenchmark } from './sync-bench.js';
 import { upsertBenchmark } from './upsert-bench.js';
@@ -10,6 +11,7 @@ const BENCHMARKS: Record<string, () => Promise<void>> = {
   pull: pullBenchmark,
   analytics: analyticsBenchmark,
   dashboard: dashboardBenchmark,
+  load: loadBenchmark,
   'sync-medium': syncMediumBenchmark,
   'sync-large': syncLargeBenchmark,
 };
