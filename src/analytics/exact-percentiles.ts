@@ -16,7 +16,10 @@ export type PercentileValues = Record<string, { ack: number[]; resolve: number[]
  * (row_number() over a partition), which made SQLite sort a million rows with its own
  * comparisons twice per request. Keys are `${group ?? '\u0000'}|${period}`.
  */
-export function exactPercentiles(rows: unknown[][], args: ExactPercentilesArgs): PercentileValues {
+export function exactPercentiles(
+  rows: Iterable<readonly unknown[]>,
+  args: ExactPercentilesArgs,
+): PercentileValues {
   const acks = new Map<string, number[]>();
   const resolves = new Map<string, number[]>();
   const push = (into: Map<string, number[]>, key: string, value: unknown) => {

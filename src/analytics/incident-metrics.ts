@@ -1,11 +1,13 @@
 import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { AnalyticsConfig } from '../config.js';
 import type { Db } from '../db/connection.js';
+import { dialectOf } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import { ValidationError } from '../errors.js';
 import { formatWithOffset, isTimeZone, periodsBetween, type PeriodUnit } from '../time/zones.js';
 import type { PercentileValues } from './exact-percentiles.js';
 import { groupBy } from './group-by.js';
+import { unionSpans, type Span } from './spans.js';
 import type { IncidentFilter } from './incident-filter.js';
 
 // PagerDuty's AnalyticsIncidentMetrics, computed exactly from the mirror for any range: the
@@ -204,15 +206,37 @@ function matching(db: Kysely<Database>, request: MetricsRequest) {
     });
 }
 
-/** Which period each incident falls in: a CASE over the period starts (few, at most a few hundred). */
+/**
+ * The grouping column as selected. On SQLite a bare column lets the planner read the rows in
+ * the order of an index on it (service_id, created_at), to skip a sort, and then look every row
+ * up in the table by its primary key: 3.4-6.8 s at a million incidents against 1.5 s for a scan
+ * and a sort. Unary + (a no-op on the value) keeps the index out of it.
+ */
+function groupColumn(
+  db: Kysely<Database>,
+  group: { column: string } | undefined,
+): RawBuilder<unknown> {
+  if (!group) return sql`null`;
+  return dialectOf(db) === 'sqlite'
+    ? sql`+${sql.ref(group.column)}`
+    : sql`${sql.ref(group.column)}`;
+}
+
+/**
+ * Which period each incident falls in: nested CASEs splitting the period starts in halves, so a
+ * row is compared about log2(periods) times (6 for a year of weeks, 12 for ten years of days)
+ * instead of once per period passed, which made a year of weeks take seconds at a million rows.
+ */
 function periodIndex(periods: readonly [number, number][]): RawBuilder<number> {
-  if (periods.length <= 1) return sql<number>`0`;
-  const branches = periods
-    .slice(1)
-    .map(
-      ([start], i) => sql`when ${sql.ref('m.created_at')} < ${new Date(start)} then ${sql.lit(i)}`,
-    );
-  return sql<number>`case ${sql.join(branches, sql` `)} else ${sql.lit(periods.length - 1)} end`;
+  const created = sql.ref('m.created_at');
+  // The index among periods lo..hi of a row known to fall in one of them.
+  const within = (lo: number, hi: number): RawBuilder<number> => {
+    if (lo >= hi) return sql<number>`${sql.lit(lo)}`;
+    const mid = (lo + hi + 1) >> 1;
+    const start = periods[mid]?.[0] ?? 0;
+    return sql<number>`(case when ${created} < ${new Date(start)} then ${within(lo, mid - 1)} else ${within(mid, hi)} end)`;
+  };
+  return within(0, periods.length - 1);
 }
 
 interface Aggregate {
@@ -290,11 +314,14 @@ export async function incidentMetrics(
     Math.min(e, range?.[1] ?? e),
   ]);
   const group = request.groupBy === 'none' ? undefined : GROUP_COLUMNS[request.groupBy];
-  const groupRef = group ? sql.ref(group.column) : sql`null`;
+  const groupRef = groupColumn(db, group);
   const period = periodIndex(periods);
 
-  const aggregates = range
-    ? await matching(db, request)
+  // The sums, the percentiles' values and the up-time are three reads of their own: started
+  // together, they run side by side (two SQLite read workers, or pooled server connections)
+  // instead of one after another.
+  const aggregatesRead = range
+    ? matching(db, request)
         .select((eb) => [
           groupRef.as('grp'),
           period.as('period'),
@@ -320,7 +347,38 @@ export async function incidentMetrics(
         // with the same expression in the select list.
         .groupBy([sql`grp`, sql`period`])
         .execute()
-    : [];
+    : Promise.resolve([]);
+  const percentilesRead: Promise<PercentileValues> = range
+    ? handle
+        .readPage<PercentileValues>(
+          matching(db, request)
+            .where((eb) =>
+              eb.or([
+                eb('m.seconds_to_first_ack', 'is not', null),
+                eb('m.seconds_to_resolve', 'is not', null),
+              ]),
+            )
+            .select([
+              groupRef.as('grp'),
+              period.as('period'),
+              'm.seconds_to_first_ack',
+              'm.seconds_to_resolve',
+            ])
+            .compile(),
+          [],
+          { module: EXACT_PERCENTILES, fn: 'exactPercentiles', args: { percentiles: PERCENTILES } },
+        )
+        .then((page) => page.value)
+    : Promise.resolve({});
+  const uptimeRead =
+    range && request.groupBy !== 'urgency' && request.groupBy !== 'priority'
+      ? upTime(db, request, majors.priorityIds, periods)
+      : Promise.resolve(undefined);
+  const [aggregates, percentiles, uptime] = await Promise.all([
+    aggregatesRead,
+    percentilesRead,
+    uptimeRead,
+  ]);
   const byKey = new Map<string, Aggregate>();
   for (const a of aggregates) {
     const g = a.grp === null || a.grp === undefined ? null : String(a.grp);
@@ -355,32 +413,6 @@ export async function incidentMetrics(
       if (!byKey.has(keyOf(null, p))) byKey.set(keyOf(null, p), emptyAggregate(null, p));
   if (!group && periods.length === 0) byKey.set(keyOf(null, 0), emptyAggregate(null, 0));
 
-  const percentiles: PercentileValues = range
-    ? (
-        await handle.readPage<PercentileValues>(
-          matching(db, request)
-            .where((eb) =>
-              eb.or([
-                eb('m.seconds_to_first_ack', 'is not', null),
-                eb('m.seconds_to_resolve', 'is not', null),
-              ]),
-            )
-            .select([
-              groupRef.as('grp'),
-              period.as('period'),
-              'm.seconds_to_first_ack',
-              'm.seconds_to_resolve',
-            ])
-            .compile(),
-          [],
-          { module: EXACT_PERCENTILES, fn: 'exactPercentiles', args: { percentiles: PERCENTILES } },
-        )
-      ).value
-    : {};
-  const uptime =
-    range && request.groupBy !== 'urgency' && request.groupBy !== 'priority'
-      ? await upTime(db, request, majors.priorityIds, periods)
-      : undefined;
   const names = group
     ? await groupNames(
         db,
@@ -493,34 +525,44 @@ async function upTime(
           .where((eb) =>
             eb.or([eb('m.resolved_at', 'is', null), eb('m.resolved_at', '>', new Date(start))]),
           )
-          .select([
-            (group ? sql.ref(group.column) : sql`null`).as('grp'),
-            'm.created_at',
-            'm.resolved_at',
-          ])
+          .select([groupColumn(db, group).as('grp'), 'm.created_at', 'm.resolved_at'])
           .execute();
   const now = request.now.getTime();
-  const byGroup = groupBy(majors, (m) =>
+  // Each group's major-incident time as one union, built once: clipping every major incident to
+  // every period parsed each incident's times once per period (a year of weeks over 200,000
+  // majors took seconds).
+  const covers = new Map<string | null, Span[]>();
+  for (const [g, list] of groupBy(majors, (m) =>
     m.grp === null || m.grp === undefined ? null : String(m.grp),
-  );
+  ))
+    covers.set(
+      g,
+      unionSpans(
+        list.map((m) => ({
+          start: new Date(m.created_at).getTime(),
+          end: m.resolved_at ? new Date(m.resolved_at).getTime() : now,
+        })),
+      ),
+    );
   return (g, p) => {
     const period = periods[p];
     if (!period) return undefined;
     const [s, e] = period;
     if (e <= s) return undefined;
-    const spans = (byGroup.get(g) ?? [])
-      .map((m) => [
-        Math.max(s, new Date(m.created_at).getTime()),
-        Math.min(e, m.resolved_at ? new Date(m.resolved_at).getTime() : now),
-      ])
-      .filter(([a, b]) => (b ?? 0) > (a ?? 0))
-      .sort((x, y) => (x[0] ?? 0) - (y[0] ?? 0));
+    const union = covers.get(g) ?? [];
+    // The first span ending after the period starts, by bisection; spans are disjoint and sorted.
+    let lo = 0;
+    let hi = union.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((union[mid]?.end ?? 0) <= s) lo = mid + 1;
+      else hi = mid;
+    }
     let covered = 0;
-    let reach = s;
-    for (const [a = 0, b = 0] of spans) {
-      const from = Math.max(a, reach);
-      if (b > from) covered += b - from;
-      reach = Math.max(reach, b);
+    for (let i = lo; i < union.length; i += 1) {
+      const span = union[i];
+      if (!span || span.start >= e) break;
+      covered += Math.min(e, span.end) - Math.max(s, span.start);
     }
     return round(100 * (1 - covered / (e - s)), 4);
   };

@@ -157,7 +157,7 @@ async function transformInProcess<T>(
   // Rows come back with their keys in select order.
   const raw = rows.map((r) => Object.values(r));
   const fn = ((await import(transform.module)) as Record<string, unknown>)[transform.fn] as (
-    rows: unknown[][],
+    rows: Iterable<readonly unknown[]>,
     args: unknown,
   ) => T;
   const last = raw.at(-1);

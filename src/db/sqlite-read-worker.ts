@@ -43,17 +43,37 @@ function load(module: string): Promise<Record<string, unknown>> {
 
 async function run(job: ReadJob): Promise<ReadReply> {
   if (job.kind === 'rows') return { id: job.id, rows: prepare(job.sql, false).all(job.params) };
-  const rows = prepare(job.sql, true).all(job.params) as unknown[][];
   const transform = (await load(job.module))[job.fn];
   if (typeof transform !== 'function')
     throw new Error(`${job.fn} is not a function of ${job.module}`);
-  const last = rows.at(-1);
-  return {
-    id: job.id,
-    value: (transform as (rows: unknown[][], args: unknown) => unknown)(rows, job.args),
-    count: rows.length,
-    last: last ? job.keyIndexes.map((i) => last[i]) : null,
-  };
+  // Rows are handed to the transform one by one as SQLite steps, never all at once: the exact
+  // percentiles read a million rows in one job, and an array of them cost over 100 MB here.
+  const statement = prepare(job.sql, true);
+  let count = 0;
+  let last: unknown[] | undefined;
+  function* rows(): Generator<unknown[]> {
+    for (const row of statement.iterate(job.params) as Iterable<unknown[]>) {
+      count += 1;
+      last = row;
+      yield row;
+    }
+  }
+  const iterator = rows();
+  try {
+    const value = (transform as (rows: Iterable<unknown[]>, args: unknown) => unknown)(
+      iterator,
+      job.args,
+    );
+    return {
+      id: job.id,
+      value,
+      count,
+      last: last ? job.keyIndexes.map((i) => last?.[i]) : null,
+    };
+  } finally {
+    // A transform that stops early (or throws) must not leave the statement busy.
+    iterator.return(undefined);
+  }
 }
 
 parentPort?.on('message', (job: ReadJob) => {

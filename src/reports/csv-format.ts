@@ -59,7 +59,7 @@ export function csvCell(value: unknown, kind: CsvKind): string {
 
 /** Rows (arrays in column order) as CSV lines, each ending in \n. */
 export function formatCsvRows(
-  rows: readonly (readonly unknown[])[],
+  rows: Iterable<readonly unknown[]>,
   kinds: readonly CsvKind[],
 ): string {
   let out = '';
