@@ -13,6 +13,11 @@ import {
 import { upsertTeams } from '../../src/db/repositories/teams-repository.js';
 import { upsertUsers } from '../../src/db/repositories/users-repository.js';
 import { upsertIncidents } from '../../src/db/repositories/incidents-repository.js';
+import {
+  INCIDENT_REPORT_COLUMNS,
+  INCIDENT_REPORT_KEYS,
+  incidentReportPage,
+} from '../../src/analytics/incidents-analytics.js';
 import { markDeleted, markUnseenDeleted } from '../../src/db/repositories/table-writer.js';
 import type { Database, NewIncident, NewService } from '../../src/db/schema.js';
 import {
@@ -20,6 +25,8 @@ import {
   dialectsUnderTest,
   type TestDatabase,
 } from '../helpers/test-databases.js';
+
+const CSV_FORMAT = new URL('../../src/reports/csv-format.ts', import.meta.url).href;
 
 // What the tests read back, read directly: the repositories are the sync's writers.
 const findService = (db: Kysely<Database>, id: string) =>
@@ -159,6 +166,46 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       expect(found?.title).toBe('Incident 7 — ünïcödé 🚨');
       expect(Number(found?.incident_number)).toBe(7);
       expect(toIsoTimestamp(found?.created_at)).toBe('2026-01-01T00:07:00.000Z');
+    });
+
+    it('pages the incident report by (created_at, id), ties included, each row once', async () => {
+      // Ten more incidents created at the same instant as PINC7: a page may end inside a tie.
+      await upsertIncidents(
+        handle.db,
+        Array.from({ length: 10 }, (_, i) => ({
+          ...incident(7, 'triggered'),
+          id: `PTIE${i}`,
+          incident_number: 9000 + i,
+        })),
+      );
+      const kinds = INCIDENT_REPORT_COLUMNS.map(() => 'text' as const);
+      const read = async (size: number) => {
+        const lines: string[] = [];
+        let after: readonly unknown[] | null = null;
+        for (;;) {
+          const page: { value: string; count: number; last: unknown[] | null } =
+            await handle.readPage<string>(
+              incidentReportPage(handle.read, {}, after, size),
+              INCIDENT_REPORT_KEYS,
+              { module: CSV_FORMAT, fn: 'formatCsvRows', args: kinds },
+            );
+          lines.push(...page.value.split('\n').filter(Boolean));
+          if (page.count < size || !page.last) return lines;
+          after = page.last;
+        }
+      };
+      const whole = await read(100_000);
+      expect(whole).toHaveLength(2510);
+      const ids = whole.map((line) => line.split(',')[0]);
+      expect(new Set(ids).size).toBe(2510);
+      expect(ids.slice(6, 18)).toEqual([
+        'PINC7',
+        ...Array.from({ length: 10 }, (_, i) => `PTIE${i}`),
+        'PINC8',
+      ]);
+      expect(await read(7)).toEqual(whole);
+      expect(await read(300)).toEqual(whole);
+      await handle.db.deleteFrom('incidents').where('id', 'like', 'PTIE%').execute();
     });
 
     it('stores booleans and reads them back on every dialect', async () => {
