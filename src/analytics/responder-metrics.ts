@@ -1,4 +1,4 @@
-import { type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { AnalyticsConfig } from '../config.js';
 import { findCursor } from '../db/repositories/sync-cursors-repository.js';
 import type { Database } from '../db/schema.js';
@@ -8,6 +8,7 @@ import { isTimeZone } from '../time/zones.js';
 import { parseRange } from './incident-filter.js';
 import { secondsBetween } from './sql-time.js';
 import { clipSpans, totalLength, unionSpans, type Span } from './spans.js';
+import { unorderedGroupColumn } from './sql-grouping.js';
 
 // PagerDuty's AnalyticsResponderMetrics, computed exactly from the mirror for any past range:
 // the incident side from the per-incident, per-user facts the writes keep (incident_responders),
@@ -306,7 +307,7 @@ async function incidentParts(
   const rows = await db
     .selectFrom('incident_responders as r')
     .select((eb) => [
-      'r.user_id',
+      unorderedGroupColumn(db, 'r.user_id').as('uid'),
       eb.fn.countAll<number>().as('incidents'),
       eb.fn.sum<number>('r.notification_count').as('notifications'),
       eb.fn.sum<number>('r.interruption_count').as('interruptions'),
@@ -335,12 +336,13 @@ async function incidentParts(
         );
       return eb.and(c);
     })
-    .groupBy('r.user_id')
+    // By the output name, as selected.
+    .groupBy(sql`uid`)
     .execute();
   // pg answers sums and counts as strings.
   return new Map(
     rows.map((r) => [
-      r.user_id,
+      String(r.uid),
       {
         incidents: Number(r.incidents),
         notifications: Number(r.notifications ?? 0),
