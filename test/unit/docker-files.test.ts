@@ -28,6 +28,20 @@ describe('the Docker files', () => {
     expect(runtime).not.toMatch(/COPY[^\n]*\.env/);
   });
 
+  it('copy into the build stage every project file `npm run build` names', () => {
+    // The dashboard's own tsconfig was once left out: the image stopped building.
+    const build = stages.find((stage) => / AS build$/m.test(stage.split('\n')[0] ?? '')) ?? '';
+    const script = (JSON.parse(read('package.json')) as { scripts: Record<string, string> })
+      .scripts['build'];
+    const named = [...(script ?? '').matchAll(/-p (\S+)/g)].map((m) => m[1] ?? '');
+    expect(named.length).toBeGreaterThan(0);
+    const copied = [...build.matchAll(/^COPY ([^\n]+) \S+$/gm)].flatMap((m) =>
+      (m[1] ?? '').split(/\s+/),
+    );
+    for (const file of ['tsconfig.json', ...named])
+      expect(copied, `the build stage copies ${file}`).toContain(file);
+  });
+
   it('have a test stage with every file the suites read', () => {
     const test = stages.find((stage) => stage.startsWith('build AS test')) ?? '';
     for (const copied of ['test', 'docker', 'fonts', 'scripts', 'bench']) {
