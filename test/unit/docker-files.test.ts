@@ -44,10 +44,12 @@ describe('the Docker files', () => {
 
   it('have a test stage with every file the suites read', () => {
     const test = stages.find((stage) => stage.startsWith('build AS test')) ?? '';
-    for (const copied of ['test', 'docker', 'fonts', 'scripts', 'bench']) {
+    for (const copied of ['test', 'docker', 'fonts', 'scripts', 'bench', 'docs', '.ci']) {
       expect(test, copied).toMatch(new RegExp(`^COPY ${copied} \\./${copied}$`, 'm'));
     }
     expect(test).toMatch(/^COPY [^\n]*vitest\.config\.ts[^\n]*\.dockerignore[^\n]*\.env\.example/m);
+    // docs-paths.test.ts reads these and the paths they name.
+    expect(test).toMatch(/^COPY README\.md SECURITY\.md DEVELOPERS\.md \.\/$/m);
     expect(read('docker/docker-compose.test.yml')).toMatch(/^\s+target: test$/m);
   });
 
