@@ -19,6 +19,7 @@ import * as m0009 from './migrations/0009-incident-metrics-and-rollups.js';
 import * as m0010 from './migrations/0010-response-metrics-views.js';
 import * as m0011 from './migrations/0011-oncall-history-views.js';
 import * as m0012 from './migrations/0012-counts-across-services-and-upcoming-shifts.js';
+import * as m0013 from './migrations/0013-notification-medium-and-resolve-times.js';
 
 // Listed statically so migrations run the same from src (tests) and from dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-response-metrics-views': m0010,
   '0011-oncall-history-views': m0011,
   '0012-counts-across-services-and-upcoming-shifts': m0012,
+  '0013-notification-medium-and-resolve-times': m0013,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -206,6 +206,8 @@ export interface LogEntriesTable {
   agent_id: string | null;
   agent_type: string | null;
   channel_type: string | null;
+  /** For notify_log_entry: the medium (`channel.notification.type`: sms, phone, email, push_notification). */
+  notification_type: string | null;
   /** For notify_log_entry: the user who was notified. */
   user_id: string | null;
   /** For assign, escalate and delegate entries: the users assigned, comma-separated. */

@@ -7,6 +7,34 @@ import { classifyInstant, type HourClass, type WorkingHours } from '../time/work
 
 /** Notifications that interrupt: SMS, phone calls and push notifications (e-mail does not). */
 export const INTERRUPTING_CHANNELS = new Set(['sms', 'phone', 'push_notification']);
+
+/**
+ * A notify entry's medium, in one spelling. PagerDuty writes it in `channel.notification.type`:
+ * `sms`, `phone`, `email`, `push_notification` in log entries, `sms_notification`,
+ * `phone_notification`, `email_notification` in its /notifications list (and its spec). Entries
+ * stored from `channel.type` (mirrors of the simulator before migration 0013) carry it there.
+ */
+export function notificationMedium(entry: {
+  notification_type: string | null;
+  channel_type: string | null;
+}): string | null {
+  const raw = entry.notification_type ?? entry.channel_type;
+  if (!raw) return null;
+  return raw === 'push_notification' ? raw : raw.replace(/_notification$/, '');
+}
+
+/**
+ * An escalation by timeout: nobody acknowledged in time. The spec says `channel.type: "timeout"`;
+ * real entries also come as `channel.type: "auto"` with the service as agent ("Escalated to
+ * Level 2 by timeout"). A user's escalation is by hand, whatever its channel.
+ */
+export function isTimeoutEscalation(entry: {
+  channel_type: string | null;
+  agent_type: string | null;
+}): boolean {
+  if (entry.channel_type === 'timeout') return true;
+  return entry.channel_type === 'auto' && entry.agent_type !== null && entry.agent_type !== 'user';
+}
 /** Notifications of one incident to one user less than this after the first of an interruption belong to it. */
 export const INTERRUPTION_MERGE_MS = 60_000;
 
@@ -31,6 +59,8 @@ export interface EvidenceEntry {
   /** user, service, integration... */
   agent_type: string | null;
   channel_type: string | null;
+  /** notify_log_entry: the medium as PagerDuty wrote it (see notificationMedium). */
+  notification_type: string | null;
   /** notify_log_entry: who was notified. */
   user_id: string | null;
   /** assign, escalate and delegate entries: who was assigned. */
@@ -54,9 +84,9 @@ export interface IncidentFacts {
   auto_resolved: boolean;
   /** A user reassigned it (assign_log_entry by a user) or delegated it to another policy. */
   reassigned: boolean;
-  /** Escalated by hand: an escalate_log_entry whose channel is not timeout. */
+  /** Escalated by hand: an escalate_log_entry that is not by timeout. */
   manual_escalated: boolean;
-  /** Escalated because nobody acknowledged in time: an escalate_log_entry whose channel is timeout. */
+  /** Escalated because nobody acknowledged in time: an escalate_log_entry by timeout (isTimeoutEscalation). */
   timeout_escalated: boolean;
   /** Every escalate_log_entry. */
   escalation_count: number;
@@ -123,7 +153,7 @@ export function interruptionsOf(
     if (
       e.type === 'notify_log_entry' &&
       e.user_id &&
-      INTERRUPTING_CHANNELS.has(e.channel_type ?? '')
+      INTERRUPTING_CHANNELS.has(notificationMedium(e) ?? '')
     )
       byUser.set(e.user_id, [...(byUser.get(e.user_id) ?? []), e.created_at]);
   const out: Interruption[] = [];
@@ -154,7 +184,15 @@ export function computeIncidentFacts(
   const sorted = [...entries].sort(
     (a, b) => a.created_at - b.created_at || a.id.localeCompare(b.id),
   );
-  const resolved = incident.status === 'resolved' && incident.resolved_at !== null;
+  // resolved_at when PagerDuty gave it, else the last resolve_log_entry (CONTRACT.md: an incident
+  // object may lack the field); the mirror fills the incident's column the same way.
+  const resolvedAt =
+    incident.status === 'resolved'
+      ? (incident.resolved_at ??
+        sorted.findLast((e) => e.type === 'resolve_log_entry')?.created_at ??
+        null)
+      : null;
+  const resolved = resolvedAt !== null;
   const interruptions = interruptionsOf(incident, sorted, context);
   const responders = new Map<string, ResponderFacts>();
   const responder = (userId: string) => {
@@ -195,7 +233,7 @@ export function computeIncidentFacts(
         break;
       case 'escalate_log_entry':
         escalations += 1;
-        if (e.channel_type === 'timeout') timeout = true;
+        if (isTimeoutEscalation(e)) timeout = true;
         else manual = true;
         break;
       case 'acknowledge_log_entry':
@@ -233,8 +271,8 @@ export function computeIncidentFacts(
     r.first_assigned_at ??= firstNotified.get(r.user_id) ?? null;
     if (r.first_acknowledged_at === null) continue;
     engagedUsers += 1;
-    if (resolved && incident.resolved_at !== null)
-      r.engaged_seconds = Math.max(0, seconds(r.first_acknowledged_at, incident.resolved_at));
+    if (resolvedAt !== null)
+      r.engaged_seconds = Math.max(0, seconds(r.first_acknowledged_at, resolvedAt));
     engagedSeconds += r.engaged_seconds;
   }
   const count = (c: HourClass) => interruptions.filter((i) => i.hour_class === c).length;
@@ -242,7 +280,7 @@ export function computeIncidentFacts(
     facts: {
       incident_id: incident.id,
       created_at: incident.created_at,
-      resolved_at: resolved ? incident.resolved_at : null,
+      resolved_at: resolvedAt,
       status: incident.status,
       urgency: incident.urgency,
       service_id: incident.service_id,
@@ -252,10 +290,7 @@ export function computeIncidentFacts(
         incident.first_acknowledged_at === null
           ? null
           : seconds(incident.created_at, incident.first_acknowledged_at),
-      seconds_to_resolve:
-        resolved && incident.resolved_at !== null
-          ? seconds(incident.created_at, incident.resolved_at)
-          : null,
+      seconds_to_resolve: resolvedAt !== null ? seconds(incident.created_at, resolvedAt) : null,
       auto_resolved: resolved && lastResolveAgent !== undefined && lastResolveAgent !== 'user',
       reassigned,
       manual_escalated: manual,

@@ -136,7 +136,17 @@ export interface PdIncident extends PdReference {
 export interface PdLogEntry extends PdReference {
   created_at: string;
   agent?: PdReference | null;
-  channel?: { type?: string | null } | null;
+  /**
+   * How the action came about. On a notify_log_entry `type` is `auto` and the medium is in
+   * `notification.type` (`sms`, `phone`, `email`, `push_notification`, or the `_notification`
+   * spellings of PagerDuty's /notifications), present when the request asks for include[]=channels.
+   */
+  channel?: {
+    type?: string | null;
+    notification?: { type?: string | null } | null;
+  } | null;
+  /** A sentence such as "Escalated to Level 2 by timeout". */
+  summary?: string | null;
   service?: PdReference | null;
   incident?: PdReference | null;
   teams?: PdReference[] | null;

@@ -1,5 +1,9 @@
 import type { Insertable, Kysely } from 'kysely';
-import { findCursor, setCursor } from '../db/repositories/sync-cursors-repository.js';
+import {
+  deleteCursors,
+  findCursor,
+  setCursor,
+} from '../db/repositories/sync-cursors-repository.js';
 import {
   deletePendingIncidents,
   listOpenIncidents,
@@ -34,6 +38,20 @@ export const OPEN_INCIDENTS_REFRESH_MS = 3600 * 1000;
 export const CURSOR_INCIDENTS = 'incidents';
 export const CURSOR_LOG_ENTRIES = 'log_entries';
 export const CURSOR_OPEN_INCIDENTS = 'open_incidents';
+/**
+ * Set by migration 0013 when notify entries were stored without their medium: log entries up to
+ * this time are read again, with their channels, from the history start; the re-read's progress
+ * is its own cursor, so a killed sync resumes it.
+ */
+export const CURSOR_LOG_ENTRIES_REREAD_UNTIL = 'log_entries_reread_until';
+export const CURSOR_LOG_ENTRIES_REREAD = 'log_entries_reread';
+
+/**
+ * Log entries are always asked for with their channels: a notify entry's medium is in
+ * `channel.notification.type`, which may be missing without include[]=channels (CONTRACT.md;
+ * PagerDuty's own notifications report asks for it).
+ */
+const LOG_ENTRY_INCLUDES = ['channels'];
 
 function chunks(range: TimeRange, size: number): TimeRange[] {
   const out: TimeRange[] = [];
@@ -133,23 +151,54 @@ async function writeLogEntries(
 async function backfill<T extends { id: string; created_at: string }>(
   ctx: SyncContext,
   resource: 'incidents' | 'log_entries',
-  since: Date,
+  range: TimeRange,
   write: (page: T[]) => Promise<number>,
+  cursorName: string = resource,
 ): Promise<number> {
-  const cursor = await findCursor(ctx.db, resource);
+  const cursor = await findCursor(ctx.db, cursorName);
+  const since = range.since;
   const start = cursor && Date.parse(cursor) > since.getTime() ? new Date(cursor) : since;
+  const query = resource === 'log_entries' ? { 'include[]': LOG_ENTRY_INCLUDES } : {};
   let written = 0;
-  for (const part of chunks({ since: start, until: ctx.now }, BACKFILL_CHUNK_MS)) {
+  for (const part of chunks({ since: start, until: range.until }, BACKFILL_CHUNK_MS)) {
     for await (const page of readWindowed<T>(ctx.client, `/${resource}`, part, {
       key: resource,
+      query,
       signal: ctx.signal,
     })) {
       written += await write(page);
       reportWritten(ctx, resource, written);
     }
-    await setCursor(ctx.db, resource, part.until.toISOString(), ctx.now);
+    await setCursor(ctx.db, cursorName, part.until.toISOString(), ctx.now);
   }
   return written;
+}
+
+async function writeLogEntryPage(ctx: SyncContext, page: readonly PdLogEntry[]): Promise<number> {
+  return (await writePage(ctx.writer, ctx.now, { logEntries: page })).logEntries;
+}
+
+/**
+ * A mirror synced before the sync read notification media (migration 0013 left the marker):
+ * reads the log entries of its history again, with their channels, up to the marker's time;
+ * writing them recomputes the facts of their incidents. Returns how many it read.
+ */
+async function rereadLogEntriesIfMarked(ctx: SyncContext): Promise<number> {
+  const until = await findCursor(ctx.db, CURSOR_LOG_ENTRIES_REREAD_UNTIL);
+  if (!until) return 0;
+  ctx.logger.info(
+    { since: ctx.historySince.toISOString(), until },
+    'reading the log entries again for their notification media (once, after an upgrade)',
+  );
+  const read = await backfill<PdLogEntry>(
+    ctx,
+    'log_entries',
+    { since: ctx.historySince, until: new Date(until) },
+    (page) => writeLogEntryPage(ctx, page),
+    CURSOR_LOG_ENTRIES_REREAD,
+  );
+  await deleteCursors(ctx.db, [CURSOR_LOG_ENTRIES_REREAD_UNTIL, CURSOR_LOG_ENTRIES_REREAD]);
+  return read;
 }
 
 /** Full sync of incidents and log entries created since `since`, resumable after a crash. */
@@ -157,16 +206,14 @@ export async function backfillIncidentsAndLogEntries(ctx: SyncContext, since: Da
   // The two lists are independent: read them side by side to use the request budget fully.
   // Whichever of an incident and its acknowledgement arrives second sets its first
   // acknowledgement, so the facts computed with each page are right once both are in.
+  const range = { since, until: ctx.now };
   const [incidents, logEntries] = await Promise.all([
-    backfill<PdIncident>(ctx, 'incidents', since, (page) => writeIncidentPage(ctx, page)),
-    backfill<PdLogEntry>(
-      ctx,
-      'log_entries',
-      since,
-      async (page) => (await writePage(ctx.writer, ctx.now, { logEntries: page })).logEntries,
-    ),
+    backfill<PdIncident>(ctx, 'incidents', range, (page) => writeIncidentPage(ctx, page)),
+    backfill<PdLogEntry>(ctx, 'log_entries', range, (page) => writeLogEntryPage(ctx, page)),
   ]);
   await setCursor(ctx.db, CURSOR_OPEN_INCIDENTS, ctx.now.toISOString(), ctx.now);
+  // Every log entry was read with its channels: an upgrade's re-read has nothing left to do.
+  await deleteCursors(ctx.db, [CURSOR_LOG_ENTRIES_REREAD_UNTIL, CURSOR_LOG_ENTRIES_REREAD]);
   reportWritten(ctx, 'incidents', incidents + (await readPendingIncidents(ctx)));
   reportWritten(ctx, 'log_entries', logEntries);
 }
@@ -186,14 +233,18 @@ export async function syncIncidentsIncrementally(
   const logSince = new Date(
     (logCursor ? Date.parse(logCursor) : fallbackSince.getTime()) - INCREMENTAL_OVERLAP_MS,
   );
-  let logEntries = 0;
+  let logEntries = await rereadLogEntriesIfMarked(ctx);
   let incidents = 0;
   const unresolvedRefs = new Set<string>();
   for await (const page of readWindowed<PdLogEntry>(
     ctx.client,
     '/log_entries',
     { since: logSince, until: ctx.now },
-    { key: 'log_entries', query: { 'include[]': ['incidents'] }, signal: ctx.signal },
+    {
+      key: 'log_entries',
+      query: { 'include[]': ['incidents', ...LOG_ENTRY_INCLUDES] },
+      signal: ctx.signal,
+    },
   )) {
     const embedded = page.map((e) => e.incident).filter(isFullIncident);
     for (const e of page)

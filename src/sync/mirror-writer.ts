@@ -6,6 +6,7 @@ import {
   applyIncidentCountChanges,
   snapshotIncidentKeys,
 } from '../db/repositories/incident-counts-repository.js';
+import { fillMissingResolveTimes } from '../db/repositories/incidents-repository.js';
 import {
   iterIncidentIds,
   loadIncidentEvidence,
@@ -55,6 +56,7 @@ export async function writeMirror<T>(
     const out = await work(trx);
     if (ids.length > 0) {
       await applyIncidentCountChanges(trx, before, await snapshotIncidentKeys(trx, ids));
+      await fillMissingResolveTimes(trx, ids);
       await refreshIncidentFacts(trx, ids, writer.analytics);
     }
     version = await bumpMirrorVersion(trx, now);
@@ -95,8 +97,12 @@ export async function refreshIncidentFacts(
   );
 }
 
-/** Bumped when the facts' definitions change, so that stored facts are computed again. */
-export const FACTS_VERSION = 1;
+/**
+ * Bumped when the facts' definitions change, so that stored facts are computed again.
+ * 2: the notification medium from channel.notification.type, resolve times from the last
+ * resolve_log_entry when the incident has none, timeout escalations with channel `auto`.
+ */
+export const FACTS_VERSION = 2;
 const FACTS_KEY_CURSOR = 'incident_facts_key';
 const RECOMPUTE_BATCH = 500;
 

@@ -141,6 +141,8 @@ export function logEntryRow(entry: PdLogEntry, syncedAt: Date): Insertable<LogEn
     agent_id: entry.agent?.id ?? null,
     agent_type: referenceKind(entry.agent),
     channel_type: entry.channel?.type ?? null,
+    // A notification's medium: channel.type of a notify entry is `auto` (CONTRACT.md).
+    notification_type: entry.channel?.notification?.type ?? null,
     user_id: entry.user?.id ?? null,
     assignee_ids: entry.assignees?.length ? refIds(entry.assignees).join(',') : null,
     synced_at: syncedAt,

@@ -49,6 +49,7 @@ export async function loadIncidentEvidence(
           'agent_id',
           'agent_type',
           'channel_type',
+          'notification_type',
           'user_id',
           'assignee_ids',
         ])
@@ -66,6 +67,7 @@ export async function loadIncidentEvidence(
         agent_id: e.agent_id,
         agent_type: e.agent_type,
         channel_type: e.channel_type,
+        notification_type: e.notification_type,
         user_id: e.user_id,
         assignee_ids: e.assignee_ids ? e.assignee_ids.split(',') : [],
       });

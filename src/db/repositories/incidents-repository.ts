@@ -148,6 +148,44 @@ function firstAckFromLog(eb: ExpressionBuilder<Database, 'incidents'>) {
     .where('log_entries.type', '=', 'acknowledge_log_entry');
 }
 
+/**
+ * Gives resolved incidents without resolved_at the time of their last resolve_log_entry: an
+ * incident object may lack the field (CONTRACT.md), and every figure that reads it (time to
+ * resolve, engaged time, up time) would otherwise count the incident as never resolved.
+ */
+export async function fillMissingResolveTimes(
+  db: Kysely<Database>,
+  incidentIds: readonly string[],
+): Promise<void> {
+  for (const part of chunk([...new Set(incidentIds)], MAX_IN_LIST))
+    await db
+      .updateTable('incidents')
+      .set((eb) => ({
+        resolved_at: eb
+          .selectFrom('log_entries')
+          .select((e) => e.fn.max('log_entries.created_at').as('last'))
+          .whereRef('log_entries.incident_id', '=', 'incidents.id')
+          .where('log_entries.type', '=', 'resolve_log_entry'),
+      }))
+      .where('incidents.id', 'in', part)
+      .where('incidents.status', '=', 'resolved')
+      .where('incidents.resolved_at', 'is', null)
+      .execute();
+}
+
+/** The id of the incident with this number, if the mirror has one. */
+export async function findIncidentIdByNumber(
+  db: Kysely<Database>,
+  incidentNumber: number,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('incidents')
+    .select('id')
+    .where('incident_number', '=', incidentNumber)
+    .executeTakeFirst();
+  return row?.id;
+}
+
 export async function incidentExists(db: Kysely<Database>, id: string): Promise<boolean> {
   const row = await db.selectFrom('incidents').select('id').where('id', '=', id).executeTakeFirst();
   return row !== undefined;
