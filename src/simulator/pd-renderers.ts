@@ -314,7 +314,11 @@ export class Renderer {
       })),
       assigned_via: 'escalation_policy',
       last_status_change_at: this.time(state.lastStatusChangeAt),
-      resolved_at: state.status === 'resolved' ? this.time(state.resolvedAt) : null,
+      // Some incident objects carry no resolved_at at all (PagerDuty's own demo captures have
+      // none; the spec requires no field): every other resolved incident here leaves it out.
+      ...(state.status === 'resolved' && i % 2 === 1
+        ? {}
+        : { resolved_at: state.status === 'resolved' ? this.time(state.resolvedAt) : null }),
       first_trigger_log_entry: trigger
         ? this.ref('trigger_log_entry', 'log_entries', logEntryId(i, trigger.k), 'Triggered')
         : null,
@@ -341,7 +345,49 @@ export class Renderer {
     };
   }
 
-  logEntry(i: number, event: SimEvent): Record<string, unknown> {
+  /**
+   * How PagerDuty writes a log entry's channel. A notify entry's `channel.type` is `auto` and its
+   * medium is in `channel.notification`, given with include[]=channels only; captured entries
+   * spell it `sms`, `phone`, `email`, `push_notification`, the spec `sms_notification`... (both
+   * are written here). An escalation by timeout is `channel.type: "timeout"` per the spec, and
+   * `auto` with the service as agent in captures (both are written here).
+   */
+  #channel(i: number, event: SimEvent, withChannels: boolean): Record<string, unknown> {
+    if (event.type === 'notify_log_entry') {
+      if (!withChannels) return { type: 'auto' };
+      const medium = event.channel;
+      const spelled =
+        (i + event.k) % 4 === 0 && medium !== 'push_notification'
+          ? `${medium}_notification`
+          : medium;
+      const user = event.userId ?? '';
+      return {
+        type: 'auto',
+        notification: {
+          id: `PN${logEntryId(i, event.k).slice(1)}`,
+          type: spelled,
+          started_at: this.time(event.at),
+          address:
+            medium === 'push_notification'
+              ? null
+              : medium === 'email'
+                ? `${user.toLowerCase()}@example.com`
+                : '+15555550100',
+          user: this.userRef(user),
+          status: 'success',
+        },
+      };
+    }
+    if (event.type === 'escalate_log_entry' && event.channel === 'timeout' && i % 2 === 0)
+      return { type: 'auto' };
+    return { type: event.channel };
+  }
+
+  logEntry(
+    i: number,
+    event: SimEvent,
+    include: ReadonlySet<string> = new Set(),
+  ): Record<string, unknown> {
     const store = this.account.incidents;
     const service = this.account.entities.services[store.serviceIndex[i] ?? 0];
     const id = logEntryId(i, event.k);
@@ -352,12 +398,15 @@ export class Renderer {
     const entry: Record<string, unknown> = {
       id,
       type: event.type,
-      summary: event.type.replace('_log_entry', '').replace(/_/g, ' '),
+      summary:
+        event.type === 'escalate_log_entry' && event.channel === 'timeout'
+          ? 'Escalated to Level 2 by timeout'
+          : event.type.replace('_log_entry', '').replace(/_/g, ' '),
       self: `${this.apiUrl}/log_entries/${id}`,
       html_url: null,
       created_at: this.time(event.at),
       agent,
-      channel: { type: event.channel },
+      channel: this.#channel(i, event, include.has('channels')),
       service: service ? this.serviceRef(service.id) : null,
       incident: this.ref('incident', 'incidents', incidentId(i), `[#${i + 1}]`),
       teams: (service?.teamIds ?? []).map((t) => this.teamRef(t)),

@@ -281,7 +281,9 @@ export async function startSimulator(
           if (i === undefined || i >= account.incidents.count) throw notFound();
           if (parts[2] === 'log_entries') {
             const events = account.incidents.stateAt(i, account.now).events;
-            return list('log_entries', pageOf(events, q), (ev) => renderer.logEntry(i, ev));
+            return list('log_entries', pageOf(events, q), (ev) =>
+              renderer.logEntry(i, ev, include),
+            );
           }
           return { incident: renderer.incident(i) };
         }
@@ -301,7 +303,7 @@ export async function startSimulator(
           );
         }
         return list('log_entries', pageOf(entries, q), (ref) => {
-          const entry = renderer.logEntry(ref.incident, ref.event);
+          const entry = renderer.logEntry(ref.incident, ref.event, include);
           return include.has('incidents')
             ? { ...entry, incident: renderer.incident(ref.incident) }
             : entry;

@@ -67,6 +67,16 @@ describe('the simulator against PagerDuty official OpenAPI spec', () => {
       '/log_entries?limit=100&since=2026-10-01T00:00:00Z&until=2026-11-28T00:00:00Z&time_zone=UTC',
     ],
     ['/log_entries', '/log_entries?limit=20&include[]=incidents'],
+    // The sync's own requests: notifications with their medium (channel.notification).
+    [
+      '/log_entries',
+      '/log_entries?limit=100&since=2026-10-01T00:00:00Z&until=2026-11-28T00:00:00Z&time_zone=UTC&include[]=channels',
+    ],
+    ['/log_entries', '/log_entries?limit=100&include[]=incidents&include[]=channels'],
+    [
+      '/incidents/{id}/log_entries',
+      `${incidentPath(someResolved)}/log_entries?limit=100&include[]=channels`,
+    ],
     ['/oncalls', '/oncalls?limit=100'],
     ['/oncalls', '/oncalls?limit=100&since=2026-11-27T00:00:00Z&until=2026-12-20T00:00:00Z'],
     ['/priorities', '/priorities'],

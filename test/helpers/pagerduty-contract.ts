@@ -36,6 +36,8 @@ const ONE_OF_AS_ANY_OF: [schema: string, property: string | null][] = [
   ['Channel', null],
   ['Service', 'alert_grouping_parameters'],
 ];
+/** channel.notification.type as captured log entries spell it, beside the spec's enum. */
+const CAPTURED_NOTIFICATION_TYPES = ['sms', 'phone', 'email'];
 /** Formats the spec uses that no validator knows. */
 const UNKNOWN_FORMATS = ['url', 'tzinfo', 'partial-time', 'activesupport-time-zone'];
 
@@ -111,6 +113,13 @@ function patchedSubset(includedObjects: boolean): Subset {
   // AcknowledgeLogEntry.type is pinned to acknowledgement_log_entry; the API sends acknowledge_log_entry.
   const ackType = findProperty(schema('AcknowledgeLogEntry'), 'type');
   ackType['enum'] = [...((ackType['enum'] as string[] | undefined) ?? []), 'acknowledge_log_entry'];
+  // Notification.type lists sms_notification, phone_notification...; in captured log entries the
+  // medium of channel.notification is spelled sms, phone, email, push_notification (CONTRACT.md).
+  const notificationType = findProperty(schema('Notification'), 'type');
+  notificationType['enum'] = [
+    ...((notificationType['enum'] as string[] | undefined) ?? []),
+    ...CAPTURED_NOTIFICATION_TYPES,
+  ];
   if (includedObjects) acceptIncludedObjects(schemas);
   for (const [name, prop] of ONE_OF_AS_ANY_OF) {
     const node = prop === null ? schema(name) : findProperty(schema(name), prop);
