@@ -60,7 +60,11 @@ export class ForbiddenError extends AppError {
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Sent as Retry-After: when the caller (PagerDuty's webhook delivery) should try again. */
+    readonly retryAfterSeconds?: number,
+  ) {
     super(message, 'service_unavailable', 503);
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { AppError, ServiceUnavailableError } from '../errors.js';
 
 interface ErrorBody {
   error: { code: string; message: string; parameter?: string; run_id?: string };
@@ -47,6 +47,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
       const parameter =
         'parameter' in error && typeof error.parameter === 'string' ? error.parameter : undefined;
+      if (error instanceof ServiceUnavailableError && error.retryAfterSeconds !== undefined)
+        void reply.header('retry-after', String(error.retryAfterSeconds));
       return reply
         .status(error.statusCode)
         .send(body(error.code, error.message, parameter, error.details));

@@ -8,6 +8,7 @@ import type { Database } from '../db/schema.js';
 import type { PdReference } from '../pagerduty/pagerduty-types.js';
 import {
   addPendingIncident,
+  findIncidentIdByNumber,
   incidentExists,
   moveFirstAcknowledgementEarlier,
   updateIncidentIfNewer,
@@ -16,15 +17,23 @@ import {
 import { writeMirror, type MirrorWriter } from './mirror-writer.js';
 import { parsePdTime, refIds } from './pd-mappers.js';
 
-/** A PagerDuty v3 webhook event; `data` uses `number` and `assignees` where REST says incident_number and assignments. */
+/**
+ * A PagerDuty v3 webhook event as the mirror reads it. When `data` is an incident (data_type
+ * `incident`), it holds the incident's fields, with `number` and `assignees` where REST says
+ * incident_number and assignments; for any other data only its id.
+ */
 export interface PdWebhookEvent {
   event: {
     id: string;
     event_type: string;
     resource_type: string;
     occurred_at: string;
+    /** PagerDuty's data.type: incident, incident_note, incident_responder, service... */
+    data_type: string | null;
+    /** The incident the event is about: data itself, or the incident a sub-resource names. */
+    incident_id: string | null;
     data: {
-      id: string;
+      id?: string;
       number?: number;
       title?: string | null;
       status?: 'triggered' | 'acknowledged' | 'resolved';
@@ -74,12 +83,15 @@ const STATUS_EVENTS = new Set([
 ]);
 
 /**
- * Applies one verified and parsed webhook event: incident events update the incident (or insert
- * it when new), service.deleted marks the service deleted; the next sync reconciles the rest
- * (alert counts, log entries). Deduplicated on the event's own id, which the signature covers
- * (the X-Webhook-Id header does not). PagerDuty does not promise delivery order: an event
- * changes the incident only when it occurred after the state stored (its updated_at), and the
- * first acknowledgement only ever moves earlier.
+ * Applies one verified and parsed webhook event: events whose data is an incident update it (or
+ * insert it when new); events about a sub-resource of an incident (a note, a status update, a
+ * responder, a conference bridge, a workflow...) carry no incident state, so the next sync reads
+ * that incident again (pending); service.deleted marks the service deleted; the rest (service
+ * changes, pagey.ping, types the mirror does not know) are ignored, the next sync reconciling
+ * them. Deduplicated on the event's own id, which the signature covers (the X-Webhook-Id header
+ * does not). PagerDuty does not promise delivery order: an event changes the incident only when
+ * it occurred after the state stored (its updated_at), and the first acknowledgement only ever
+ * moves earlier.
  */
 export async function applyWebhookEvent(
   writer: MirrorWriter,
@@ -89,7 +101,7 @@ export async function applyWebhookEvent(
   const { event } = payload;
   const at = parsePdTime(event.occurred_at) ?? now;
   if (now.getTime() - at.getTime() > WEBHOOK_MAX_AGE_MS) return 'stale';
-  const incident = event.resource_type === 'incident' ? [event.data.id] : [];
+  const isIncident = event.data_type === 'incident' && event.incident_id !== null;
   return writeMirror(
     writer,
     now,
@@ -100,15 +112,22 @@ export async function applyWebhookEvent(
         event_type: event.event_type,
         received_at: now,
       });
-      if (event.event_type === 'service.deleted') {
+      if (event.event_type === 'service.deleted' && event.data.id) {
         await markDeleted(trx, 'services', [event.data.id], at);
         return 'applied';
       }
-      if (event.resource_type !== 'incident' || !event.event_type.startsWith('incident.'))
-        return 'ignored';
-      return applyIncidentEvent(trx, event, at, now);
+      if (isIncident) return applyIncidentEvent(trx, event, at, now);
+      if (event.incident_id) {
+        await addPendingIncident(trx, {
+          incident_id: event.incident_id,
+          event_id: event.id,
+          occurred_at: at,
+        });
+        return 'pending';
+      }
+      return 'ignored';
     },
-    { incidentIds: incident },
+    { incidentIds: isIncident && event.incident_id ? [event.incident_id] : [] },
   );
 }
 
@@ -119,11 +138,12 @@ async function applyIncidentEvent(
   now: Date,
 ): Promise<WebhookOutcome> {
   const data = event.data;
+  const id = event.incident_id ?? '';
   const acknowledged = event.event_type === 'incident.acknowledged';
   let applied: boolean;
-  if (await incidentExists(trx, data.id)) {
+  if (await incidentExists(trx, id)) {
     const statusChange = STATUS_EVENTS.has(event.event_type);
-    applied = await updateIncidentIfNewer(trx, data.id, at, {
+    applied = await updateIncidentIfNewer(trx, id, at, {
       ...(data.title !== undefined ? { title: data.title } : {}),
       ...(data.status ? { status: data.status } : {}),
       ...(data.urgency !== undefined ? { urgency: data.urgency } : {}),
@@ -139,14 +159,21 @@ async function applyIncidentEvent(
     });
   } else {
     const created = parsePdTime(data.created_at);
-    if (!created || data.number === undefined || !data.status) {
+    if (
+      !created ||
+      data.number === undefined ||
+      !data.status ||
+      // Another incident of the mirror has this number (numbers are unique per account): the
+      // stored one is stale or of another account. Inserting would fail; the sync settles it.
+      (await findIncidentIdByNumber(trx, data.number)) !== undefined
+    ) {
       // Not enough to create the row: remember the id; the next sync reads the incident.
-      await addPendingIncident(trx, { incident_id: data.id, event_id: event.id, occurred_at: at });
+      await addPendingIncident(trx, { incident_id: id, event_id: event.id, occurred_at: at });
       return 'pending';
     }
     const written = await upsertIncidents(trx, [
       {
-        id: data.id,
+        id,
         incident_number: data.number,
         title: data.title ?? null,
         status: data.status,
@@ -171,15 +198,15 @@ async function applyIncidentEvent(
     applied = written.length > 0;
   }
   // An acknowledgement, however late it arrives, may be the first one.
-  if (acknowledged) await moveFirstAcknowledgementEarlier(trx, data.id, at);
+  if (acknowledged) await moveFirstAcknowledgementEarlier(trx, id, at);
   if (!applied) return acknowledged ? 'applied' : 'superseded';
   if (data.teams)
     await replaceOwnedRows(
       trx,
       'incident_teams',
       'incident_id',
-      [data.id],
-      refIds(data.teams).map((t) => ({ incident_id: data.id, team_id: t })),
+      [id],
+      refIds(data.teams).map((t) => ({ incident_id: id, team_id: t })),
     );
   if (data.assignees) {
     // Assignments are emptied once resolved, as the REST API shows them.
@@ -188,8 +215,8 @@ async function applyIncidentEvent(
       trx,
       'incident_assignments',
       'incident_id',
-      [data.id],
-      assignees.map((u) => ({ incident_id: data.id, user_id: u, at })),
+      [id],
+      assignees.map((u) => ({ incident_id: id, user_id: u, at })),
     );
   }
   return 'applied';

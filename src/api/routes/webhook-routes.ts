@@ -21,6 +21,9 @@ export interface WebhookRoutesOptions {
   clock: () => Date;
 }
 
+/** When PagerDuty should deliver again an event the database could not take. */
+const WEBHOOK_RETRY_AFTER_SECONDS = 30;
+
 /** Several v1= values during a secret rotation, each 67 characters. */
 const MAX_SIGNATURE_HEADER = 1024;
 
@@ -45,7 +48,7 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (
       schema: {
         tags: ['sync'],
         summary: 'Receive a PagerDuty v3 webhook (signed with PAGERDUTY_WEBHOOK_SECRET)',
-        description: `Verifies X-PagerDuty-Signature (HMAC-SHA256 of the raw body), checks the event's shape (400, nothing stored, when malformed), deduplicates on the signed event.id, does not apply events that occurred over ${WEBHOOK_MAX_AGE_MS / 60_000} minutes ago (stale), and applies incident events and service.deleted at once. An event older than the state already stored changes nothing (superseded): PagerDuty does not promise delivery order.`,
+        description: `Verifies X-PagerDuty-Signature (HMAC-SHA256 of the raw body), checks the event's shape (400, nothing stored, when malformed), deduplicates on the signed event.id, does not apply events that occurred over ${WEBHOOK_MAX_AGE_MS / 60_000} minutes ago (stale), and applies incident events and service.deleted at once. Every event type is accepted, those PagerDuty adds later included: an event about a sub-resource of an incident (note, status update, responder, conference bridge, workflow, task, custom fields, role, action invocation) has the next sync read that incident again (pending), and types the mirror does not keep are ignored. An event older than the state already stored changes nothing (superseded): PagerDuty does not promise delivery order. When the database cannot take the event, the answer is 503 with Retry-After, so that PagerDuty delivers it again.`,
         headers: {
           type: 'object',
           properties: {
@@ -62,7 +65,11 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (
           },
           400: COMMON_ERRORS[400],
           401: { description: 'Missing or wrong signature: nothing was stored', ...ERROR_REF },
-          503: { description: 'PAGERDUTY_WEBHOOK_SECRET is not configured', ...ERROR_REF },
+          503: {
+            description:
+              'PAGERDUTY_WEBHOOK_SECRET is not configured, or the database could not take the event (with Retry-After: PagerDuty retries)',
+            ...ERROR_REF,
+          },
           500: COMMON_ERRORS[500],
         },
       },
@@ -93,8 +100,16 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (
         return { status: await applyWebhookEvent(writer, payload, clock()) };
       } catch (error) {
         if (error instanceof AppError) throw error;
-        request.log.error({ err: error }, 'webhook could not be applied');
-        throw error;
+        // PagerDuty counts any non-2xx as failed and delivers the event again: a database that
+        // cannot take it now (locked, restarting, a constraint) must not lose it as a 500 would.
+        request.log.error(
+          { err: error, event_id: payload.event.id, event_type: payload.event.event_type },
+          'webhook could not be applied; PagerDuty is asked to retry',
+        );
+        throw new ServiceUnavailableError(
+          'the event could not be stored now; retry later',
+          WEBHOOK_RETRY_AFTER_SECONDS,
+        );
       }
     },
   );
