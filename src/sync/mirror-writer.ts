@@ -6,7 +6,7 @@ import {
   applyIncidentCountChanges,
   snapshotIncidentKeys,
 } from '../db/repositories/incident-counts-repository.js';
-import { fillMissingResolveTimes } from '../db/repositories/incidents-repository.js';
+import { updateResolveTimesFromLog } from '../db/repositories/incidents-repository.js';
 import {
   iterIncidentIds,
   loadIncidentEvidence,
@@ -56,7 +56,7 @@ export async function writeMirror<T>(
     const out = await work(trx);
     if (ids.length > 0) {
       await applyIncidentCountChanges(trx, before, await snapshotIncidentKeys(trx, ids));
-      await fillMissingResolveTimes(trx, ids);
+      await updateResolveTimesFromLog(trx, ids);
       await refreshIncidentFacts(trx, ids, writer.analytics);
     }
     version = await bumpMirrorVersion(trx, now);

@@ -8,6 +8,8 @@ import { migrateToLatest } from '../../src/db/migrator.js';
 import { createLogger } from '../../src/logger.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
 import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
+import { writePage } from '../../src/sync/incidents-sync.js';
+import { mirrorWriter } from '../../src/sync/mirror-writer.js';
 import { runSync } from '../../src/sync/sync-engine.js';
 import { signPagerDutyBody } from '../../src/sync/webhook-signature.js';
 import { metricsTruth, type TruthIncident } from '../helpers/metrics-truth.js';
@@ -128,6 +130,20 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       );
       expect(Number(row?.['total_engaged_seconds'])).toBe(sum((t) => t.engagedSeconds));
     }
+
+    /** A delivery signed with the subscription's secret, over HTTP. */
+    const post = async (body: unknown) => {
+      const raw = JSON.stringify(body);
+      return fetch(`${baseUrl}/api/v1/webhooks/pagerduty`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-pagerduty-signature': signPagerDutyBody(raw, SECRET),
+          'x-webhook-id': crypto.randomUUID(),
+        },
+        body: raw,
+      });
+    };
 
     beforeAll(async () => {
       testDb = await createTestDatabase(dialect);
@@ -279,18 +295,6 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         .execute();
       const types = Object.keys(WEBHOOK_EVENT_TYPES);
       const occurredAt = new Date(account.now + 30_000);
-      const post = async (body: unknown) => {
-        const raw = JSON.stringify(body);
-        return fetch(`${baseUrl}/api/v1/webhooks/pagerduty`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-pagerduty-signature': signPagerDutyBody(raw, SECRET),
-            'x-webhook-id': crypto.randomUUID(),
-          },
-          body: raw,
-        });
-      };
       const asPayload = (row: (typeof stored)[number]): PayloadIncident => ({
         id: row.id,
         number: row.incident_number,
@@ -398,15 +402,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         },
         serviceId: 'PSERVICE',
       });
-      const raw = JSON.stringify(body);
-      const res = await fetch(`${baseUrl}/api/v1/webhooks/pagerduty`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-pagerduty-signature': signPagerDutyBody(raw, SECRET),
-        },
-        body: raw,
-      });
+      const res = await post(body);
       expect(res.status).toBe(503);
       expect(res.headers.get('retry-after')).toBe('30');
       const text = await res.text();
@@ -418,6 +414,50 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         .where('id', '=', '01JDBDOWNANNOTATED')
         .executeTakeFirst();
       expect(delivered).toBeUndefined();
+    });
+
+    it('keeps the last resolve of a reopened incident whose entries arrive after it', async () => {
+      const created = Date.parse('2026-11-20T10:00:00Z');
+      const at = (minutes: number) => new Date(created + minutes * 60_000).toISOString();
+      const entry = (id: string, minutes: number) => ({
+        id,
+        type: 'resolve_log_entry',
+        created_at: at(minutes),
+        agent: { id: 'PUSER01', type: 'user_reference' },
+        channel: { type: 'website' },
+        incident: { id: 'QREOPENEDQ0SDD', type: 'incident_reference' },
+      });
+      const writer = mirrorWriter(handle.db);
+      // The incident as PagerDuty lists it: resolved the second time, with no resolved_at.
+      await writePage(writer, now(), {
+        incidents: [
+          {
+            id: 'QREOPENEDQ0SDD',
+            type: 'incident',
+            incident_number: 990_100,
+            status: 'resolved',
+            created_at: at(0),
+            updated_at: at(90),
+            title: 'Flapping',
+          },
+        ],
+        logEntries: [entry('RREOPEN1', 30)],
+      });
+      // The second resolve comes with a later page of log entries.
+      await writePage(writer, now(), { logEntries: [entry('RREOPEN2', 90)] });
+      const row = await handle.db
+        .selectFrom('incident_metrics')
+        .select('seconds_to_resolve')
+        .where('incident_id', '=', 'QREOPENEDQ0SDD')
+        .executeTakeFirstOrThrow();
+      expect(Number(row.seconds_to_resolve)).toBe(90 * 60);
+      await writePage(writer, now(), { logEntries: [entry('RREOPEN1', 30)] });
+      const again = await handle.db
+        .selectFrom('incidents')
+        .select('resolved_at')
+        .where('id', '=', 'QREOPENEDQ0SDD')
+        .executeTakeFirstOrThrow();
+      expect(new Date(again.resolved_at ?? 0).toISOString()).toBe(at(90));
     });
   });
 }

@@ -151,26 +151,39 @@ function firstAckFromLog(eb: ExpressionBuilder<Database, 'incidents'>) {
 /**
  * Gives resolved incidents without resolved_at the time of their last resolve_log_entry: an
  * incident object may lack the field (CONTRACT.md), and every figure that reads it (time to
- * resolve, engaged time, up time) would otherwise count the incident as never resolved.
+ * resolve, engaged time, up time) would otherwise count the incident as never resolved. The
+ * entries of a reopened incident may arrive after the incident itself, so a resolve time only
+ * ever moves later, to the last resolve known (what PagerDuty's resolved_at is).
  */
-export async function fillMissingResolveTimes(
+export async function updateResolveTimesFromLog(
   db: Kysely<Database>,
   incidentIds: readonly string[],
 ): Promise<void> {
   for (const part of chunk([...new Set(incidentIds)], MAX_IN_LIST))
     await db
       .updateTable('incidents')
-      .set((eb) => ({
-        resolved_at: eb
-          .selectFrom('log_entries')
-          .select((e) => e.fn.max('log_entries.created_at').as('last'))
-          .whereRef('log_entries.incident_id', '=', 'incidents.id')
-          .where('log_entries.type', '=', 'resolve_log_entry'),
-      }))
+      .set((eb) => ({ resolved_at: lastResolveFromLog(eb) }))
       .where('incidents.id', 'in', part)
       .where('incidents.status', '=', 'resolved')
-      .where('incidents.resolved_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          eb.and([
+            eb('incidents.resolved_at', 'is', null),
+            eb(lastResolveFromLog(eb), 'is not', null),
+          ]),
+          eb('incidents.resolved_at', '<', lastResolveFromLog(eb)),
+        ]),
+      )
       .execute();
+}
+
+/** MAX(created_at) of the incident's resolve_log_entry rows, as a scalar subquery. */
+function lastResolveFromLog(eb: ExpressionBuilder<Database, 'incidents'>) {
+  return eb
+    .selectFrom('log_entries')
+    .select((e) => e.fn.max('log_entries.created_at').as('last'))
+    .whereRef('log_entries.incident_id', '=', 'incidents.id')
+    .where('log_entries.type', '=', 'resolve_log_entry');
 }
 
 /** The id of the incident with this number, if the mirror has one. */
