@@ -6,8 +6,10 @@
 # MariaDB/MySQL at TEST_MYSQL_URL and into PostgreSQL at TEST_POSTGRES_URL); then, when Compose is
 # there (the v2 plugin, or Debian's docker-compose 1.29): `config` of both compose files, the test
 # suite in containers, and `up` of the app with MySQL (no Metabase), with a sync through the stack.
-# Needs the base images (node:20-bookworm-slim, mysql:8.4) present or pullable, and Docker's host
-# network for `docker build`/`run` (ports 5390, 5391, 4390 free on 127.0.0.1).
+# Needs the base images (node:24-bookworm-slim, mysql:8.4) present or pullable, and Docker's host
+# network for `docker build`/`run` (ports 5390, 5391, 4390 free on 127.0.0.1). Where
+# ../shared/docker/ is beside the project (this workplace: no Docker Hub), the Node base is built
+# there as a stand-in before the image when it is missing.
 # Prints one line per check ("ok", "FAIL" or "skip"); exits 1 when a check failed.
 #   SMOKE_REQUIRE_COMPOSE=1   a missing Compose fails instead of skipping (CI)
 set -uo pipefail
@@ -118,6 +120,19 @@ done
 volumes_before=$(docker volume ls -q | sort)
 echo "smoke: docker $(docker version --format '{{.Server.Version}}' 2>/dev/null), compose: ${compose[*]:-none}"
 
+# --- the Node base image the Dockerfile names: a stand-in from ../shared/docker where there is one
+# (it returns at once when the image is there already), else whatever the engine has or pulls.
+node_base=$(sed -nE 's/^FROM (node:[^ ]+) AS runtime$/\1/p' docker/Dockerfile)
+if [ -x ../shared/docker/make-node-base.sh ]; then
+  t=$(date +%s)
+  if ../shared/docker/make-node-base.sh "$node_base" >"$logs/node-base.log" 2>&1; then
+    ok "base: $node_base (stand-in), Node $(docker run --rm --network host "$node_base" node -v 2>/dev/null), in $(elapsed "$t")"
+  else
+    fail "base: $node_base stand-in: $(last_line "$logs/node-base.log")"
+    exit 1
+  fi
+fi
+
 # --- the image
 t=$(date +%s)
 if docker build --network host -f docker/Dockerfile -t "$IMAGE" . >"$logs/build.log" 2>&1; then
@@ -138,9 +153,9 @@ leftovers=$(docker run --rm --entrypoint sh "$IMAGE" -c '
   cd /app
   find node_modules -mindepth 1 -type d -empty | head -3
   for p in node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
-    node_modules/better-sqlite3/build/Release/test_extension.node node_modules/echarts/dist/echarts.js \
+    node_modules/better-sqlite3/prebuilds/darwin-arm64.node node_modules/echarts/dist/echarts.js \
     node_modules/echarts/types node_modules/zrender/dist; do [ -e "$p" ] && echo "$p"; done
-  for p in node_modules/better-sqlite3/build/Release/better_sqlite3.node node_modules/echarts/lib \
+  for p in "node_modules/better-sqlite3/prebuilds/linux-$(node -p process.arch).node" node_modules/echarts/lib \
     node_modules/echarts/dist/echarts.min.js fonts/DejaVuSans.ttf docker/healthcheck.js; do
     [ -e "$p" ] || echo "missing $p"; done
   find / -xdev \( -name .env -o -name "*.db" -o -path "*/bench/out" -o -name test-results \) -print 2>/dev/null | head -3' 2>/dev/null)

@@ -1,10 +1,11 @@
+import type { Kysely } from 'kysely';
+// Kysely 0.29 serves the migrator from its own entry point.
 import {
   Migrator,
-  type Kysely,
   type Migration,
   type MigrationProvider,
   type MigrationResult,
-} from 'kysely';
+} from 'kysely/migration';
 import type { Database } from './schema.js';
 import { isTransientTransactionError } from './transaction.js';
 import * as m0001 from './migrations/0001-initial.js';

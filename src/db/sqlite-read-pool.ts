@@ -66,8 +66,9 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-// The worker is TypeScript in src/ (tests run from src/) and JavaScript in dist/. Node 20
-// cannot load TypeScript, so from src/ the worker starts through tsx (a dev dependency).
+// The worker is TypeScript in src/ (tests run from src/) and JavaScript in dist/. Node's own
+// type stripping does not map our `.js` import specifiers to `.ts` files, so from src/ the
+// worker starts through tsx (a dev dependency).
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(
   FROM_SOURCE ? './sqlite-read-worker.ts' : './sqlite-read-worker.js',

@@ -52,10 +52,7 @@ export class SyncService {
     }
     const runId = crypto.randomUUID();
     const tracker = new ProgressTracker();
-    let started!: () => void;
-    const startedPromise = new Promise<void>((resolve) => {
-      started = resolve;
-    });
+    const started = Promise.withResolvers<true>();
     const run = runSync(
       {
         db: this.#deps.db,
@@ -73,13 +70,13 @@ export class SyncService {
         observers: [
           tracker.observe,
           (event) => {
-            if (event.type === 'run-started') started();
+            if (event.type === 'run-started') started.resolve(true);
           },
         ],
       },
     );
     // Either the run starts (it holds the lease) or it fails before: report whichever comes first.
-    await Promise.race([startedPromise, run]);
+    await Promise.race([started.promise, run]);
     this.#live.set(runId, tracker);
     this.#current = run.then(
       (result) => result,

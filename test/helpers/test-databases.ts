@@ -59,7 +59,9 @@ async function probe(dialect: Dialect): Promise<DialectUnderTest> {
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);
     const reason = `${dialect} suite skipped: no server answered at ${hostOf(url)} (${why}); set ${variable} to run it`;
-    if (REQUIRED) throw new Error(`${reason}. Under CI the ${dialect} suite must run.`);
+    if (REQUIRED) {
+      throw new Error(`${reason}. Under CI the ${dialect} suite must run.`, { cause: error });
+    }
     console.warn(reason);
     return { dialect, available: false, reason };
   }

@@ -238,7 +238,10 @@ for (const { dialect, available } of await dialectsUnderTest()) {
             .selectAll()
             .where('grain', 'in', ['xall', 'xmonth', 'xday'])
             .where('n', '<>', 0)
-            .orderBy(['grain', 'bucket', 'status', 'urgency'])
+            .orderBy('grain')
+            .orderBy('bucket')
+            .orderBy('status')
+            .orderBy('urgency')
             .execute()
         ).map((r) => ({ ...r, n: Number(r.n) }));
       const written = await kept();

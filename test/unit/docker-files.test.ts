@@ -12,7 +12,7 @@ describe('the Docker files', () => {
   it('build in stages and run as a non-root user with a health check', () => {
     expect(stages.length).toBeGreaterThanOrEqual(2);
     const runtime = stages.at(-1) ?? '';
-    expect(runtime).toMatch(/^node:20[\w.-]* AS runtime/);
+    expect(runtime).toMatch(/^node:24[\w.-]* AS runtime/);
     expect(runtime).toMatch(/^USER node$/m);
     // The health check asks /api/v1/health on the port the server reads from PORT, never a fixed one.
     expect(runtime).toMatch(
