@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseConfig, parseDate } from '../../config.js';
+import { parseConfig } from '../../config.js';
 import { createDb } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrator.js';
 import { ValidationError } from '../../errors.js';
@@ -8,6 +8,7 @@ import { createPagerDutyClient } from '../../pagerduty/create-client.js';
 import { parseResourceList, runSync } from '../../sync/sync-engine.js';
 import { SYNC_RESOURCES } from '../../sync/sync-progress.js';
 import type { CliContext } from '../cli-context.js';
+import { parseDateOption } from '../options.js';
 import { createSyncReporter } from '../sync-reporter.js';
 
 interface SyncCommandOptions {
@@ -31,16 +32,7 @@ export function registerSyncCommand(program: Command, context: CliContext): void
     .action(async (options: SyncCommandOptions) => {
       const config = parseConfig(context.env);
       let since = config.sync.since;
-      if (options.since !== undefined) {
-        try {
-          since = parseDate(options.since, '--since');
-        } catch (error) {
-          throw new ValidationError(
-            error instanceof Error ? error.message : String(error),
-            '--since',
-          );
-        }
-      }
+      if (options.since !== undefined) since = parseDateOption(options.since, '--since');
       let resources;
       if (options.resources !== undefined) {
         const parsed = parseResourceList(options.resources);
