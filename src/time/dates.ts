@@ -4,7 +4,8 @@
 // time without an offset in the machine's zone; both are refused or pinned to UTC below.
 
 /** What a date input may look like, for messages. */
-export const DATE_INPUT_HINT = 'an ISO date such as 2026-01-01 or date-time such as 2026-01-01T00:00:00Z';
+export const DATE_INPUT_HINT =
+  'an ISO date such as 2026-01-01 or date-time such as 2026-01-01T00:00:00Z';
 
 /** Years accepted: PagerDuty has no data before 1970, and SQL date types end at 9999. */
 const MIN_YEAR = 1970;
@@ -99,9 +100,7 @@ export function parseInstant(raw: string, name: string): Date {
   )
     throw new DateInputError(name, raw);
   const millis = date || !m[7] ? 0 : Math.floor(Number(`0${m[7]}`) * 1000);
-  return new Date(
-    Date.UTC(year, month - 1, day, hour, minute, second, millis) - offset * 60_000,
-  );
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millis) - offset * 60_000);
 }
 
 /** Like parseInstant, for optional inputs: blank or absent is undefined. */

@@ -3,11 +3,7 @@ import { parseConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { parseRange } from '../../src/analytics/incident-filter.js';
 import { parseDateOption } from '../../src/cli/options.js';
-import {
-  DateInputError,
-  parseCalendarDate,
-  parseInstant,
-} from '../../src/time/dates.js';
+import { DateInputError, parseCalendarDate, parseInstant } from '../../src/time/dates.js';
 
 const IMPOSSIBLE = [
   '2026-02-30',
