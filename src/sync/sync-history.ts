@@ -39,7 +39,10 @@ export function planHistory(start: Date, requested: Date | undefined): HistoryPl
   if (requested)
     return {
       since: start,
-      note: `the mirror's history already starts at ${day(start)}, before ${day(requested)}: nothing read before it, nothing removed`,
+      note:
+        day(requested) === day(start)
+          ? `the mirror's history already starts at ${day(start)}`
+          : `the mirror's history already starts at ${day(start)}, before ${day(requested)}: nothing removed, nothing more to read`,
     };
   return { since: start, note: `history from ${day(start)}` };
 }
