@@ -11,7 +11,10 @@ export function browsableUrl(url: string): string {
 /** Prints where a started server answers: the lines users copy from `serve` and `demo`. */
 export function printServerUrls(context: CliContext, url: string): void {
   const open = browsableUrl(url);
-  if (open !== url) context.stdout(`  Listening on every interface (${url}); on this machine:`);
+  if (open !== url)
+    context.stdout(
+      `  Listening on every interface (HOST ${new URL(url).hostname}); on this machine:`,
+    );
   context.stdout(`  Dashboard: ${open}/`);
   context.stdout(`  API:      ${open}/api`);
   context.stdout(`  Docs:     ${open}/api/docs`);

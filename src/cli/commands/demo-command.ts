@@ -71,12 +71,13 @@ export function registerDemoCommand(program: Command, context: CliContext): void
       );
 
       // The server listens first: a busy port stops the demo before anything else starts.
-      let client: PagerDutyClient | undefined;
+      const started: { client?: PagerDutyClient } = {};
       const server = await startServer(config, logger, {
         // The demo's "sync now" (POST /api/v1/sync) reads the simulator too.
         createClient: () => {
-          if (!client) throw new ValidationError('the simulator is still starting', 'simulator');
-          return client;
+          if (!started.client)
+            throw new ValidationError('the simulator is still starting', 'simulator');
+          return started.client;
         },
         portChosenBy: '--port or PORT',
       });
@@ -91,13 +92,14 @@ export function registerDemoCommand(program: Command, context: CliContext): void
       context.stdout(
         `PagerDuty simulator: ${sim.url} (token ${DEFAULT_SIMULATOR_TOKEN}; ${account.liveServices().length} services, ${account.incidents.count} incidents)`,
       );
-      client = new PagerDutyClient({
+      const client = new PagerDutyClient({
         baseUrl: sim.url,
         token: DEFAULT_SIMULATOR_TOKEN,
         logger,
         requestsPerMinute: 60_000,
         concurrency: 4,
       });
+      started.client = client;
       try {
         const reporter = createSyncReporter(process.stderr, context.stderr);
         const result = await runSync(
