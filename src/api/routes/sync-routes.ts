@@ -158,7 +158,11 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
               'Without ADMIN_TOKEN (loopback only) the request must be application/json, so that no web page can send it',
             ...ERROR_REF,
           },
-          409: { description: 'A sync is already running; error.run_id names it', ...ERROR_REF },
+          409: {
+            description:
+              "A sync is already running (error.run_id names it); or PAGERDUTY_TOKEN reads another account than the mirror's (account_mismatch: `pd-analytics sync --fresh` moves the mirror to it)",
+            ...ERROR_REF,
+          },
           503: { description: 'Sync is not configured (PAGERDUTY_TOKEN)', ...ERROR_REF },
           500: COMMON_ERRORS[500],
         },
