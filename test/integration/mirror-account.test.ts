@@ -8,6 +8,7 @@ import type { SimulatedAccount } from '../../src/simulator/simulated-account.js'
 import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
 import { AccountMismatchError, findMirrorAccount } from '../../src/sync/mirror-account.js';
 import { runSync, type SyncOptions } from '../../src/sync/sync-engine.js';
+import { SyncService } from '../../src/sync/sync-service.js';
 import { expectMirrorEqualsTruth } from '../helpers/mirror-assertions.js';
 import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
 import {
@@ -103,6 +104,17 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       expect((error as Error).message).toContain('--fresh');
       expect(await countIncidents(handle)).toBe(before);
       expect((await findMirrorAccount(handle.db))?.subdomain).toBe('sim-42');
+    });
+
+    it('refuses it the same way through the service behind POST /sync and serve --sync-every', async () => {
+      const service = new SyncService({
+        db: handle.db,
+        logger,
+        createClient: () => testClient(second.sim.url),
+        clock: () => new Date(second.account.now + 1000),
+      });
+      await expect(service.start({ mode: 'auto' })).rejects.toBeInstanceOf(AccountMismatchError);
+      await service.stop();
     });
 
     it('knows the account by its subdomain, not by the port it is read through', async () => {
