@@ -87,9 +87,9 @@ export function registerSyncCommand(program: Command, context: CliContext): void
           .map(([k, v]) => `${k} ${v}`)
           .join(', ');
         context.stdout(
-          `sync ${result.runId} (${result.kind}) of ${describeAccount(result.account)} succeeded: ${counts}; ${result.requests} requests, ${result.retries} retries, ${result.rateLimited} rate-limited`,
+          `sync ${result.runId} (${result.kind}) succeeded: ${counts}; ${result.requests} requests, ${result.retries} retries, ${result.rateLimited} rate-limited`,
         );
-        context.stdout(`  ${result.history.note}`);
+        context.stdout(`  account ${describeAccount(result.account)}; ${result.history.note}`);
       } finally {
         reporter.stop();
         await handle.destroy();
