@@ -4,9 +4,10 @@ import {
   DEFAULT_WORKING_HOURS,
   parseBusinessHours,
   parseDailySpan,
-  parseHolidays,
+  parseHolidayList,
   type WorkingHours,
 } from './time/working-hours.js';
+import { DateInputError, parseOptionalInstant } from './time/dates.js';
 import { isTimeZone } from './time/zones.js';
 
 /** Read workers when none are configured: two queries at once on a two-core machine. */
@@ -119,26 +120,17 @@ function parseInteger(
   return value;
 }
 
-/** An ISO date (2025-01-01) or date-time with offset; the message names the variable. */
+/**
+ * An ISO date (UTC midnight) or date-time (UTC when it has no offset), by the product's one date
+ * parser; the message names the variable and the value.
+ */
 export function parseDate(raw: string | undefined, variable: string): Date | undefined {
-  const value = raw?.trim();
-  if (!value) return undefined;
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(value)) {
-    throw new ConfigError(
-      variable,
-      'must be an ISO date such as 2025-01-01 or 2025-01-01T00:00:00Z',
-    );
+  try {
+    return parseOptionalInstant(raw, variable);
+  } catch (error) {
+    if (error instanceof DateInputError) throw new ConfigError(variable, error.reason);
+    throw error;
   }
-  // A bare date or a time without an offset is read as UTC, never as the machine's zone.
-  const iso =
-    value.length === 10
-      ? `${value}T00:00:00Z`
-      : /(Z|[+-]\d{2}:?\d{2})$/.test(value)
-        ? value
-        : `${value}Z`;
-  const date = new Date(iso.replace(' ', 'T'));
-  if (Number.isNaN(date.getTime())) throw new ConfigError(variable, 'is not a valid date');
-  return date;
 }
 
 function parseSecret(env: Env, variable: string): string | undefined {
@@ -242,9 +234,12 @@ function parseAnalyticsConfig(env: Env): AnalyticsConfig {
   }
   const holidays = nonEmpty(env, 'HOLIDAYS');
   if (holidays !== undefined) {
-    const parsed = parseHolidays(holidays);
-    if (!parsed) throw new ConfigError('HOLIDAYS', 'must be dates such as 2026-12-25,2027-01-01');
-    hours.holidays = parsed;
+    try {
+      hours.holidays = parseHolidayList(holidays, 'HOLIDAYS');
+    } catch (error) {
+      if (error instanceof DateInputError) throw new ConfigError('HOLIDAYS', error.reason);
+      throw error;
+    }
   }
   const majors = (nonEmpty(env, 'MAJOR_PRIORITIES') ?? '')
     .split(',')

@@ -68,3 +68,26 @@ export class ServiceUnavailableError extends AppError {
     super(message, 'service_unavailable', 503);
   }
 }
+
+/** A port another process holds: start-up stops at once, naming the port and how to choose one. */
+export class PortInUseError extends AppError {
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    /** The option or variable that chose it, such as `--port or PORT`. */
+    chosenBy: string,
+  ) {
+    super(
+      `port ${port} on ${host} is in use by another program: stop it, or choose another port with ${chosenBy}`,
+      'port_in_use',
+      500,
+    );
+  }
+}
+
+/** A listen error as PortInUseError when the port is taken; any other error as it is. */
+export function portInUse(error: unknown, host: string, port: number, chosenBy: string): unknown {
+  return (error as { code?: unknown } | null)?.code === 'EADDRINUSE'
+    ? new PortInUseError(host, port, chosenBy)
+    : error;
+}

@@ -1,7 +1,7 @@
 import type { ExpressionBuilder, Expression, Kysely, SqlBool } from 'kysely';
-import { parseDate } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { ValidationError } from '../errors.js';
+import { DateInputError, parseOptionalInstant } from '../time/dates.js';
 import { countIncidents } from './incident-counts.js';
 
 export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
@@ -20,12 +20,10 @@ export interface IncidentFilter {
 
 function queryDate(raw: string | undefined, name: string): Date | undefined {
   try {
-    return parseDate(raw, name);
-  } catch {
-    throw new ValidationError(
-      `invalid querystring parameter '${name}': must be an ISO date such as 2026-01-01 or 2026-01-01T00:00:00Z`,
-      name,
-    );
+    return parseOptionalInstant(raw, name);
+  } catch (error) {
+    if (!(error instanceof DateInputError)) throw error;
+    throw new ValidationError(`invalid querystring parameter '${name}': ${error.reason}`, name);
   }
 }
 

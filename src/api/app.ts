@@ -1,5 +1,11 @@
 import type { Ajv } from 'ajv';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsConfig, type Config } from '../config.js';
@@ -56,11 +62,31 @@ function finiteKeyword(ajv: Ajv): Ajv {
   return ajv.addKeyword({ keyword: 'x-finite', schemaType: 'boolean', errors: true, validate });
 }
 
+/**
+ * A line per request at info buried what matters (sync runs, warnings): requests are logged at
+ * debug; a request that failed still logs at error.
+ */
+class DebugRequestLogs extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (error) super.requestCompleted(error, request, reply);
+    else reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  }
+}
+
 /** Builds the HTTP application without listening: tests drive it with inject(). */
 export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
     // pino's Logger is wider than Fastify's logger type; narrowing keeps plugins' types default.
     loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new DebugRequestLogs(),
     // Query strings like ?statuses=a&statuses=b arrive as arrays; ajv coerces types for us.
     ajv: {
       customOptions: {

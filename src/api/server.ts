@@ -10,12 +10,15 @@ import { SyncService } from '../sync/sync-service.js';
 import { scheduleSyncs } from '../sync/sync-scheduler.js';
 import { markInterruptedRuns } from '../sync/sync-lease.js';
 import { MirrorVersion } from '../db/mirror-version.js';
+import { portInUse } from '../errors.js';
 
 export interface ServerOptions {
   /** Run incremental syncs in the background this often. */
   syncEveryMs?: number;
   /** The PagerDuty client syncs use (the demo points it at the simulator); default: from config. */
   createClient?: () => PagerDutyClient;
+  /** What chose the port, for the message when it is taken (default `--port or PORT`). */
+  portChosenBy?: string;
 }
 
 export interface RunningServer {
@@ -78,9 +81,10 @@ export async function startServer(
   try {
     await app.listen({ host: config.host, port: config.port });
   } catch (error) {
+    mirror.stop();
     await app.close();
     await db.destroy();
-    throw error;
+    throw portInUse(error, config.host, config.port, options.portChosenBy ?? '--port or PORT');
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -1,6 +1,7 @@
 import { AppError, ConfigError, ValidationError } from '../errors.js';
 import { MigrationFailedError } from '../db/migrator.js';
 import { PagerDutyApiError } from '../pagerduty/pagerduty-errors.js';
+import { AccountMismatchError } from '../sync/mirror-account.js';
 
 /** Exit codes: 0 success, 1 failure at run time, 2 bad input (options, arguments, environment). */
 export const EXIT_FAILURE = 1;
@@ -15,6 +16,8 @@ export function describeCliError(error: unknown): { line: string; exitCode: numb
   if (error instanceof ValidationError || error instanceof CliUsageError) {
     return { line: error.message, exitCode: EXIT_USAGE };
   }
+  // Another account than the mirror's is a wrong DATABASE_URL or token: bad input, not a failure.
+  if (error instanceof AccountMismatchError) return { line: error.message, exitCode: EXIT_USAGE };
   if (error instanceof MigrationFailedError) return { line: error.message, exitCode: EXIT_FAILURE };
   if (error instanceof PagerDutyApiError && (error.status === 401 || error.status === 403)) {
     return {

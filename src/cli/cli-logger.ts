@@ -1,5 +1,5 @@
 import type { Config } from '../config.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, logDestination, type Logger } from '../logger.js';
 import type { CliContext } from './cli-context.js';
 
 /**
@@ -7,5 +7,8 @@ import type { CliContext } from './cli-context.js';
  * only when LOG_LEVEL is set explicitly.
  */
 export function commandLogger(config: Config, context: CliContext): Logger {
-  return createLogger(context.env['LOG_LEVEL'] ? config.logLevel : 'silent');
+  return createLogger(
+    context.env['LOG_LEVEL'] ? config.logLevel : 'silent',
+    logDestination(process.stderr),
+  );
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import type { CliContext } from './cli-context.js';
 import { describeCliError, EXIT_USAGE } from './cli-error.js';
+import { registerBackupCommand } from './commands/backup-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerMetabaseCommand } from './commands/metabase-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
@@ -27,6 +28,7 @@ export function buildProgram(context: CliContext): Command {
   registerSyncCommand(program, context);
   registerDemoCommand(program, context);
   registerMetabaseCommand(program, context);
+  registerBackupCommand(program, context);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const command of all(program)) command.exitOverride();
   return program;

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { DateInputError, parseInstant } from '../time/dates.js';
 
 /** Parses a whole-number option; the message names the option. */
 export function parseIntegerOption(raw: string, option: string, min: number, max: number): number {
@@ -39,4 +40,14 @@ export function parseDurationOption(raw: string, option: string, minMs: number):
       option,
     );
   return ms;
+}
+
+/** Parses a date option by the product's one date parser; the message names the option and value. */
+export function parseDateOption(raw: string, option: string): Date {
+  try {
+    return parseInstant(raw, option);
+  } catch (error) {
+    if (error instanceof DateInputError) throw new ValidationError(error.message, option);
+    throw error;
+  }
 }

@@ -13,7 +13,9 @@ export function createSyncReporter(
     return {
       observe: (event: SyncEvent) => {
         if (event.type === 'run-started')
-          writeLine(`sync ${event.runId} (${event.kind}) started; history from ${event.since}`);
+          writeLine(
+            `sync ${event.runId} (${event.kind}) started; ${event.note ?? `history from ${event.since}`}`,
+          );
         if (event.type === 'resource-finished')
           writeLine(`  ${event.resource}: ${event.written.toLocaleString('en-US')}`);
       },
@@ -42,6 +44,9 @@ export function createSyncReporter(
   };
   return {
     observe: (event: SyncEvent) => {
+      // Said before the first bar is drawn, so that it stays above them.
+      if (event.type === 'run-started')
+        writeLine(`sync (${event.kind}): ${event.note ?? `history from ${event.since}`}`);
       if (event.type === 'resource-started') bar(event.resource);
       if (event.type === 'resource-progress') {
         const b = bar(event.resource);

@@ -68,6 +68,12 @@ export function buildQueryString(query: Query): string {
   return text ? `?${text}` : '';
 }
 
+/** Network failures that another try in a moment would meet again, with what they mean. */
+const UNREACHABLE: Record<string, string> = {
+  ENOTFOUND: 'unknown host',
+  ECONNREFUSED: 'connection refused',
+};
+
 class RetryableError extends Error {
   constructor(
     message: string,
@@ -94,6 +100,9 @@ export class PagerDutyClient {
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
   readonly #logger: Logger | undefined;
+  readonly #requestsPerMinute: number;
+  /** The account's own limit, from the last `ratelimit-limit` header seen. */
+  #accountLimit: number | undefined;
 
   constructor(options: PagerDutyClientOptions) {
     this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -110,11 +119,25 @@ export class PagerDutyClient {
         now: this.#now,
         sleep: this.#sleep,
       });
+    this.#requestsPerMinute = options.requestsPerMinute ?? DEFAULT_REQUESTS_PER_MINUTE;
     this.#fetch = options.fetch ?? fetch;
     this.#random = options.random ?? Math.random;
     this.#timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
     this.#maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
     this.#logger = options.logger;
+  }
+
+  /** The API's base URL (which PagerDuty, or the simulator), without a trailing slash. */
+  get baseUrl(): string {
+    return this.#baseUrl;
+  }
+
+  /**
+   * Requests per minute this client can make: its own pace, or the account's limit
+   * (`ratelimit-limit`) when that is lower.
+   */
+  get requestsPerMinute(): number {
+    return Math.min(this.#requestsPerMinute, this.#accountLimit ?? Number.POSITIVE_INFINITY);
   }
 
   /** GET a path and parse its JSON, with pacing and bounded retries. */
@@ -251,8 +274,17 @@ export class PagerDutyClient {
         text = await response.text();
       } catch (error) {
         if (signal?.aborted) throw new PagerDutyAbortError('GET', path);
-        // Timeouts, refused and dropped connections, bodies cut short: worth another try.
         const cause = (error as { cause?: { code?: string } }).cause?.code;
+        // An unknown host or a refused connection is a wrong PAGERDUTY_API_URL or no network:
+        // retrying only hid it for 22 s.
+        const unreachable = cause ? UNREACHABLE[cause] : undefined;
+        if (unreachable)
+          throw new PagerDutyNetworkError(
+            'GET',
+            path,
+            `cannot reach ${new URL(this.#baseUrl).host}: ${unreachable} (${cause}); check PAGERDUTY_API_URL and the network`,
+          );
+        // Timeouts, dropped connections, bodies cut short: worth another try.
         throw new RetryableError(
           timeout.aborted
             ? `timed out after ${this.#timeoutMs} ms`
@@ -267,6 +299,8 @@ export class PagerDutyClient {
 
   #interpret<T>(response: Response, text: string, path: string): T {
     const { status } = response;
+    const limit = Number(response.headers.get('ratelimit-limit'));
+    if (Number.isInteger(limit) && limit > 0) this.#accountLimit = limit;
     if (status === 429) {
       const reset = Number(response.headers.get('ratelimit-reset'));
       // ratelimit-reset is seconds until the window resets; absent on some 429s.

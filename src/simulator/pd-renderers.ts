@@ -10,7 +10,10 @@ import type { SimEvent } from './incident-store.js';
 import { overrideEntries, scheduleEntries } from './schedule-model.js';
 import { incidentId, logEntryId, type SimulatedAccount } from './simulated-account.js';
 
-const WEB = 'https://sim.pagerduty.invalid';
+/** The account's web address: each seed is an account of its own, with its own subdomain. */
+export function simulatorWebUrl(seed: number): string {
+  return `https://sim-${seed}.pagerduty.invalid`;
+}
 
 /**
  * Renders PagerDuty JSON. Times come in UTC ("Z") when the request said time_zone=UTC, and
@@ -23,6 +26,7 @@ export class Renderer {
   readonly #servicesById: Map<string, SimService>;
   readonly #policiesById: Map<string, SimPolicy>;
   readonly #schedulesById: Map<string, SimSchedule>;
+  readonly #web: string;
 
   constructor(
     readonly account: SimulatedAccount,
@@ -36,6 +40,7 @@ export class Renderer {
     this.#servicesById = new Map(e.services.map((s) => [s.id, s]));
     this.#policiesById = new Map(e.policies.map((p) => [p.id, p]));
     this.#schedulesById = new Map(e.schedules.map((s) => [s.id, s]));
+    this.#web = simulatorWebUrl(account.seed);
   }
 
   time(ms: number): string;
@@ -55,7 +60,7 @@ export class Renderer {
       type: `${kind}_reference`,
       summary,
       self: `${this.apiUrl}/${collection}/${id}`,
-      html_url: `${WEB}/${collection}/${id}`,
+      html_url: `${this.#web}/${collection}/${id}`,
     };
   }
 
@@ -106,7 +111,7 @@ export class Renderer {
       type: 'service',
       summary: s.name,
       self: `${this.apiUrl}/services/${s.id}`,
-      html_url: `${WEB}/services/${s.id}`,
+      html_url: `${this.#web}/services/${s.id}`,
       name: s.name,
       description: s.description,
       auto_resolve_timeout: 14400,
@@ -138,7 +143,7 @@ export class Renderer {
       type: 'team',
       summary: t.name,
       self: `${this.apiUrl}/teams/${t.id}`,
-      html_url: `${WEB}/teams/${t.id}`,
+      html_url: `${this.#web}/teams/${t.id}`,
       name: t.name,
       description: t.description,
       default_role: 'manager',
@@ -151,13 +156,13 @@ export class Renderer {
       type: 'user',
       summary: u.name,
       self: `${this.apiUrl}/users/${u.id}`,
-      html_url: `${WEB}/users/${u.id}`,
+      html_url: `${this.#web}/users/${u.id}`,
       name: u.name,
       email: u.email,
       time_zone: u.time_zone,
       color: 'purple',
       role: u.role,
-      avatar_url: `${WEB}/avatars/${u.id}.png`,
+      avatar_url: `${this.#web}/avatars/${u.id}.png`,
       description: null,
       invitation_sent: u.invitation_sent,
       job_title: u.job_title,
@@ -173,7 +178,7 @@ export class Renderer {
       type: 'escalation_policy',
       summary: p.name,
       self: `${this.apiUrl}/escalation_policies/${p.id}`,
-      html_url: `${WEB}/escalation_policies/${p.id}`,
+      html_url: `${this.#web}/escalation_policies/${p.id}`,
       name: p.name,
       description: p.description,
       num_loops: p.numLoops,
@@ -189,7 +194,7 @@ export class Renderer {
             type: 'schedule_v3_reference',
             summary: 'Follow-the-sun (v3)',
             self: `${this.apiUrl}/v3/schedules/${t.id}`,
-            html_url: `${WEB}/v3/schedules/${t.id}`,
+            html_url: `${this.#web}/v3/schedules/${t.id}`,
           };
         }),
       })),
@@ -212,7 +217,7 @@ export class Renderer {
       type: 'schedule',
       summary: s.name,
       self: `${this.apiUrl}/schedules/${s.id}`,
-      html_url: `${WEB}/schedules/${s.id}`,
+      html_url: `${this.#web}/schedules/${s.id}`,
       name: s.name,
       description: s.description,
       time_zone: s.time_zone,
@@ -300,7 +305,7 @@ export class Renderer {
       type: 'incident',
       summary: `[#${i + 1}] ${lifecycle.title}`,
       self: `${this.apiUrl}/incidents/${id}`,
-      html_url: `${WEB}/incidents/${id}`,
+      html_url: `${this.#web}/incidents/${id}`,
       incident_number: i + 1,
       title: lifecycle.title,
       created_at: this.time(store.createdAt[i] ?? 0),

@@ -31,7 +31,21 @@ import {
   CURSOR_OPEN_INCIDENTS,
   syncIncidentsIncrementally,
 } from './incidents-sync.js';
+import { claimMirror, describeAccount, type MirrorAccount } from './mirror-account.js';
 import { syncOncalls, syncSchedules } from './schedules-sync.js';
+import {
+  backfillHistory,
+  CURSOR_FULL_SYNC_SINCE,
+  planHistory,
+  setHistoryStart,
+  type HistoryPlan,
+} from './sync-history.js';
+import {
+  describeEstimate,
+  estimateFirstSync,
+  probeHistory,
+  type FirstSyncEstimate,
+} from './first-sync-estimate.js';
 import type { SyncContext } from './sync-context.js';
 import {
   acquireSyncLease,
@@ -52,13 +66,20 @@ import {
 /** Incidents and log entries are mirrored from this far back unless told otherwise. */
 export const DEFAULT_HISTORY_DAYS = 365;
 const CURSOR_FULL_SYNC = 'full_sync';
-const CURSOR_FULL_SYNC_SINCE = 'full_sync_since';
 
 export interface SyncOptions {
   /** auto (default): incremental once a full sync has completed, else full (resuming one that was interrupted). */
   mode?: 'auto' | 'full' | 'incremental';
-  /** Start of the incident history of a full sync. */
+  /**
+   * Start of the incident history: a full sync's start; earlier than the mirror's history, the
+   * range before it is read (sync-history.ts).
+   */
   since?: Date;
+  /**
+   * Wipe the mirror (everything read from PagerDuty, and its cursors) and run a full sync: how a
+   * mirror moves to another account.
+   */
+  fresh?: boolean;
   /** Only these resources (default: all). */
   resources?: readonly SyncResource[];
   runId?: string;
@@ -82,28 +103,20 @@ export interface SyncResult {
   runId: string;
   kind: SyncKind;
   status: 'succeeded' | 'failed';
+  /** The account the mirror holds. */
+  account: MirrorAccount;
+  /** Where the mirror's history starts, and what this run did with it. */
+  history: {
+    since: string;
+    note: string;
+    backfilled?: boolean;
+    estimate?: FirstSyncEstimate;
+  };
   counts: Partial<Record<SyncResource, number>>;
   requests: number;
   rateLimited: number;
   retries: number;
   error?: string;
-}
-
-/**
- * When the account's oldest incident was created, in one request: PagerDuty's date_range=all
- * lifts the 6-month span limit, and sorted ascending the first record is the oldest.
- */
-async function oldestIncidentAt(
-  client: PagerDutyClient,
-  signal: AbortSignal | undefined,
-): Promise<Date | undefined> {
-  const answer = await client.get<{ incidents?: { created_at?: string }[] }>(
-    '/incidents',
-    { date_range: 'all', sort_by: 'created_at:asc', limit: 1, time_zone: 'UTC' },
-    signal,
-  );
-  const at = answer.incidents?.[0]?.created_at;
-  return at ? new Date(Math.floor(Date.parse(at) / 1000) * 1000) : undefined;
 }
 
 /** Checks a --resources list; unknown names are a usage error for the caller to report. */
@@ -163,43 +176,56 @@ export async function runSync(
       });
     }
     const fullDone = await findCursor(db, CURSOR_FULL_SYNC);
-    kind = options.mode === 'full' || !fullDone ? 'full' : 'incremental';
+    const fresh = options.fresh === true;
+    kind = options.mode === 'full' || fresh || !fullDone ? 'full' : 'incremental';
     if (options.mode === 'incremental' && !fullDone)
       logger.info('no full sync has completed yet: running a full sync');
+    await insertSyncRun(db, { id: runId, kind, started_at: now, owner: processOwner() });
+    const writer = mirrorWriter(db, deps.analytics, deps.onCommitted);
+    const account = await claimMirror(writer, client, { fresh, now, signal: options.signal });
+    if (fresh)
+      logger.info({ account: describeAccount(account) }, 'mirror wiped for a fresh full sync');
 
     let since = options.since ?? new Date(now.getTime() - DEFAULT_HISTORY_DAYS * 24 * 3600 * 1000);
-    let historySince = since;
-    if (kind === 'full') {
-      const resumeSince = await findCursor(db, CURSOR_FULL_SYNC_SINCE);
-      if (options.mode === 'full' || !resumeSince) {
-        if (!options.since) {
-          const oldest = await oldestIncidentAt(client, options.signal);
-          since = oldest ?? since;
-          logger.info(
-            { since: since.toISOString() },
-            oldest
-              ? `full sync of the whole history: back to ${since.toISOString()}, the oldest incident`
-              : `full sync: the account has no incident; on-call history from ${since.toISOString()}`,
-          );
-        }
-        // A new full sync starts its history over; an interrupted one resumes from its cursors.
-        await deleteCursors(db, [
-          CURSOR_FULL_SYNC,
-          CURSOR_INCIDENTS,
-          CURSOR_LOG_ENTRIES,
-          CURSOR_OPEN_INCIDENTS,
-        ]);
-        await setCursor(db, CURSOR_FULL_SYNC_SINCE, since.toISOString(), now);
-      } else if (!options.since) {
-        since = new Date(resumeSince);
+    let history: HistoryPlan & { estimate?: FirstSyncEstimate };
+    const stored = await findCursor(db, CURSOR_FULL_SYNC_SINCE);
+    if (kind === 'full' && (options.mode === 'full' || fresh || !stored)) {
+      let estimate: FirstSyncEstimate | undefined;
+      if (!options.since) {
+        const oldest = await probeHistory(client, options.signal);
+        since = oldest?.at ?? since;
+        if (oldest) estimate = estimateFirstSync(oldest.total, client.requestsPerMinute);
       }
-      historySince = since;
+      history = {
+        since,
+        note: options.since
+          ? `full sync from ${since.toISOString()}`
+          : `full sync of the whole history: back to ${since.toISOString()}; ${estimate ? describeEstimate(estimate) : 'the account has no incident'}`,
+        ...(estimate ? { estimate } : {}),
+      };
+      // A new full sync starts its history over; an interrupted one resumes from its cursors.
+      await deleteCursors(db, [
+        CURSOR_FULL_SYNC,
+        CURSOR_INCIDENTS,
+        CURSOR_LOG_ENTRIES,
+        CURSOR_OPEN_INCIDENTS,
+      ]);
+      await setHistoryStart(db, since, now);
     } else {
-      const fullSince = await findCursor(db, CURSOR_FULL_SYNC_SINCE);
-      if (fullSince) historySince = new Date(fullSince);
+      // An interrupted full sync resumes, an incremental one goes on, from the mirror's history
+      // start; an earlier since adds the range before it (sync-history.ts).
+      history = planHistory(stored ? new Date(stored) : since, options.since);
+      since = stored ? new Date(stored) : since;
     }
-    await insertSyncRun(db, { id: runId, kind, started_at: now, owner: processOwner() });
-    emit({ type: 'run-started', runId, kind, since: historySince.toISOString() });
+    const historySince = history.since;
+    logger.info({ since: historySince.toISOString() }, history.note);
+    emit({
+      type: 'run-started',
+      runId,
+      kind,
+      since: historySince.toISOString(),
+      note: history.note,
+    });
     logger.info({ run_id: runId, kind }, 'sync started');
     heartbeat = setInterval(() => {
       const at = clock();
@@ -213,7 +239,6 @@ export async function runSync(
     const wanted = new Set(
       options.resources && options.resources.length > 0 ? options.resources : SYNC_RESOURCES,
     );
-    const writer = mirrorWriter(db, deps.analytics, deps.onCommitted);
     // Figures computed under other settings (or before migration 0009) are computed again first.
     await recomputeFactsIfStale(writer, now, logger);
     const ctx: SyncContext = {
@@ -248,10 +273,12 @@ export async function runSync(
       await syncTeams(ctx, users);
     });
     await step('escalation_policies', () => syncEscalationPolicies(ctx));
-    await step('schedules', () => syncSchedules(ctx));
+    // A backfill reads the on-call history again from its new start, as a full sync does.
+    const onCallCtx: SyncContext = history.backfill ? { ...ctx, kind: 'full' } : ctx;
+    await step('schedules', () => syncSchedules(onCallCtx));
     await step('services', () => syncServices(ctx));
     await step('priorities', () => syncPriorities(ctx));
-    await step('oncalls', () => syncOncalls(ctx));
+    await step('oncalls', () => syncOncalls(onCallCtx));
     if (wanted.has('users')) {
       const kept = await syncReferencedDeletedUsers(ctx);
       if (kept > 0)
@@ -265,6 +292,7 @@ export async function runSync(
       emit({ type: 'resource-started', resource: 'log_entries' });
       if (kind === 'full') await backfillIncidentsAndLogEntries(ctx, since);
       else await syncIncidentsIncrementally(ctx, since);
+      if (history.backfill) await backfillHistory(ctx, history.backfill);
       emit({ type: 'resource-finished', resource: 'incidents', written: counts.incidents ?? 0 });
       emit({
         type: 'resource-finished',
@@ -288,6 +316,13 @@ export async function runSync(
       runId,
       kind,
       status: 'succeeded',
+      account,
+      history: {
+        since: historySince.toISOString(),
+        note: history.note,
+        ...(history.backfill ? { backfilled: true } : {}),
+        ...(history.estimate ? { estimate: history.estimate } : {}),
+      },
       counts,
       requests: s.requests,
       rateLimited: s.rate_limited,

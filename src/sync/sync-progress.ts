@@ -16,8 +16,11 @@ export type SyncKind = 'full' | 'incremental';
 
 /** What observers of a run hear: the CLI draws progress bars, the API keeps the latest state. */
 export type SyncEvent =
-  /** since: where the mirror's history starts (a full sync reads from there). */
-  | { type: 'run-started'; runId: string; kind: SyncKind; since: string }
+  /**
+   * since: where the mirror's history starts (a full sync reads from there); note: what the run
+   * does with it (a backfill, a first sync's estimate).
+   */
+  | { type: 'run-started'; runId: string; kind: SyncKind; since: string; note?: string }
   | { type: 'resource-started'; resource: SyncResource }
   | { type: 'resource-progress'; resource: SyncResource; written: number; total?: number }
   | { type: 'resource-finished'; resource: SyncResource; written: number }

@@ -1,3 +1,4 @@
+import { parseCalendarDate } from './dates.js';
 import { localParts } from './zones.js';
 
 // When an interruption costs what: PagerDuty's hour classes, placed in the notified user's own
@@ -107,17 +108,25 @@ export function parseBusinessHours(
   return { businessDays, business };
 }
 
+/**
+ * `2026-12-25,2027-01-01`: real calendar dates, by the product's one date parser; throws
+ * DateInputError naming `name` and the first bad date.
+ */
+export function parseHolidayList(text: string, name: string): Set<string> {
+  return new Set(
+    text
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => parseCalendarDate(d, name)),
+  );
+}
+
 /** `2026-12-25,2027-01-01`: valid calendar dates; undefined when one is malformed. */
 export function parseHolidays(text: string): Set<string> | undefined {
-  const dates = new Set<string>();
-  for (const raw of text
-    .split(',')
-    .map((d) => d.trim())
-    .filter(Boolean)) {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(raw)) return undefined;
-    const d = new Date(`${raw}T00:00:00Z`);
-    if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== raw) return undefined;
-    dates.add(raw);
+  try {
+    return parseHolidayList(text, 'HOLIDAYS');
+  } catch {
+    return undefined;
   }
-  return dates;
 }

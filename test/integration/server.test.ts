@@ -47,6 +47,16 @@ describe('the HTTP server', () => {
 
     const root = await testApp.app.inject({ method: 'GET', url: '/api' });
     expect(root.json()).toMatchObject({ docs: '/api/docs', openapi: '/api/openapi.json' });
+    // "Links to everything": every operation of the OpenAPI document, none left out.
+    const operations = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
+    const listed = (root.json() as { routes: { method: string; path: string }[] }).routes
+      .map((r) => `${r.method} ${r.path}`)
+      .sort();
+    expect(listed).toEqual(operations);
+    expect(listed).toContain('GET /api/v1/analytics/responders');
+    expect(listed).toContain('POST /api/v1/sync');
   });
 
   it('answers unknown routes with the one error shape', async () => {

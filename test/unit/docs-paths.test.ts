@@ -6,7 +6,7 @@ const ROOT = new URL('../../', import.meta.url);
 const PATH = /`((?:src|docs|test|bench|scripts|docker|\.ci)\/[\w./-]+)`/g;
 
 describe('the documentation', () => {
-  it.each(['README.md', 'docs/architecture.md', 'SECURITY.md', 'DEVELOPERS.md'])(
+  it.each(['README.md', 'docs/architecture.md', 'docs/docker.md', 'SECURITY.md', 'DEVELOPERS.md'])(
     'names only paths that exist: %s',
     (file) => {
       const text = fs.readFileSync(new URL(file, ROOT), 'utf8');

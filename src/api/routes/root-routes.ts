@@ -2,23 +2,53 @@ import type { FastifyPluginAsync } from 'fastify';
 import { VERSION } from '../../version.js';
 import { COMMON_ERRORS } from '../schemas/error.js';
 
+interface OpenApiPaths {
+  paths?: Record<string, Record<string, { summary?: string }>>;
+}
+
+/** Every operation of the OpenAPI document, so that `/api` lists what is there, not a chosen few. */
+function documentedRoutes(doc: OpenApiPaths): { method: string; path: string; summary: string }[] {
+  return Object.entries(doc.paths ?? {})
+    .flatMap(([path, operations]) =>
+      Object.entries(operations).map(([method, operation]) => ({
+        method: method.toUpperCase(),
+        path,
+        summary: operation.summary ?? '',
+      })),
+    )
+    .sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method));
+}
+
 export const rootRoutes: FastifyPluginAsync = async (app) => {
   app.get(
     '/api',
     {
       schema: {
         tags: ['meta'],
-        summary: 'Links to the API documentation and the OpenAPI document',
+        summary: 'Links to the API documentation, the OpenAPI document and every route',
         response: {
           200: {
             type: 'object',
-            required: ['name', 'version', 'docs', 'openapi', 'health'],
+            required: ['name', 'version', 'docs', 'openapi', 'health', 'routes'],
             properties: {
               name: { type: 'string' },
               version: { type: 'string' },
               docs: { type: 'string' },
               openapi: { type: 'string' },
               health: { type: 'string' },
+              routes: {
+                description: 'Every route of the OpenAPI document, by path',
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['method', 'path', 'summary'],
+                  properties: {
+                    method: { type: 'string' },
+                    path: { type: 'string' },
+                    summary: { type: 'string' },
+                  },
+                },
+              },
             },
             example: {
               name: 'pd-analytics',
@@ -26,6 +56,13 @@ export const rootRoutes: FastifyPluginAsync = async (app) => {
               docs: '/api/docs',
               openapi: '/api/openapi.json',
               health: '/api/v1/health',
+              routes: [
+                {
+                  method: 'GET',
+                  path: '/api/v1/services/count',
+                  summary: 'How many services exist in PagerDuty',
+                },
+              ],
             },
           },
           500: COMMON_ERRORS[500],
@@ -38,6 +75,7 @@ export const rootRoutes: FastifyPluginAsync = async (app) => {
       docs: '/api/docs',
       openapi: '/api/openapi.json',
       health: '/api/v1/health',
+      routes: documentedRoutes(app.swagger() as OpenApiPaths),
     }),
   );
 

@@ -9,6 +9,7 @@ import type { Db } from '../../db/connection.js';
 import type { SyncRun } from '../../db/schema.js';
 import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../errors.js';
 import type { SyncService } from '../../sync/sync-service.js';
+import { DateInputError, parseInstant } from '../../time/dates.js';
 import { SYNC_RESOURCES, type SyncResource } from '../../sync/sync-progress.js';
 import { requireAdmin, type AdminOptions } from '../admin.js';
 import { COMMON_ERRORS, ERROR_REF } from '../schemas/error.js';
@@ -117,8 +118,10 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
             mode: { type: 'string', enum: ['auto', 'full', 'incremental'], default: 'auto' },
             since: {
               type: 'string',
-              format: 'date',
-              description: 'Start of the incident history of a full sync',
+              maxLength: 40,
+              description:
+                "Start of the incident history (ISO date or date-time; UTC when no offset). Earlier than the mirror's history: the missing range is read (a backfill)",
+              example: '2025-01-01',
             },
             resources: {
               type: 'array',
@@ -155,7 +158,11 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
               'Without ADMIN_TOKEN (loopback only) the request must be application/json, so that no web page can send it',
             ...ERROR_REF,
           },
-          409: { description: 'A sync is already running; error.run_id names it', ...ERROR_REF },
+          409: {
+            description:
+              "A sync is already running (error.run_id names it); or PAGERDUTY_TOKEN reads another account than the mirror's (account_mismatch: `pd-analytics sync --fresh` moves the mirror to it)",
+            ...ERROR_REF,
+          },
           503: { description: 'Sync is not configured (PAGERDUTY_TOKEN)', ...ERROR_REF },
           500: COMMON_ERRORS[500],
         },
@@ -166,7 +173,12 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
       const body = request.body ?? {};
       let since: Date | undefined;
       if (body.since !== undefined) {
-        since = new Date(`${body.since}T00:00:00Z`);
+        try {
+          since = parseInstant(body.since, 'since');
+        } catch (error) {
+          if (!(error instanceof DateInputError)) throw error;
+          throw new ValidationError(`invalid body parameter 'since': ${error.reason}`, 'since');
+        }
         if (since.getTime() > Date.now())
           throw new ValidationError("invalid body parameter 'since': must be in the past", 'since');
       }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { parseConfig, parsePort } from '../../config.js';
 import { startServer } from '../../api/server.js';
 import { describeDatabaseTarget } from '../../db/database-url.js';
-import { createLogger } from '../../logger.js';
+import { createLogger, logDestination } from '../../logger.js';
 import type { CliContext } from '../cli-context.js';
 import { parseDurationOption } from '../options.js';
 import { printServerUrls } from '../server-urls.js';
@@ -38,7 +38,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
       if (syncEveryMs !== undefined && !config.pagerduty.token) {
         throw new ValidationError('--sync-every needs PAGERDUTY_TOKEN', '--sync-every');
       }
-      const logger = createLogger(config.logLevel);
+      const logger = createLogger(config.logLevel, logDestination(process.stderr));
       const server = await startServer(
         config,
         logger,
@@ -46,6 +46,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
       );
       context.stdout(`pd-analytics serving ${describeDatabaseTarget(config.database)}`);
       printServerUrls(context, server.url);
+      context.stdout('Press Ctrl-C to stop.');
       context.onShutdown(async () => {
         logger.info('shutting down');
         await server.close();

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SIMULATOR_SIZES, type SimulatorSize } from '../../simulator/account-entities.js';
 import { SimulatedAccount } from '../../simulator/simulated-account.js';
 import { PD_RATE_LIMIT_PER_MINUTE, startSimulator } from '../../simulator/simulator-server.js';
+import { portInUse } from '../../errors.js';
 import type { CliContext } from '../cli-context.js';
 import { parseChoiceOption, parseIntegerOption, parseShareOption } from '../options.js';
 
@@ -60,7 +61,9 @@ export function registerSimulateCommand(program: Command, context: CliContext): 
       const sim = await startSimulator(
         { account, token: options.token, rateLimitPerMinute, faults },
         { host: options.host, port },
-      );
+      ).catch((error: unknown) => {
+        throw portInUse(error, options.host, port, '--port (0 picks a free one)');
+      });
       context.stdout(
         `PagerDuty simulator (${size}, seed ${seed}: ${account.liveServices().length} services, ${account.incidents.count.toLocaleString('en-US')} incidents, generated in ${Math.round(performance.now() - started)} ms)`,
       );

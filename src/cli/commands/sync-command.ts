@@ -1,17 +1,20 @@
 import type { Command } from 'commander';
-import { parseConfig, parseDate } from '../../config.js';
+import { parseConfig } from '../../config.js';
 import { createDb } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrator.js';
 import { ValidationError } from '../../errors.js';
 import { commandLogger } from '../cli-logger.js';
 import { createPagerDutyClient } from '../../pagerduty/create-client.js';
+import { describeAccount } from '../../sync/mirror-account.js';
 import { parseResourceList, runSync } from '../../sync/sync-engine.js';
 import { SYNC_RESOURCES } from '../../sync/sync-progress.js';
 import type { CliContext } from '../cli-context.js';
+import { parseDateOption } from '../options.js';
 import { createSyncReporter } from '../sync-reporter.js';
 
 interface SyncCommandOptions {
   full?: boolean;
+  fresh?: boolean;
   since?: string;
   resources?: string;
 }
@@ -25,22 +28,17 @@ export function registerSyncCommand(program: Command, context: CliContext): void
     .option('--full', 'run a full sync even when one has completed')
     .option(
       '--since <iso-date>',
-      'start of the history of a full sync (default SYNC_SINCE, else the whole history: from the oldest incident)',
+      "start of the history (default SYNC_SINCE, else the whole history: from the oldest incident); earlier than the mirror's history, the range before it is read",
+    )
+    .option(
+      '--fresh',
+      'wipe the mirror (everything read from PagerDuty) and run a full sync: to mirror another account into the same database',
     )
     .option('--resources <list>', `only these, comma-separated: ${SYNC_RESOURCES.join(',')}`)
     .action(async (options: SyncCommandOptions) => {
       const config = parseConfig(context.env);
       let since = config.sync.since;
-      if (options.since !== undefined) {
-        try {
-          since = parseDate(options.since, '--since');
-        } catch (error) {
-          throw new ValidationError(
-            error instanceof Error ? error.message : String(error),
-            '--since',
-          );
-        }
-      }
+      if (options.since !== undefined) since = parseDateOption(options.since, '--since');
       let resources;
       if (options.resources !== undefined) {
         const parsed = parseResourceList(options.resources);
@@ -75,6 +73,7 @@ export function registerSyncCommand(program: Command, context: CliContext): void
           { db: handle.db, client, logger, analytics: config.analytics },
           {
             mode: options.full ? 'full' : 'auto',
+            ...(options.fresh ? { fresh: true } : {}),
             ...(since ? { since } : {}),
             ...(resources ? { resources } : {}),
             signal: controller.signal,
@@ -90,6 +89,7 @@ export function registerSyncCommand(program: Command, context: CliContext): void
         context.stdout(
           `sync ${result.runId} (${result.kind}) succeeded: ${counts}; ${result.requests} requests, ${result.retries} retries, ${result.rateLimited} rate-limited`,
         );
+        context.stdout(`  account ${describeAccount(result.account)}; ${result.history.note}`);
       } finally {
         reporter.stop();
         await handle.destroy();
