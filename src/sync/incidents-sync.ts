@@ -51,7 +51,7 @@ export const CURSOR_LOG_ENTRIES_REREAD = 'log_entries_reread';
  * `channel.notification.type`, which may be missing without include[]=channels (CONTRACT.md;
  * PagerDuty's own notifications report asks for it).
  */
-const LOG_ENTRY_INCLUDES = ['channels'];
+export const LOG_ENTRY_INCLUDES = ['channels'];
 
 function chunks(range: TimeRange, size: number): TimeRange[] {
   const out: TimeRange[] = [];

@@ -3,7 +3,7 @@ import { setCursor } from '../db/repositories/sync-cursors-repository.js';
 import type { Database } from '../db/schema.js';
 import type { PdIncident, PdLogEntry } from '../pagerduty/pagerduty-types.js';
 import { readWindowed } from '../pagerduty/time-windows.js';
-import { BACKFILL_CHUNK_MS, writePage } from './incidents-sync.js';
+import { BACKFILL_CHUNK_MS, LOG_ENTRY_INCLUDES, writePage } from './incidents-sync.js';
 import { reportWritten, type SyncContext } from './sync-context.js';
 
 // Where the mirror's history starts, and what a `since` does to it. One rule, whatever asks
@@ -69,6 +69,8 @@ export async function backfillHistory(
     ) => {
       for await (const page of readWindowed<T>(ctx.client, `/${resource}`, part, {
         key: resource,
+        // A notification's medium comes only with its channel (LOG_ENTRY_INCLUDES).
+        query: resource === 'log_entries' ? { 'include[]': LOG_ENTRY_INCLUDES } : {},
         signal: ctx.signal,
       }))
         await write(page);

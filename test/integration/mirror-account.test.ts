@@ -10,6 +10,7 @@ import { AccountMismatchError, findMirrorAccount } from '../../src/sync/mirror-a
 import { runSync, type SyncOptions } from '../../src/sync/sync-engine.js';
 import { SyncService } from '../../src/sync/sync-service.js';
 import { expectMirrorEqualsTruth } from '../helpers/mirror-assertions.js';
+import { metricsTruth } from '../helpers/metrics-truth.js';
 import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
 import {
   createTestDatabase,
@@ -93,6 +94,14 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       expect(await countIncidents(handle)).toBeGreaterThan(before);
       expect(await findCursor(handle.db, 'full_sync_since')).toBe(since.toISOString());
       await expectMirrorEqualsTruth(handle, accountTruth(first.account));
+      // The backfilled log entries came with their channels: every interruption is there.
+      const zones = new Map(first.account.liveUsers().map((u) => [u.id, u.time_zone]));
+      const truth = metricsTruth(first.account, (u) => zones.get(u) ?? 'UTC');
+      const stored = await handle.db
+        .selectFrom('incident_metrics')
+        .select((eb) => eb.fn.sum<number>('interruption_count').as('n'))
+        .executeTakeFirstOrThrow();
+      expect(Number(stored.n)).toBe(truth.reduce((n, t) => n + t.interruptions.length, 0));
     });
 
     it('stops a sync of another account, naming both, and writes nothing of it', async () => {
