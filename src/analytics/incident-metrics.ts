@@ -192,16 +192,16 @@ function matching(db: Kysely<Database>, request: MetricsRequest) {
       const c: Expression<SqlBool>[] = [];
       if (f.since) c.push(eb('m.created_at', '>=', f.since));
       if (f.until) c.push(eb('m.created_at', '<', f.until));
-      if (f.serviceId) c.push(eb('m.service_id', '=', f.serviceId));
-      if (f.urgency) c.push(eb('m.urgency', '=', f.urgency));
-      if (f.status) c.push(eb('m.status', '=', f.status));
+      if (f.serviceId) c.push(eb('m.service_id', 'in', f.serviceId));
+      if (f.urgency) c.push(eb('m.urgency', 'in', f.urgency));
+      if (f.status) c.push(eb('m.status', 'in', f.status));
       if (f.priorityId) c.push(eb('m.priority_id', '=', f.priorityId));
       if (f.teamId)
         c.push(
           eb(
             'm.incident_id',
             'in',
-            eb.selectFrom('incident_teams').select('incident_id').where('team_id', '=', f.teamId),
+            eb.selectFrom('incident_teams').select('incident_id').where('team_id', 'in', f.teamId),
           ),
         );
       return eb.and(c);

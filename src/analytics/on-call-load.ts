@@ -81,7 +81,7 @@ export async function teamOnCallLoad(
     .executeTakeFirst();
   if (!team) throw new NotFoundError(`team ${teamId} not found`);
   const [answer, members] = await Promise.all([
-    responderMetrics(db, { ...filter, teamId }, now, config),
+    responderMetrics(db, { ...filter, teamId: [teamId] }, now, config),
     db
       .selectFrom('team_members as m')
       .leftJoin('users as u', 'u.id', 'm.user_id')
@@ -164,7 +164,7 @@ export async function interruptionsHeatmap(
           eb(
             'i.user_id',
             'in',
-            eb.selectFrom('team_members').select('user_id').where('team_id', '=', filter.teamId),
+            eb.selectFrom('team_members').select('user_id').where('team_id', 'in', filter.teamId),
           ),
         );
       if (filter.serviceId)
@@ -172,7 +172,7 @@ export async function interruptionsHeatmap(
           eb(
             'i.incident_id',
             'in',
-            eb.selectFrom('incidents').select('id').where('service_id', '=', filter.serviceId),
+            eb.selectFrom('incidents').select('id').where('service_id', 'in', filter.serviceId),
           ),
         );
       return eb.and(c);

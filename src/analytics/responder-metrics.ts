@@ -51,6 +51,15 @@ export const RESPONDER_SORT_FIELDS = [
 
 const id = (description: string) =>
   ({ type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description }) as const;
+/** A repeatable id parameter (any of them); a single value arrives as a one-item array. */
+const anyOfIds = (description: string) =>
+  ({
+    type: 'array',
+    items: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    minItems: 1,
+    maxItems: 100,
+    description,
+  }) as const;
 
 /** The responders' query parameters (JSON Schema), for the endpoint and its CSV report. */
 export const RESPONDER_QUERY_PROPERTIES = {
@@ -66,8 +75,10 @@ export const RESPONDER_QUERY_PROPERTIES = {
     maxLength: 40,
     description: 'End of the range, exclusive (ISO date or date-time); default now',
   },
-  team_id: id("The team's members (their whole load)"),
-  service_id: id("The service's incidents, and on-call for its escalation policy"),
+  team_id: anyOfIds("The team's members (their whole load); repeat for any of several"),
+  service_id: anyOfIds(
+    "The service's incidents, and on-call for its escalation policy; repeat for any of several",
+  ),
   user_id: id('One user'),
   sort: {
     type: 'string',
@@ -115,9 +126,9 @@ export interface ResponderFilter {
   since?: Date | undefined;
   until?: Date | undefined;
   /** The team's members. */
-  teamId?: string | undefined;
+  teamId?: readonly string[] | undefined;
   /** The service's incidents, and on-call for its escalation policy. */
-  serviceId?: string | undefined;
+  serviceId?: readonly string[] | undefined;
   userId?: string | undefined;
 }
 
@@ -130,8 +141,8 @@ export interface ResponderSort {
 export function parseResponderFilter(query: ResponderQuery): ResponderFilter {
   return {
     ...parseRange(query),
-    teamId: query.team_id || undefined,
-    serviceId: query.service_id || undefined,
+    teamId: query.team_id?.length ? [...new Set(query.team_id)] : undefined,
+    serviceId: query.service_id?.length ? [...new Set(query.service_id)] : undefined,
     userId: query.user_id || undefined,
   };
 }
@@ -140,8 +151,8 @@ export function parseResponderFilter(query: ResponderQuery): ResponderFilter {
 export interface ResponderQuery {
   since?: string | undefined;
   until?: string | undefined;
-  team_id?: string | undefined;
-  service_id?: string | undefined;
+  team_id?: string[] | undefined;
+  service_id?: string[] | undefined;
   user_id?: string | undefined;
 }
 
@@ -283,8 +294,10 @@ export async function checkResponderFilter(
 ): Promise<void> {
   const checks: [string | undefined, 'users' | 'teams' | 'services', string][] = [
     [filter.userId, 'users', 'user'],
-    [filter.teamId, 'teams', 'team'],
-    [filter.serviceId, 'services', 'service'],
+    ...(filter.teamId ?? []).map((t) => [t, 'teams', 'team'] as [string, 'teams', string]),
+    ...(filter.serviceId ?? []).map(
+      (s) => [s, 'services', 'service'] as [string, 'services', string],
+    ),
   ];
   for (const [id, table, noun] of checks) {
     if (!id) continue;
@@ -304,11 +317,11 @@ export async function historyStart(db: Kysely<Database>): Promise<Date | undefin
   return row?.first ? new Date(row.first) : undefined;
 }
 
-async function teamMemberIds(db: Kysely<Database>, teamId: string): Promise<string[]> {
+async function teamMemberIds(db: Kysely<Database>, teamIds: readonly string[]): Promise<string[]> {
   const rows = await db
     .selectFrom('team_members')
     .select('user_id')
-    .where('team_id', '=', teamId)
+    .where('team_id', 'in', teamIds)
     .execute();
   return rows.map((r) => r.user_id);
 }
@@ -363,7 +376,7 @@ async function incidentParts(
           eb(
             'r.incident_id',
             'in',
-            eb.selectFrom('incidents').select('id').where('service_id', '=', filter.serviceId),
+            eb.selectFrom('incidents').select('id').where('service_id', 'in', filter.serviceId),
           ),
         );
       return eb.and(c);
@@ -451,7 +464,7 @@ async function oncallSpans(
             eb
               .selectFrom('services')
               .select('escalation_policy_id')
-              .where('id', '=', filter.serviceId),
+              .where('id', 'in', filter.serviceId),
           ),
         );
       return eb.and(c);

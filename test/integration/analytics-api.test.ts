@@ -445,6 +445,65 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       }
     });
 
+    it('reads repeated filter parameters as any of them, on every filtered route', async () => {
+      const [a, b] = truth.services
+        .map((s) => s.id)
+        .filter((id) => total(truth.incidentsByServiceStatus.get(id)) > 0);
+      const count = (id: string | undefined) => total(truth.incidentsByServiceStatus.get(id ?? ''));
+      const both = `service_id=${a}&service_id=${b}`;
+      expect((await get(`/incidents/by-status?${both}`)).total).toBe(count(a) + count(b));
+      expect((await get(`/incidents?${both}&limit=1`)).total).toBe(count(a) + count(b));
+      const metrics = await get(`/analytics/incidents?${both}`);
+      expect(metrics.data[0].total_incident_count).toBe(count(a) + count(b));
+      const statuses = await get(`/incidents/by-status?status=resolved&status=triggered`);
+      expect(statuses.acknowledged).toBe(0);
+      expect(statuses.total).toBe(statuses.resolved + statuses.triggered);
+      const urgencies = await get('/incidents/by-status?urgency=high&urgency=low');
+      expect(urgencies.total).toBe(truth.incidentCount);
+      // Two teams: an incident of both counts once.
+      const teams = truth.teams.map((t) => t.id).slice(0, 2);
+      const ids = new Set(
+        truth.services.filter((s) => s.teamIds.some((t) => teams.includes(t))).map((s) => s.id),
+      );
+      const ofTeams = [...ids].reduce((n, id) => n + count(id), 0);
+      expect(
+        (await get(`/incidents/by-status?team_id=${teams[0]}&team_id=${teams[1]}`)).total,
+      ).toBe(ofTeams);
+      // The team filter narrows the service list to the teams' services.
+      const listed = await get(`/services?team_id=${teams[0]}&team_id=${teams[1]}&limit=1000`);
+      expect(listed.services.map((s: { id: string }) => s.id).sort()).toEqual([...ids].sort());
+      const responders = await get(`/analytics/responders?team_id=${teams[0]}&team_id=${teams[1]}`);
+      expect(responders.total).toBeGreaterThan(0);
+    });
+
+    it('names the allowed values of an enum, and refuses until before since on every route', async () => {
+      const bad = await app.inject({ method: 'GET', url: '/api/v1/incidents?status=exploded' });
+      expect(bad.json().error.message).toContain(
+        'must be one of triggered, acknowledged, resolved',
+      );
+      const unit = await app.inject({
+        method: 'GET',
+        url: '/api/v1/analytics/incidents?aggregate_unit=year',
+      });
+      expect(unit.json().error.message).toContain('day, week, month');
+      const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+        paths: Record<string, { get?: { parameters?: { name: string; in: string }[] } }>;
+      };
+      const ranged = Object.entries(doc.paths).filter(([, item]) =>
+        ['since', 'until'].every((n) =>
+          item.get?.parameters?.some((p) => p.in === 'query' && p.name === n),
+        ),
+      );
+      expect(ranged.length).toBeGreaterThan(10);
+      for (const [path] of ranged) {
+        const url = `${path.replace(/\{[^}]+\}/g, truth.teams[0]?.id ?? 'X')}?since=2027-01-01&until=2026-01-01`;
+        const res = await app.inject({ method: 'GET', url });
+        if (res.statusCode === 404) continue; // a path parameter that is not this kind of id
+        expect(res.statusCode, url).toBe(400);
+        expect(res.json().error.parameter, url).toBe('until');
+      }
+    });
+
     it('answers unknown ids with 404 and malformed parameters with 400 naming them', async () => {
       expect((await app.inject({ method: 'GET', url: '/api/v1/services/PNOPE' })).statusCode).toBe(
         404,
