@@ -23,23 +23,24 @@ export function pageZone(): string {
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>();
+const NUMERIC_PARTS = ['year', 'month', 'day', 'hour', 'minute'] as const;
+
+/** An instant's local year, month, day, hour and minute in `zone`, by name. */
 function partsIn(ms: number, zone: string): Record<string, number> {
-  let f = formats.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
+  const f =
+    formats.get(zone) ??
+    new Intl.DateTimeFormat('en-US', {
       timeZone: zone,
       hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
+      ...Object.fromEntries(NUMERIC_PARTS.map((part) => [part, 'numeric'])),
     });
-    formats.set(zone, f);
-  }
-  const out: Record<string, number> = {};
-  for (const p of f.formatToParts(ms)) if (p.type !== 'literal') out[p.type] = Number(p.value);
-  return out;
+  formats.set(zone, f);
+  return Object.fromEntries(
+    f
+      .formatToParts(ms)
+      .filter((p) => p.type !== 'literal')
+      .map((p) => [p.type, Number(p.value)]),
+  );
 }
 
 function offsetMs(ms: number, zone: string): number {
