@@ -189,7 +189,7 @@ async function taskInProcess<T>(handle: Pick<Db, 'read' | 'readPage'>, task: Rea
 }
 
 /** Connections (and jobs at once) of each read worker on a server: tasks mostly wait on queries. */
-const SERVER_TASK_CONNECTIONS = 4;
+const SERVER_TASK_CONNECTIONS = 2;
 
 /** Opens a connection pool (or the SQLite file) for the target; `log` receives Kysely's query events. */
 export function createDb(target: DatabaseTarget, options: DbOptions = {}): Db {
