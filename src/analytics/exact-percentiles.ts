@@ -1,5 +1,5 @@
 // Import-free: SQLite read workers load this module by URL to run it where the rows are read
-// (see sqlite-read-pool.ts); elsewhere it runs in the server's process.
+// (see read-pool.ts); elsewhere it runs in the server's process.
 
 export interface ExactPercentilesArgs {
   /** In percent, e.g. [50, 75, 90, 95]. */

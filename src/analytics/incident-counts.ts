@@ -117,6 +117,10 @@ export async function countIncidents(
     ids === undefined &&
     filter.serviceId === undefined &&
     filter.teamId === undefined;
+  // An incident of several of the teams asked for is one incident, but a row of each team's
+  // rollup: counted from the incidents themselves.
+  if (filter.teamId !== undefined && filter.teamId.length > 1)
+    return countRaw(db, filter, ids, perDay);
   const rows: CountRow[] = [];
   for (const segment of segmentsOf(filter.since, filter.until, perDay)) {
     if (segment.grain === 'raw') {
@@ -137,18 +141,18 @@ export async function countIncidents(
     const found = await db
       .selectFrom(table)
       .$if(filter.teamId !== undefined, (q) =>
-        q.where(sql.ref('team_id'), '=', filter.teamId ?? ''),
+        q.where(sql.ref('team_id'), 'in', filter.teamId ?? []),
       )
       .where('grain', '=', across ? ACROSS_SERVICES[segment.grain] : segment.grain)
       .$if(segment.grain !== 'all', (q) =>
         q.where('bucket', '>=', segment.from).where('bucket', '<', segment.to),
       )
       .$if(filter.serviceId !== undefined, (q) =>
-        q.where('service_id', '=', filter.serviceId ?? ''),
+        q.where('service_id', 'in', filter.serviceId ?? []),
       )
       .$if(ids !== undefined, (q) => q.where('service_id', 'in', ids ?? []))
-      .$if(filter.urgency !== undefined, (q) => q.where('urgency', '=', filter.urgency ?? ''))
-      .$if(filter.status !== undefined, (q) => q.where('status', '=', filter.status ?? ''))
+      .$if(filter.urgency !== undefined, (q) => q.where('urgency', 'in', filter.urgency ?? []))
+      .$if(filter.status !== undefined, (q) => q.where('status', 'in', filter.status ?? []))
       .select((eb) => ['service_id', 'status', 'bucket', eb.fn.sum<number>('n').as('n')])
       .groupBy(['service_id', 'status', 'bucket'])
       .execute();

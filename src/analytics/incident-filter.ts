@@ -8,14 +8,17 @@ export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'resolved'] as co
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 export const URGENCIES = ['high', 'low'] as const;
 
-/** The filters every incident-based endpoint and report accepts. `since`/`until` are on created_at. */
+/**
+ * The filters every incident-based endpoint and report accepts. `since`/`until` are on
+ * created_at; each list means "any of" (a repeated query parameter), and is never empty.
+ */
 export interface IncidentFilter {
   since?: Date;
   until?: Date;
-  serviceId?: string;
-  teamId?: string;
-  urgency?: (typeof URGENCIES)[number];
-  status?: IncidentStatus;
+  serviceId?: readonly string[];
+  teamId?: readonly string[];
+  urgency?: readonly (typeof URGENCIES)[number][];
+  status?: readonly IncidentStatus[];
 }
 
 function queryDate(raw: string | undefined, name: string): Date | undefined {
@@ -55,9 +58,9 @@ export function incidentConditions<DB extends Database, TB extends keyof DB & 'i
   const conditions: Expression<SqlBool>[] = [];
   if (filter.since) conditions.push(e('incidents.created_at', '>=', filter.since));
   if (filter.until) conditions.push(e('incidents.created_at', '<', filter.until));
-  if (filter.serviceId) conditions.push(e('incidents.service_id', '=', filter.serviceId));
-  if (filter.urgency) conditions.push(e('incidents.urgency', '=', filter.urgency));
-  if (filter.status) conditions.push(e('incidents.status', '=', filter.status));
+  if (filter.serviceId) conditions.push(e('incidents.service_id', 'in', filter.serviceId));
+  if (filter.urgency) conditions.push(e('incidents.urgency', 'in', filter.urgency));
+  if (filter.status) conditions.push(e('incidents.status', 'in', filter.status));
   if (filter.teamId) {
     conditions.push(
       e(
@@ -66,7 +69,7 @@ export function incidentConditions<DB extends Database, TB extends keyof DB & 'i
         e
           .selectFrom('incident_teams')
           .select('incident_teams.incident_id')
-          .where('incident_teams.team_id', '=', filter.teamId),
+          .where('incident_teams.team_id', 'in', filter.teamId),
       ),
     );
   }

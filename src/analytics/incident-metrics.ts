@@ -4,7 +4,8 @@ import type { Db } from '../db/connection.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import { ValidationError } from '../errors.js';
-import { formatWithOffset, isTimeZone, periodsBetween, type PeriodUnit } from '../time/zones.js';
+import { formatWithOffset, isTimeZone, type PeriodUnit } from '../time/zones.js';
+import { boundedPeriods, MAX_PERIODS, tooManyPeriods } from './bounded-periods.js';
 import type { PercentileValues } from './exact-percentiles.js';
 import { groupBy } from './group-by.js';
 import { unionSpans, type Span } from './spans.js';
@@ -191,16 +192,16 @@ function matching(db: Kysely<Database>, request: MetricsRequest) {
       const c: Expression<SqlBool>[] = [];
       if (f.since) c.push(eb('m.created_at', '>=', f.since));
       if (f.until) c.push(eb('m.created_at', '<', f.until));
-      if (f.serviceId) c.push(eb('m.service_id', '=', f.serviceId));
-      if (f.urgency) c.push(eb('m.urgency', '=', f.urgency));
-      if (f.status) c.push(eb('m.status', '=', f.status));
+      if (f.serviceId) c.push(eb('m.service_id', 'in', f.serviceId));
+      if (f.urgency) c.push(eb('m.urgency', 'in', f.urgency));
+      if (f.status) c.push(eb('m.status', 'in', f.status));
       if (f.priorityId) c.push(eb('m.priority_id', '=', f.priorityId));
       if (f.teamId)
         c.push(
           eb(
             'm.incident_id',
             'in',
-            eb.selectFrom('incident_teams').select('incident_id').where('team_id', '=', f.teamId),
+            eb.selectFrom('incident_teams').select('incident_id').where('team_id', 'in', f.teamId),
           ),
         );
       return eb.and(c);
@@ -220,8 +221,11 @@ function groupColumn(
  * row is compared about log2(periods) times (6 for a year of weeks, 12 for ten years of days)
  * instead of once per period passed, which made a year of weeks take seconds at a million rows.
  */
-function periodIndex(periods: readonly [number, number][]): RawBuilder<number> {
-  const created = sql.ref('m.created_at');
+export function periodIndex(
+  periods: readonly [number, number][],
+  column = 'm.created_at',
+): RawBuilder<number> {
+  const created = sql.ref(column);
   // The index among periods lo..hi of a row known to fall in one of them.
   const within = (lo: number, hi: number): RawBuilder<number> => {
     if (lo >= hi) return sql<number>`${sql.lit(lo)}`;
@@ -299,7 +303,7 @@ export async function incidentMetrics(
   // to the range (what up_time_pct measures).
   const whole: [number, number][] = range
     ? unit
-      ? periodsBetween(range[0], range[1], unit as PeriodUnit, request.timeZone)
+      ? boundedPeriods(range[0], range[1], unit as PeriodUnit, request.timeZone, 'aggregate_unit')
       : [range]
     : [];
   const periods: [number, number][] = whole.map(([s, e]) => [
@@ -406,10 +410,20 @@ export async function incidentMetrics(
       engaged_users: num(a.engaged_users),
     });
   }
-  // With no grouping, every period is answered, empty ones included (a chart's x axis).
-  if (!group)
+  // Every period is answered, empty ones included: with no grouping one series, else one per
+  // group with incidents in the range, so that a chart of any of them has no holes.
+  const groups = group ? new Set([...byKey.values()].map((a) => a.group)) : new Set([null]);
+  if (range && unit && groups.size * periods.length > MAX_PERIODS)
+    throw tooManyPeriods(
+      'aggregate_unit',
+      unit,
+      range[0],
+      range[1],
+      `${groups.size * periods.length} rows (${periods.length} periods for each of ${groups.size} groups of group_by=${request.groupBy})`,
+    );
+  for (const g of groups)
     for (let p = 0; p < periods.length; p += 1)
-      if (!byKey.has(keyOf(null, p))) byKey.set(keyOf(null, p), emptyAggregate(null, p));
+      if (!byKey.has(keyOf(g, p))) byKey.set(keyOf(g, p), emptyAggregate(g, p));
   if (!group && periods.length === 0) byKey.set(keyOf(null, 0), emptyAggregate(null, 0));
 
   const names = group

@@ -7,17 +7,27 @@ import {
   checkResponderFilter,
   historyStart,
   responderMetrics,
+  type DirectTarget,
   type ResponderFilter,
 } from './responder-metrics.js';
 import { utcQuarterHour } from './sql-time.js';
 
 // Who carries a team's pager, and whether that is fair; and when interruptions land in the week.
 
+/**
+ * Which on-call seconds the shares and the Gini coefficient are of: `scheduled` (the default)
+ * counts what schedules put on people; `all` is PagerDuty's total_seconds_on_call, in which a
+ * rule's direct target is on call around the clock.
+ */
+export const ON_CALL_BASES = ['scheduled', 'all'] as const;
+export type OnCallBasis = (typeof ON_CALL_BASES)[number];
+
 export interface MemberLoad {
   responder_id: string;
   responder_name: string;
   total_seconds_on_call: number;
-  /** This member's part of the team's on-call seconds, 0..1; null when nobody was on call. */
+  total_seconds_on_call_scheduled: number;
+  /** This member's part of the team's on-call seconds (of the basis), 0..1; null when none. */
   on_call_share: number | null;
   total_sleep_hour_interruptions: number;
   sleep_hour_interruption_share: number | null;
@@ -28,7 +38,10 @@ export interface TeamOnCallLoad {
   team_name: string;
   since: Date;
   until: Date;
+  basis: OnCallBasis;
   members: MemberLoad[];
+  /** Members a rule targets directly, listed apart: "always on call" there, not by a rotation. */
+  direct_targets: (DirectTarget & { responder_id: string; responder_name: string })[];
   /** Gini coefficient of the members' on-call seconds: 0 shared evenly, toward 1 one carries all. */
   gini_seconds_on_call: number | null;
   gini_sleep_hour_interruptions: number | null;
@@ -59,6 +72,7 @@ export async function teamOnCallLoad(
   filter: Pick<ResponderFilter, 'since' | 'until'>,
   now: Date,
   config: AnalyticsConfig,
+  basis: OnCallBasis = 'scheduled',
 ): Promise<TeamOnCallLoad> {
   const team = await db
     .selectFrom('teams')
@@ -67,7 +81,7 @@ export async function teamOnCallLoad(
     .executeTakeFirst();
   if (!team) throw new NotFoundError(`team ${teamId} not found`);
   const [answer, members] = await Promise.all([
-    responderMetrics(db, { ...filter, teamId }, now, config),
+    responderMetrics(db, { ...filter, teamId: [teamId] }, now, config),
     db
       .selectFrom('team_members as m')
       .leftJoin('users as u', 'u.id', 'm.user_id')
@@ -76,29 +90,36 @@ export async function teamOnCallLoad(
       .execute(),
   ]);
   const byId = new Map(answer.rows.map((r) => [r.responder_id, r]));
-  const seconds = members.map((m) => byId.get(m.user_id)?.total_seconds_on_call ?? 0);
+  const field = basis === 'all' ? 'total_seconds_on_call' : 'total_seconds_on_call_scheduled';
+  const seconds = members.map((m) => byId.get(m.user_id)?.[field] ?? 0);
   const sleeps = members.map((m) => byId.get(m.user_id)?.total_sleep_hour_interruptions ?? 0);
   const secondsTotal = seconds.reduce((a, b) => a + b, 0);
   const sleepTotal = sleeps.reduce((a, b) => a + b, 0);
   const loads = members.map((m, i) => ({
     responder_id: m.user_id,
     responder_name: m.name ?? m.user_id,
-    total_seconds_on_call: seconds[i] ?? 0,
+    total_seconds_on_call: byId.get(m.user_id)?.total_seconds_on_call ?? 0,
+    total_seconds_on_call_scheduled: byId.get(m.user_id)?.total_seconds_on_call_scheduled ?? 0,
     on_call_share: secondsTotal > 0 ? round((seconds[i] ?? 0) / secondsTotal) : null,
     total_sleep_hour_interruptions: sleeps[i] ?? 0,
     sleep_hour_interruption_share: sleepTotal > 0 ? round((sleeps[i] ?? 0) / sleepTotal) : null,
   }));
-  loads.sort(
-    (a, b) =>
-      b.total_seconds_on_call - a.total_seconds_on_call ||
-      (a.responder_id < b.responder_id ? -1 : 1),
+  loads.sort((a, b) => b[field] - a[field] || (a.responder_id < b.responder_id ? -1 : 1));
+  const direct = loads.flatMap((m) =>
+    (byId.get(m.responder_id)?.direct_targets ?? []).map((d) => ({
+      responder_id: m.responder_id,
+      responder_name: m.responder_name,
+      ...d,
+    })),
   );
   return {
     team_id: team.id,
     team_name: team.name,
     since: answer.since,
     until: answer.until,
+    basis,
     members: loads,
+    direct_targets: direct,
     gini_seconds_on_call: gini(seconds),
     gini_sleep_hour_interruptions: gini(sleeps),
   };
@@ -143,7 +164,7 @@ export async function interruptionsHeatmap(
           eb(
             'i.user_id',
             'in',
-            eb.selectFrom('team_members').select('user_id').where('team_id', '=', filter.teamId),
+            eb.selectFrom('team_members').select('user_id').where('team_id', 'in', filter.teamId),
           ),
         );
       if (filter.serviceId)
@@ -151,7 +172,7 @@ export async function interruptionsHeatmap(
           eb(
             'i.incident_id',
             'in',
-            eb.selectFrom('incidents').select('id').where('service_id', '=', filter.serviceId),
+            eb.selectFrom('incidents').select('id').where('service_id', 'in', filter.serviceId),
           ),
         );
       return eb.and(c);

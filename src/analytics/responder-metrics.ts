@@ -29,6 +29,7 @@ export const RESPONDER_METRIC_FIELDS = [
   'total_engaged_seconds',
   'mean_engaged_seconds',
   'total_seconds_on_call',
+  'total_seconds_on_call_scheduled',
   'total_seconds_on_call_level_1',
   'total_seconds_on_call_level_2_plus',
   'total_business_hour_seconds_on_call',
@@ -38,7 +39,9 @@ export const RESPONDER_METRIC_FIELDS = [
 ] as const;
 export type ResponderMetric = (typeof RESPONDER_METRIC_FIELDS)[number];
 
-export const DEFAULT_RESPONDER_SORT = 'total_seconds_on_call:desc';
+// Scheduled time first: PagerDuty's total_seconds_on_call counts a direct escalation target as on
+// call around the clock, which put people no rotation names at the top of every list.
+export const DEFAULT_RESPONDER_SORT = 'total_seconds_on_call_scheduled:desc';
 /** Fields a responder listing sorts on: every metric, and the responder's own. */
 export const RESPONDER_SORT_FIELDS = [
   'responder_id',
@@ -48,6 +51,15 @@ export const RESPONDER_SORT_FIELDS = [
 
 const id = (description: string) =>
   ({ type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', description }) as const;
+/** A repeatable id parameter (any of them); a single value arrives as a one-item array. */
+const anyOfIds = (description: string) =>
+  ({
+    type: 'array',
+    items: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
+    minItems: 1,
+    maxItems: 100,
+    description,
+  }) as const;
 
 /** The responders' query parameters (JSON Schema), for the endpoint and its CSV report. */
 export const RESPONDER_QUERY_PROPERTIES = {
@@ -63,8 +75,10 @@ export const RESPONDER_QUERY_PROPERTIES = {
     maxLength: 40,
     description: 'End of the range, exclusive (ISO date or date-time); default now',
   },
-  team_id: id("The team's members (their whole load)"),
-  service_id: id("The service's incidents, and on-call for its escalation policy"),
+  team_id: anyOfIds("The team's members (their whole load); repeat for any of several"),
+  service_id: anyOfIds(
+    "The service's incidents, and on-call for its escalation policy; repeat for any of several",
+  ),
   user_id: id('One user'),
   sort: {
     type: 'string',
@@ -90,21 +104,31 @@ export interface ResponderRow {
   total_engaged_seconds: number;
   mean_engaged_seconds: number | null;
   total_seconds_on_call: number;
+  total_seconds_on_call_scheduled: number;
   total_seconds_on_call_level_1: number;
   total_seconds_on_call_level_2_plus: number;
   total_business_hour_seconds_on_call: number;
   total_off_hour_seconds_on_call: number;
   total_sleep_hour_seconds_on_call: number;
   sleep_hour_interruptions_per_7_days_on_call: number | null;
+  /** The escalation rules that name this user directly (no schedule): always on call there. */
+  direct_targets: DirectTarget[];
+}
+
+/** A rule that targets a user directly: PagerDuty counts them on call all the time it exists. */
+export interface DirectTarget {
+  escalation_policy_id: string;
+  escalation_policy_name: string | null;
+  escalation_level: number;
 }
 
 export interface ResponderFilter {
   since?: Date | undefined;
   until?: Date | undefined;
   /** The team's members. */
-  teamId?: string | undefined;
+  teamId?: readonly string[] | undefined;
   /** The service's incidents, and on-call for its escalation policy. */
-  serviceId?: string | undefined;
+  serviceId?: readonly string[] | undefined;
   userId?: string | undefined;
 }
 
@@ -117,8 +141,8 @@ export interface ResponderSort {
 export function parseResponderFilter(query: ResponderQuery): ResponderFilter {
   return {
     ...parseRange(query),
-    teamId: query.team_id || undefined,
-    serviceId: query.service_id || undefined,
+    teamId: query.team_id?.length ? [...new Set(query.team_id)] : undefined,
+    serviceId: query.service_id?.length ? [...new Set(query.service_id)] : undefined,
     userId: query.user_id || undefined,
   };
 }
@@ -127,8 +151,8 @@ export function parseResponderFilter(query: ResponderQuery): ResponderFilter {
 export interface ResponderQuery {
   since?: string | undefined;
   until?: string | undefined;
-  team_id?: string | undefined;
-  service_id?: string | undefined;
+  team_id?: string[] | undefined;
+  service_id?: string[] | undefined;
   user_id?: string | undefined;
 }
 
@@ -184,13 +208,19 @@ export async function responderMetrics(
     oncallSpans(db, filter, since, until, members, permanent),
   ]);
   const ids = [...new Set([...incident.keys(), ...oncall.keys()])];
-  const users = await usersOf(db, ids);
+  const [users, policyNames] = await Promise.all([
+    usersOf(db, ids),
+    namesOfPolicies(
+      db,
+      [...oncall.values()].flatMap((s) => s.direct.map((d) => d.policyId)),
+    ),
+  ]);
   const splitter = new HourClassSplitter(config.hours);
   const rows = ids.map((id) => {
     const user = users.get(id);
     const zone = user?.time_zone && isTimeZone(user.time_zone) ? user.time_zone : config.timeZone;
     const part = incident.get(id);
-    const spans = oncall.get(id) ?? { all: [], level1: [], level2: [] };
+    const spans = oncall.get(id) ?? emptySpans();
     const union = unionSpans(spans.all);
     const onCallSeconds = totalLength(union) / 1000;
     const split = emptyHourClassSeconds();
@@ -215,6 +245,7 @@ export async function responderMetrics(
       total_engaged_seconds: engaged,
       mean_engaged_seconds: incidents > 0 ? round(engaged / incidents) : null,
       total_seconds_on_call: round(onCallSeconds),
+      total_seconds_on_call_scheduled: round(totalLength(unionSpans(spans.scheduled)) / 1000),
       total_seconds_on_call_level_1: round(totalLength(unionSpans(spans.level1)) / 1000),
       total_seconds_on_call_level_2_plus: round(totalLength(unionSpans(spans.level2)) / 1000),
       total_business_hour_seconds_on_call: round(split.business),
@@ -222,6 +253,18 @@ export async function responderMetrics(
       total_sleep_hour_seconds_on_call: round(split.sleep),
       sleep_hour_interruptions_per_7_days_on_call:
         onCallSeconds > 0 ? round((sleepInterruptions * WEEK_SECONDS) / onCallSeconds) : null,
+      direct_targets: spans.direct
+        .map((d) => ({
+          escalation_policy_id: d.policyId,
+          escalation_policy_name: policyNames.get(d.policyId) ?? null,
+          escalation_level: d.level,
+        }))
+        .sort(
+          (a, b) =>
+            (a.escalation_policy_name ?? '').localeCompare(b.escalation_policy_name ?? '') ||
+            a.escalation_policy_id.localeCompare(b.escalation_policy_id) ||
+            a.escalation_level - b.escalation_level,
+        ),
     } satisfies ResponderRow;
   });
   return { since, until, rows };
@@ -251,8 +294,10 @@ export async function checkResponderFilter(
 ): Promise<void> {
   const checks: [string | undefined, 'users' | 'teams' | 'services', string][] = [
     [filter.userId, 'users', 'user'],
-    [filter.teamId, 'teams', 'team'],
-    [filter.serviceId, 'services', 'service'],
+    ...(filter.teamId ?? []).map((t) => [t, 'teams', 'team'] as [string, 'teams', string]),
+    ...(filter.serviceId ?? []).map(
+      (s) => [s, 'services', 'service'] as [string, 'services', string],
+    ),
   ];
   for (const [id, table, noun] of checks) {
     if (!id) continue;
@@ -272,11 +317,11 @@ export async function historyStart(db: Kysely<Database>): Promise<Date | undefin
   return row?.first ? new Date(row.first) : undefined;
 }
 
-async function teamMemberIds(db: Kysely<Database>, teamId: string): Promise<string[]> {
+async function teamMemberIds(db: Kysely<Database>, teamIds: readonly string[]): Promise<string[]> {
   const rows = await db
     .selectFrom('team_members')
     .select('user_id')
-    .where('team_id', '=', teamId)
+    .where('team_id', 'in', teamIds)
     .execute();
   return rows.map((r) => r.user_id);
 }
@@ -331,7 +376,7 @@ async function incidentParts(
           eb(
             'r.incident_id',
             'in',
-            eb.selectFrom('incidents').select('id').where('service_id', '=', filter.serviceId),
+            eb.selectFrom('incidents').select('id').where('service_id', 'in', filter.serviceId),
           ),
         );
       return eb.and(c);
@@ -361,8 +406,34 @@ async function incidentParts(
 
 interface UserSpans {
   all: Span[];
+  /** Spans from schedules: what a rotation puts on this user. */
+  scheduled: Span[];
   level1: Span[];
   level2: Span[];
+  /** Policy and level of each rule that targets the user directly, once each. */
+  direct: { policyId: string; level: number }[];
+}
+
+const emptySpans = (): UserSpans => ({
+  all: [],
+  scheduled: [],
+  level1: [],
+  level2: [],
+  direct: [],
+});
+
+async function namesOfPolicies(
+  db: Kysely<Database>,
+  ids: readonly string[],
+): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids)];
+  if (wanted.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('escalation_policies')
+    .select(['id', 'name'])
+    .where('id', 'in', wanted)
+    .execute();
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 /** Per user, the on-call spans in [since, until), clipped to it; permanent ones are all of it. */
@@ -378,7 +449,7 @@ async function oncallSpans(
   if (members?.length === 0) return result;
   const rows = await db
     .selectFrom('oncalls')
-    .select(['user_id', 'escalation_level', 'start', 'end'])
+    .select(['user_id', 'escalation_policy_id', 'escalation_level', 'schedule_id', 'start', 'end'])
     .where((eb) => {
       const c: Expression<SqlBool>[] = [
         eb.or([eb('start', 'is', null), eb.and([eb('start', '<', until), eb('end', '>', since)])]),
@@ -393,7 +464,7 @@ async function oncallSpans(
             eb
               .selectFrom('services')
               .select('escalation_policy_id')
-              .where('id', '=', filter.serviceId),
+              .where('id', 'in', filter.serviceId),
           ),
         );
       return eb.and(c);
@@ -406,11 +477,18 @@ async function oncallSpans(
     if (!clipped) continue;
     let spans = result.get(r.user_id);
     if (!spans) {
-      spans = { all: [], level1: [], level2: [] };
+      spans = emptySpans();
       result.set(r.user_id, spans);
     }
     spans.all.push(clipped);
     (Number(r.escalation_level) <= 1 ? spans.level1 : spans.level2).push(clipped);
+    // A span without a schedule is a rule's direct target: PagerDuty's "always on call".
+    if (r.schedule_id) spans.scheduled.push(clipped);
+    else {
+      const level = Number(r.escalation_level);
+      if (!spans.direct.some((d) => d.policyId === r.escalation_policy_id && d.level === level))
+        spans.direct.push({ policyId: r.escalation_policy_id, level });
+    }
   }
   return result;
 }

@@ -85,15 +85,26 @@ export async function listServices(
   limit: number,
   offset: number,
 ): Promise<Page<ServiceRow>> {
-  const live = servicesWithPolicy(db).$if(filter.serviceId !== undefined, (q) =>
-    q.where('services.id', '=', filter.serviceId ?? ''),
-  );
+  // The team filter narrows the list to the teams' services, as it narrows their incidents.
+  const ofTeams = (teamIds: readonly string[]) =>
+    db
+      .selectFrom('service_teams')
+      .select('service_teams.service_id')
+      .where('team_id', 'in', teamIds);
+  const live = servicesWithPolicy(db)
+    .$if(filter.serviceId !== undefined, (q) =>
+      q.where('services.id', 'in', filter.serviceId ?? []),
+    )
+    .$if(filter.teamId !== undefined, (q) =>
+      q.where('services.id', 'in', ofTeams(filter.teamId ?? [])),
+    );
   const [rows, count] = await Promise.all([
     live.orderBy('services.name').orderBy('services.id').limit(limit).offset(offset).execute(),
     db
       .selectFrom('services')
       .where('deleted_at', 'is', null)
-      .$if(filter.serviceId !== undefined, (q) => q.where('id', '=', filter.serviceId ?? ''))
+      .$if(filter.serviceId !== undefined, (q) => q.where('id', 'in', filter.serviceId ?? []))
+      .$if(filter.teamId !== undefined, (q) => q.where('id', 'in', ofTeams(filter.teamId ?? [])))
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow(),
   ]);

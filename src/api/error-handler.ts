@@ -23,7 +23,8 @@ function describeValidation(error: FastifyError): { message: string; parameter?:
   if (!first) return { message: error.message };
   const fromPath = first.instancePath.replace(/^\//, '').split('/')[0];
   const params = first.params as
-    { missingProperty?: string; additionalProperty?: string } | undefined;
+    | { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] }
+    | undefined;
   const missing = params?.missingProperty;
   const unknown = params?.additionalProperty;
   const parameter = fromPath || missing || unknown;
@@ -33,7 +34,9 @@ function describeValidation(error: FastifyError): { message: string; parameter?:
       ? 'is not a known parameter'
       : missing && !fromPath
         ? 'is required'
-        : (first.message ?? 'is invalid');
+        : first.keyword === 'enum' && Array.isArray(params?.allowedValues)
+          ? `must be one of ${params.allowedValues.map(String).join(', ')}`
+          : (first.message ?? 'is invalid');
   return { message: `invalid ${location} parameter '${parameter}': ${reason}`, parameter };
 }
 

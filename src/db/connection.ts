@@ -18,11 +18,12 @@ import { SQLITE_MEMORY, type DatabaseTarget, type Dialect } from './database-url
 import type { Database } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import {
-  SqliteReadPool,
+  ReadPool,
   SqliteReadPoolDialect,
   type MappedPage,
   type PageTransform,
-} from './sqlite-read-pool.js';
+  type ReadTask,
+} from './read-pool.js';
 import { SqliteValuesPlugin } from './sqlite-values-plugin.js';
 
 export interface Db {
@@ -30,7 +31,7 @@ export interface Db {
   db: Kysely<Database>;
   /**
    * Readers, for the API: on a SQLite file, read-only connections in worker threads (see
-   * SqliteReadPool); elsewhere the same pool as `db`.
+   * ReadPool); elsewhere the same pool as `db`.
    */
   read: Kysely<Database>;
   dialect: Dialect;
@@ -44,6 +45,12 @@ export interface Db {
     keyIndexes: readonly number[],
     transform: PageTransform,
   ): Promise<MappedPage<T>>;
+  /**
+   * Runs `task` (a function of a module, called as fn({ read, readPage }, args)) in a read worker
+   * over the worker's own connection, on every database: an analytics answer computed there
+   * keeps the server's event loop free. In process for in-memory SQLite and with no workers.
+   */
+  task<T>(task: ReadTask): Promise<T>;
   /** Opens the readers now rather than on the first query (servers call it at start-up). */
   warm(): Promise<void>;
   /** Closes every connection. */
@@ -52,8 +59,13 @@ export interface Db {
 
 export interface DbOptions {
   log?: LogConfig;
-  /** Read workers for a SQLite file (0: reads share the writer's connection). */
+  /**
+   * Read workers (0: reads and tasks run on the writer's connection, in this thread): on a
+   * SQLite file they serve every read; on a server, the analytics tasks.
+   */
   sqliteReadWorkers?: number;
+  /** Connections of a MariaDB/MySQL or PostgreSQL pool (10 unless given). */
+  poolSize?: number;
   /**
    * Told when an idle pooled connection fails (the server restarted, an administrator ended the
    * session); the pool has already dropped it and opens another on demand.
@@ -104,10 +116,10 @@ function withStatementCache(database: SqliteDatabase.Database): SqliteDialectCon
   };
 }
 
-function mysqlDialect(url: string): KyselyDialect {
+function mysqlDialect(url: string, options: DbOptions): KyselyDialect {
   const pool = createPool({
     uri: url,
-    connectionLimit: POOL_SIZE,
+    connectionLimit: options.poolSize ?? POOL_SIZE,
     // Dates are written and read as UTC whatever the server's zone.
     timezone: 'Z',
     charset: 'utf8mb4',
@@ -124,7 +136,7 @@ function mysqlDialect(url: string): KyselyDialect {
 function postgresDialect(url: string, options: DbOptions): KyselyDialect {
   const pool = new pg.Pool({
     connectionString: url,
-    max: POOL_SIZE,
+    max: options.poolSize ?? POOL_SIZE,
     options: '-c TimeZone=UTC',
     // pg hands back COUNT (int8) and AVG (numeric) as strings; our counts fit in a double.
     // Set on this pool only, not on pg's global type registry.
@@ -168,36 +180,82 @@ async function transformInProcess<T>(
   };
 }
 
+async function taskInProcess<T>(handle: Pick<Db, 'read' | 'readPage'>, task: ReadTask): Promise<T> {
+  const fn = ((await import(task.module)) as Record<string, unknown>)[task.fn] as (
+    handle: Pick<Db, 'read' | 'readPage'>,
+    args: unknown,
+  ) => Promise<T>;
+  return fn(handle, task.args);
+}
+
+/** Connections (and jobs at once) of each read worker on a server: tasks mostly wait on queries. */
+const SERVER_TASK_CONNECTIONS = 2;
+
 /** Opens a connection pool (or the SQLite file) for the target; `log` receives Kysely's query events. */
 export function createDb(target: DatabaseTarget, options: DbOptions = {}): Db {
   let dialect: KyselyDialect;
   if (target.dialect === 'sqlite') dialect = sqliteDialect(target.path);
-  else if (target.dialect === 'mysql') dialect = mysqlDialect(target.url);
+  else if (target.dialect === 'mysql') dialect = mysqlDialect(target.url, options);
   else dialect = postgresDialect(target.url, options);
 
   const plugins = target.dialect === 'sqlite' ? [new SqliteValuesPlugin()] : [];
   const log = options.log ? { log: options.log } : {};
   const db = new Kysely<Database>({ dialect, plugins, ...log });
   const workers = options.sqliteReadWorkers ?? DEFAULT_SQLITE_READ_WORKERS;
-  if (target.dialect !== 'sqlite' || target.path === SQLITE_MEMORY || workers === 0) {
+  const readPage: Db['readPage'] = (query, keys, transform) =>
+    transformInProcess(db, query, keys, transform);
+  if ((target.dialect === 'sqlite' && target.path === SQLITE_MEMORY) || workers === 0) {
     return {
       db,
       read: db,
       dialect: target.dialect,
-      readPage: (query, keys, transform) => transformInProcess(db, query, keys, transform),
+      readPage,
+      task: (task) => taskInProcess({ read: db, readPage }, task),
       warm: async () => undefined,
       destroy: () => db.destroy(),
     };
   }
-  const pool = new SqliteReadPool(path.resolve(target.path), workers, SQLITE_BUSY_TIMEOUT_MS);
+  if (target.dialect !== 'sqlite') {
+    // Reads stay on the server's pool; the analytics tasks go to workers with pools of their own.
+    const tasks = new ReadPool(
+      { target, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, serverConnections: SERVER_TASK_CONNECTIONS },
+      workers,
+      SERVER_TASK_CONNECTIONS,
+    );
+    return {
+      db,
+      read: db,
+      dialect: target.dialect,
+      readPage,
+      task: (task) => tasks.task(task),
+      warm: () => tasks.warm(),
+      destroy: async () => {
+        await tasks.destroy();
+        await db.destroy();
+      },
+    };
+  }
+  const data = {
+    target: { dialect: 'sqlite' as const, path: path.resolve(target.path) },
+    busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS,
+    serverConnections: 0,
+  };
+  const pool = new ReadPool(data, workers);
+  // Tasks have workers of their own: queued behind eight long answers, the quick reads (a list,
+  // /health) waited seconds for a worker.
+  const tasks = new ReadPool(data, workers);
   const read = new Kysely<Database>({ dialect: new SqliteReadPoolDialect(pool), plugins, ...log });
   return {
     db,
     read,
     dialect: target.dialect,
     readPage: (query, keys, transform) => pool.map(query.sql, query.parameters, transform, keys),
-    warm: () => pool.warm(),
+    task: (task) => tasks.task(task),
+    warm: async () => {
+      await Promise.all([pool.warm(), tasks.warm()]);
+    },
     destroy: async () => {
+      await tasks.destroy();
       await read.destroy();
       await db.destroy();
     },

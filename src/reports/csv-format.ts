@@ -1,6 +1,6 @@
 // The CSV writer of every report: RFC 4180 quoting (a cell holding a comma, a quote or a line
 // break is quoted, quotes doubled), lines ending in \n, and CSV-injection neutralisation. No
-// imports: SQLite report pages are formatted in the read workers (db/sqlite-read-worker.ts),
+// imports: SQLite report pages are formatted in the read workers (db/read-worker.ts),
 // which load this module on their own.
 
 /** How a column's raw value is written. */

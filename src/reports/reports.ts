@@ -1,6 +1,6 @@
+import { runAnalytics } from '../analytics/analytics-tasks.js';
 import { listEscalationPolicies } from '../analytics/escalation-policies-analytics.js';
 import {
-  incidentMetricsFor,
   METRIC_FIELDS,
   METRIC_GROUP_FIELDS,
   METRICS_QUERY_PROPERTIES,
@@ -20,8 +20,6 @@ import {
   parseResponderSort,
   RESPONDER_METRIC_FIELDS,
   RESPONDER_QUERY_PROPERTIES,
-  responderMetrics,
-  sortResponders,
   type ResponderRow,
 } from '../analytics/responder-metrics.js';
 import {
@@ -295,7 +293,9 @@ export const REPORTS: readonly Report[] = [
       cell: (row: IncidentMetricsRow) => row[field] ?? null,
     })),
     rows: async function* (db, { filter, query, now, analytics }) {
-      yield (await incidentMetricsFor(db, filter, query, now, analytics)).rows;
+      yield (
+        await runAnalytics(db, 'incidentMetricsTask', { filter, query, now, config: analytics })
+      ).rows;
     },
   }),
   defineReport<ResponderRow>({
@@ -322,8 +322,13 @@ export const REPORTS: readonly Report[] = [
       })),
     ],
     rows: async function* (db, { query, now, analytics }) {
-      const answer = await responderMetrics(db.read, parseResponderFilter(query), now, analytics);
-      yield sortResponders(answer.rows, parseResponderSort(query['sort']));
+      const answer = await runAnalytics(db, 'responderMetricsTask', {
+        filter: parseResponderFilter(query),
+        sort: parseResponderSort(query['sort']),
+        now,
+        config: analytics,
+      });
+      yield answer.rows;
     },
   }),
   defineSqlReport({

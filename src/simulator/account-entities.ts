@@ -260,6 +260,10 @@ export function generateEntities(seed: number, profile: SizeProfile, now: number
     };
   });
 
+  // Who can act: users who signed up and were not deleted. An invited user never answered a
+  // page, and a deleted one does nothing after leaving; they stay only where the inactive-users
+  // report must find them (the ghost schedule below, which no escalation policy uses).
+  const active = users.filter((u) => u.deletedAt === null && !u.invitation_sent);
   const schedules: SimSchedule[] = Array.from({ length: profile.schedules }, (_, i) => {
     const layers: SimLayer[] = [];
     const twoLayers = i % 3 === 1;
@@ -269,7 +273,7 @@ export function generateEntities(seed: number, profile: SizeProfile, now: number
       const size = intBetween(random, 2, 5);
       const userIds: string[] = [];
       for (let k = 0; k < size; k += 1) {
-        const user = pick(random, users);
+        const user = pick(random, active);
         if (!userIds.includes(user.id)) userIds.push(user.id);
       }
       const start = l === 0 ? (twoLayers ? changeAt : now - 500 * DAY_MS) : now - 500 * DAY_MS;
@@ -304,7 +308,7 @@ export function generateEntities(seed: number, profile: SizeProfile, now: number
       if (layer.end !== null) layer.end = handOff(layer.end);
     }
     const draw = createRandom(derivedSeed(seed, 9, i));
-    const live = users.filter((u) => u.deletedAt === null);
+    const live = active;
     const quarter = 15 * 60_000;
     let t = now - 430 * DAY_MS + draw() * 20 * DAY_MS;
     while (t < now + 100 * DAY_MS && live.length > 0) {
@@ -327,22 +331,26 @@ export function generateEntities(seed: number, profile: SizeProfile, now: number
     if (layer) layer.userIds = ghostUsers.slice(0, 2);
   }
 
-  // An invited user who never signed up, on a rotation: the other kind of inactive user.
+  // An invited user who never signed up, on a rotation: the other kind of inactive user. On the
+  // ghost schedule, so never paged: PagerDuty does not notify a user who has not signed up.
   const invited = users.find((u) => u.invitation_sent && u.deletedAt === null);
-  const firstLayer = schedules[0]?.layers[0];
-  if (invited && firstLayer && !firstLayer.userIds.includes(invited.id))
-    firstLayer.userIds.push(invited.id);
+  const ghostLayer = ghostUsers.length > 0 ? lastSchedule?.layers[0] : schedules[0]?.layers[0];
+  if (invited && ghostLayer && !ghostLayer.userIds.includes(invited.id))
+    ghostLayer.userIds.push(invited.id);
+  // The schedules escalation policies use: all but the ghost one.
+  const paged = ghostUsers.length > 0 && schedules.length > 1 ? schedules.slice(0, -1) : schedules;
 
   const v3ScheduleId = pdId('X', 0);
   const policies: SimPolicy[] = Array.from({ length: profile.policies }, (_, i) => {
     const ruleCount = intBetween(random, 1, 3);
     const rules: SimRule[] = Array.from({ length: ruleCount }, (_, r) => {
       const targets: SimRule['targets'] = [];
-      const schedule = schedules.length > 0 ? pick(random, schedules) : undefined;
-      if (schedule && (r === 0 || random() < 0.5))
+      const schedule = paged.length > 0 ? pick(random, paged) : undefined;
+      if (schedule && (r === 0 || random() < 0.85))
         targets.push({ type: 'schedule_reference', id: schedule.id });
-      if (targets.length === 0 || random() < 0.4) {
-        const user = pick(random, users);
+      // Direct user targets exist (PagerDuty counts them always on call) but are a minority.
+      if (targets.length === 0 || random() < 0.1) {
+        const user = pick(random, active);
         targets.push({ type: 'user_reference', id: user.id });
       }
       if (i === 1 && r === 0) targets.push({ type: 'schedule_v3_reference', id: v3ScheduleId });

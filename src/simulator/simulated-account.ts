@@ -86,7 +86,15 @@ export class SimulatedAccount {
     };
     const count = options.incidents ?? profile.incidents;
     this.entities = generateEntities(options.seed, profile, this.now);
-    this.incidents = new IncidentStore(options.seed, this.entities, count + 1000);
+    // Incidents are answered by users who can act: not invited-only, not deleted.
+    this.incidents = new IncidentStore(
+      options.seed,
+      {
+        ...this.entities,
+        users: this.entities.users.filter((u) => u.deletedAt === null && !u.invitation_sent),
+      },
+      count + 1000,
+    );
     this.#indexTeams();
 
     // Creation times spread evenly over the history with jitter; sorted by construction.
@@ -220,7 +228,9 @@ export class SimulatedAccount {
     const old = store.lowerBound(before - 200 * DAY_MS);
     for (let i = old; i < recent && changed.size === 0; i += 1) {
       if (store.status(i) === 'resolved') {
-        const responder = this.entities.users.find((u) => u.deletedAt === null)?.id ?? 'PUNKNOWN';
+        const responder =
+          this.entities.users.find((u) => u.deletedAt === null && !u.invitation_sent)?.id ??
+          'PUNKNOWN';
         store.addEvents(i, [
           {
             type: 'assign_log_entry',

@@ -43,6 +43,7 @@ export type AnalyticsIncidentsResponse = {
   group_by: 'none' | 'service' | 'team' | 'escalation_policy' | 'urgency' | 'priority';
   aggregate_unit: 'day' | 'week' | 'month' | null;
   time_zone: string;
+  notes?: string[];
 };
 
 /** GET /api/v1/analytics/interruptions/heatmap */
@@ -75,12 +76,18 @@ export type AnalyticsRespondersResponse = {
     total_engaged_seconds: number;
     mean_engaged_seconds: number | null;
     total_seconds_on_call: number;
+    total_seconds_on_call_scheduled: number;
     total_seconds_on_call_level_1: number;
     total_seconds_on_call_level_2_plus: number;
     total_business_hour_seconds_on_call: number;
     total_off_hour_seconds_on_call: number;
     total_sleep_hour_seconds_on_call: number;
     sleep_hour_interruptions_per_7_days_on_call: number | null;
+    direct_targets: {
+      escalation_policy_id: string;
+      escalation_policy_name: string | null;
+      escalation_level: number;
+    }[];
   }[];
   total: number;
   limit: number;
@@ -100,9 +107,18 @@ export type AnalyticsTeamsByIdOnCallLoadResponse = {
     responder_id: string;
     responder_name: string;
     total_seconds_on_call: number;
+    total_seconds_on_call_scheduled: number;
     on_call_share: number | null;
     total_sleep_hour_interruptions: number;
     sleep_hour_interruption_share: number | null;
+  }[];
+  basis: 'scheduled' | 'all';
+  direct_targets: {
+    responder_id: string;
+    responder_name: string;
+    escalation_policy_id: string;
+    escalation_policy_name: string | null;
+    escalation_level: number;
   }[];
   gini_seconds_on_call: number | null;
   gini_sleep_hour_interruptions: number | null;
@@ -226,6 +242,7 @@ export type IncidentsByStatusResponse = {
 /** GET /api/v1/incidents/over-time */
 export type IncidentsOverTimeResponse = {
   interval: string;
+  time_zone: string;
   colors: {
     triggered: string;
     acknowledged: string;
@@ -233,6 +250,7 @@ export type IncidentsOverTimeResponse = {
   };
   periods: {
     period: string;
+    start: string;
     triggered: number;
     acknowledged: number;
     resolved: number;

@@ -5,12 +5,14 @@
 import type * as EChartsModule from 'echarts';
 import { api, json, pollUntil, SYNC_WATCH_MS, API } from './api-client.js';
 import type {
+  AnalyticsIncidentsResponse,
   EscalationPoliciesCountResponse,
   EscalationPoliciesResponse,
   IncidentsByServiceResponse,
   IncidentsByStatusResponse,
   IncidentsOverTimeResponse,
   ReportsResponse,
+  ServicesByIdIncidentsResponse,
   ServicesByIdResponse,
   ServicesChartResponse,
   ServicesCountResponse,
@@ -26,14 +28,16 @@ import { escapeHtml } from './html.js';
 import { stackedBarsOption } from './stacked-bars.js';
 import {
   bindServiceTableSort,
+  formatDuration,
   loadServiceResponseTable,
   loadWeeklyPanels,
 } from './response-panels.js';
-import { bindHeatmapZone, loadHeatmap, loadOnCallLoad } from './oncall-panels.js';
+import { loadHeatmap, loadOnCallLoad } from './oncall-panels.js';
+import { fillZonePicker, pageZone, startOfDayIn, VIEWER_ZONE } from './page-zone.js';
 
 declare const echarts: typeof EChartsModule;
 
-const FILTERS = ['since', 'until', 'team_id', 'service_id', 'urgency'] as const;
+const FILTERS = ['since', 'until', 'team_id', 'service_id', 'urgency', 'time_zone'] as const;
 const TOP_SERVICES = 15;
 const STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
 
@@ -54,10 +58,19 @@ function field(name: (typeof FILTERS)[number]): HTMLInputElement | HTMLSelectEle
   return filterForm().elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
 }
 
+/**
+ * The API query of the page's filters (and `extra`): the date filters are whole days in the
+ * page's zone, "Until" included (the API's until is the start of the next day there).
+ */
 function filterQuery(extra: Record<string, string | number> = {}): string {
   const params = new URLSearchParams();
   const current = new URLSearchParams(location.search);
-  for (const name of FILTERS) {
+  const zone = pageZone();
+  const since = current.get('since');
+  const until = current.get('until');
+  if (since) params.set('since', startOfDayIn(since, zone));
+  if (until) params.set('until', startOfDayIn(until, zone, 1));
+  for (const name of ['team_id', 'service_id', 'urgency'] as const) {
     const value = current.get(name);
     if (value) params.set(name, value);
   }
@@ -85,25 +98,31 @@ function showError(error: unknown): void {
 }
 
 async function loadCounts(): Promise<void> {
-  const [services, teams, policies, users, status] = await Promise.all([
+  const current = new URLSearchParams(location.search);
+  const [all, services, teams, policies, users, status] = await Promise.all([
     json<ServicesCountResponse>('/services/count'),
+    // The team and service filters narrow the services counted, as they narrow the charts.
+    json<ServicesResponse>(`/services${filterQuery({ limit: 1 })}`),
     json<TeamsCountResponse>('/teams/count'),
     json<EscalationPoliciesCountResponse>('/escalation-policies/count'),
     json<UsersCountResponse>('/users/count'),
     json<IncidentsByStatusResponse>(`/incidents/by-status${filterQuery()}`),
   ]);
   const values: Record<string, number> = {
-    services: services.count,
-    teams: teams.count,
+    services: services.total,
+    teams: current.get('team_id') ? 1 : teams.count,
     'escalation-policies': policies.count,
     users: users.count,
+    incidents: status.total,
     open: status.triggered + status.acknowledged,
   };
   for (const [key, value] of Object.entries(values)) {
     const card = document.querySelector(`[data-count="${key}"]`);
     if (card) card.textContent = value.toLocaleString();
   }
-  element('empty').hidden = services.count > 0;
+  // An empty mirror: say what to do instead of drawing bare axes.
+  element('empty').hidden = all.count > 0;
+  document.querySelector('main')?.toggleAttribute('hidden', all.count === 0);
 }
 
 async function loadByService(): Promise<void> {
@@ -141,9 +160,11 @@ async function loadByService(): Promise<void> {
     const data = params.data as { serviceId?: string } | undefined;
     if (data?.serviceId) void openService(data.serviceId).catch(showError);
   });
+  // Services without incidents in the range have no bar: the count says so, beside the card's.
   element('toggle-all').textContent = showAllServices
     ? `Top ${TOP_SERVICES}`
-    : `Show all ${services.length}`;
+    : `Show all ${services.length} with incidents`;
+  element('toggle-all').hidden = services.length <= TOP_SERVICES;
 }
 
 async function loadMost(): Promise<void> {
@@ -174,16 +195,21 @@ async function loadMost(): Promise<void> {
 }
 
 async function loadOverTime(): Promise<void> {
+  const zone = pageZone();
   const { periods, colors } = await json<IncidentsOverTimeResponse>(
-    `/incidents/over-time${filterQuery({ interval: 'week' })}`,
+    `/incidents/over-time${filterQuery({ interval: 'week', time_zone: zone })}`,
   );
-  chart('chart-over-time').setOption(
+  element('over-time-zone').textContent = `(weeks from Monday, ${zone})`;
+  const c = chart('chart-over-time');
+  c.setOption(
     stackedBarsOption(
-      periods.map((p) => p.period),
+      periods.map((p) => p.start),
       STATUSES.map((s) => ({ name: s, values: periods.map((p) => p[s]), color: colors[s] })),
+      zone,
     ),
     true,
   );
+  c.getDom().dataset['periods'] = String(periods.length);
 }
 
 const serviceLink = (s: { id: string; name: string }) =>
@@ -245,12 +271,32 @@ async function renderReports(): Promise<void> {
     .join('');
 }
 
+/** A link to PagerDuty, opened beside the dashboard; plain text when there is no address. */
+function pagerDutyLink(url: string | null, text: string): string {
+  return url && /^https:\/\//.test(url)
+    ? `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${escapeHtml(text)}</a>`
+    : escapeHtml(text);
+}
+
 async function openService(id: string): Promise<void> {
-  const s = await json<ServicesByIdResponse>(`/services/${encodeURIComponent(id)}${filterQuery()}`);
-  element('service-name').textContent = s.deleted_at ? `${s.name} (deleted)` : s.name;
+  const path = `/services/${encodeURIComponent(id)}`;
+  const [s, metrics, recent] = await Promise.all([
+    json<ServicesByIdResponse>(`${path}${filterQuery()}`),
+    json<AnalyticsIncidentsResponse>(
+      `/analytics/incidents${filterQuery({ service_id: id, time_zone: pageZone() })}`,
+    ),
+    json<ServicesByIdIncidentsResponse>(`${path}/incidents${filterQuery({ limit: 5 })}`),
+  ]);
+  const m = metrics.data[0];
+  element('service-name').innerHTML = pagerDutyLink(
+    s.html_url,
+    s.deleted_at ? `${s.name} (deleted)` : s.name,
+  );
   const rows: [string, unknown][] = [
     ['Status', s.status],
     ['Incidents', s.incident_count],
+    ['MTTA (mean time to acknowledge)', formatDuration(m?.mean_seconds_to_first_ack)],
+    ['MTTR (mean time to resolve)', formatDuration(m?.mean_seconds_to_resolve)],
     ['Triggered', s.status_breakdown.triggered],
     ['Acknowledged', s.status_breakdown.acknowledged],
     ['Resolved', s.status_breakdown.resolved],
@@ -267,6 +313,13 @@ async function openService(id: string): Promise<void> {
     : '';
   element('service-details').innerHTML =
     rows.map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`).join('') + csv;
+  element('service-incidents').innerHTML =
+    recent.incidents
+      .map(
+        (i) =>
+          `<li>${pagerDutyLink(i.html_url, `#${i.incident_number} ${i.title ?? ''}`)} <span class="reason">${escapeHtml(i.status)}</span> ${escapeHtml(i.created_at ? new Date(i.created_at).toLocaleString(undefined, { timeZone: pageZone() }) : '')}</li>`,
+      )
+      .join('') || '<li>None in this range</li>';
   element<HTMLDialogElement>('service-dialog').showModal();
 }
 
@@ -311,15 +364,36 @@ async function loadFilterOptions(): Promise<void> {
     all<TeamsResponse['teams'][number]>('/teams', 'teams'),
     all<ServicesResponse['services'][number]>('/services', 'services'),
   ]);
-  const option = (o: { id: string; name: string }) =>
-    `<option value="${escapeHtml(o.id)}">${escapeHtml(o.name)}</option>`;
-  field('team_id').insertAdjacentHTML('beforeend', teams.map(option).join(''));
-  field('service_id').insertAdjacentHTML('beforeend', services.map(option).join(''));
+  const option = (o: { id: string; name: string }, teamIds: string[] = []) =>
+    `<option value="${escapeHtml(o.id)}" data-teams="${escapeHtml(teamIds.join(' '))}">${escapeHtml(o.name)}</option>`;
+  const teamsOf = new Map<string, string[]>();
+  for (const t of teams)
+    for (const s of t.services) teamsOf.set(s.id, [...(teamsOf.get(s.id) ?? []), t.id]);
+  field('team_id').insertAdjacentHTML('beforeend', teams.map((t) => option(t)).join(''));
+  field('service_id').insertAdjacentHTML(
+    'beforeend',
+    services.map((s) => option(s, teamsOf.get(s.id))).join(''),
+  );
+  fillZonePicker(field('time_zone') as HTMLSelectElement);
   const current = new URLSearchParams(location.search);
   for (const name of FILTERS) field(name).value = current.get(name) ?? '';
+  if (!field('time_zone').value) field('time_zone').value = VIEWER_ZONE;
+  narrowServices();
+}
+
+/** The service choice lists only the chosen team's services. */
+function narrowServices(): void {
+  const team = field('team_id').value;
+  const select = field('service_id') as HTMLSelectElement;
+  for (const option of select.options) {
+    const teams = option.dataset['teams'];
+    option.hidden = Boolean(team && option.value && !(teams ?? '').split(' ').includes(team));
+  }
+  if (select.selectedOptions[0]?.hidden) select.value = '';
 }
 
 function onFiltersChanged(): void {
+  narrowServices();
   const params = new URLSearchParams();
   for (const name of FILTERS) {
     const value = field(name).value;
@@ -378,7 +452,6 @@ filterForm().addEventListener('change', onFiltersChanged);
 filterForm().addEventListener('reset', () => setTimeout(onFiltersChanged, 0));
 element('sync-now').addEventListener('click', () => void syncNow());
 bindServiceTableSort();
-bindHeatmapZone(() => void loadHeatmap(chart, filterQuery).catch(showError));
 element('toggle-all').addEventListener('click', () => {
   showAllServices = !showAllServices;
   void loadByService().catch(showError);

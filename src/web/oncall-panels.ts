@@ -7,23 +7,15 @@ import type {
   AnalyticsInterruptionsHeatmapResponse,
   AnalyticsRespondersResponse,
 } from './api-types.js';
-import { HOUR_CLASS_COLORS, VIEWER_ZONE } from './response-panels.js';
+import { escapeHtml } from './html.js';
+import { pageZone } from './page-zone.js';
+import { HOUR_CLASS_COLORS } from './response-panels.js';
 
 /** The people shown: the most on call first. */
 const TOP_RESPONDERS = 20;
 const KINDS = ['business', 'off', 'sleep'] as const;
+
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-/** Zones offered for the heat map, besides the viewer's own. */
-const ZONES = [
-  'UTC',
-  'America/Los_Angeles',
-  'America/New_York',
-  'Europe/London',
-  'Europe/Berlin',
-  'Asia/Kolkata',
-  'Asia/Tokyo',
-  'Australia/Sydney',
-];
 
 /** The page's filters the responder endpoints take (they have no urgency or status). */
 function responderQuery(
@@ -70,21 +62,36 @@ export async function loadOnCallLoad(
   filterQuery: (extra?: Record<string, string | number>) => string,
 ): Promise<void> {
   const { data, since, until } = await json<AnalyticsRespondersResponse>(
-    `/analytics/responders${responderQuery(filterQuery, { sort: 'total_seconds_on_call:desc', limit: TOP_RESPONDERS })}`,
+    `/analytics/responders${responderQuery(filterQuery, { sort: 'total_seconds_on_call_scheduled:desc', limit: TOP_RESPONDERS })}`,
   );
   const range = document.getElementById('oncall-range');
-  if (range) range.textContent = `(${since.slice(0, 10)} to ${until.slice(0, 10)})`;
+  if (range)
+    range.textContent = `(scheduled on-call, ${since.slice(0, 10)} to ${until.slice(0, 10)} UTC)`;
+  // Direct escalation-rule targets are "on call" around the clock in PagerDuty's figure; the
+  // chart shows what schedules put on people, and lists the direct targets apart.
+  const direct = document.getElementById('oncall-direct');
+  if (direct)
+    direct.innerHTML = data
+      .flatMap((r) =>
+        r.direct_targets.map(
+          (d) =>
+            `<li>${escapeHtml(r.responder_name)}: always on call as a direct target of ${escapeHtml(d.escalation_policy_name ?? d.escalation_policy_id)}, level ${d.escalation_level}</li>`,
+        ),
+      )
+      .join('');
   const names = data.map((r) => r.responder_name);
   const hours = (s: number) => Math.round((s / 3600) * 10) / 10;
   chart('chart-oncall-hours').setOption(
     personBars(
       names,
-      KINDS.map((kind) => ({
-        name: `${kind} hours`,
-        values: data.map((r) => hours(r[`total_${kind}_hour_seconds_on_call`])),
-        color: HOUR_CLASS_COLORS[kind],
-      })),
-      'hours on call',
+      [
+        {
+          name: 'scheduled hours',
+          values: data.map((r) => hours(r.total_seconds_on_call_scheduled)),
+          color: HOUR_CLASS_COLORS.business,
+        },
+      ],
+      'hours on call (schedules)',
     ),
     true,
   );
@@ -102,17 +109,14 @@ export async function loadOnCallLoad(
   );
 }
 
-function zoneSelect(): HTMLSelectElement | null {
-  return document.getElementById('heatmap-zone') as HTMLSelectElement | null;
-}
-
 /** Interruptions by weekday and hour in the chosen zone (the viewer's own at first). */
 export async function loadHeatmap(
   chart: (id: string) => EChartsModule.ECharts,
   filterQuery: (extra?: Record<string, string | number>) => string,
 ): Promise<void> {
-  const select = zoneSelect();
-  const zone = select?.value || VIEWER_ZONE;
+  const zone = pageZone();
+  const label = document.getElementById('heatmap-zone');
+  if (label) label.textContent = `(${zone})`;
   const { data } = await json<AnalyticsInterruptionsHeatmapResponse>(
     `/analytics/interruptions/heatmap${responderQuery(filterQuery, { time_zone: zone })}`,
   );
@@ -129,9 +133,12 @@ export async function loadHeatmap(
       },
       xAxis: { type: 'category', data: Array.from({ length: 24 }, (_, h) => String(h)) },
       yAxis: { type: 'category', data: DAYS, inverse: true },
+      // The legend says what each shade counts: 0 to the busiest hour's interruptions.
       visualMap: {
         min: 0,
         max,
+        calculable: true,
+        text: [`${max} interruptions`, '0'],
         orient: 'horizontal',
         left: 'center',
         bottom: 0,
@@ -146,13 +153,4 @@ export async function loadHeatmap(
     },
     true,
   );
-}
-
-/** Fills the zone choice and redraws the heat map when it changes. */
-export function bindHeatmapZone(redraw: () => void): void {
-  const select = zoneSelect();
-  if (!select) return;
-  const zones = [VIEWER_ZONE, ...ZONES.filter((z) => z !== VIEWER_ZONE)];
-  select.innerHTML = zones.map((z) => `<option value="${z}">${z}</option>`).join('');
-  select.addEventListener('change', redraw);
 }

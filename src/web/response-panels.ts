@@ -1,16 +1,14 @@
 // The Response times and Interruptions panels: GET /api/v1/analytics/incidents per week in the
-// viewer's own zone, and per service for the sortable table.
+// page's zone, and per service for the sortable table.
 import type * as EChartsModule from 'echarts';
 import { json } from './api-client.js';
 import type { AnalyticsIncidentsResponse } from './api-types.js';
 import { escapeHtml } from './html.js';
+import { pageZone, zonedTimeAxis } from './page-zone.js';
 import { stackedBarsOption } from './stacked-bars.js';
 
 type MetricsRow = AnalyticsIncidentsResponse['data'][number];
 type SortKey = keyof MetricsRow;
-
-/** The viewer's zone: weeks start on their Monday. */
-export const VIEWER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 
 /** A duration in seconds, short: 45 s, 12 min, 3.4 h, 2.1 d. */
 export function formatDuration(seconds: number | null | undefined): string {
@@ -28,12 +26,16 @@ export async function loadWeeklyPanels(
   chart: (id: string) => EChartsModule.ECharts,
   filterQuery: (extra?: Record<string, string | number>) => string,
 ): Promise<void> {
+  const zone = pageZone();
   const { data } = await json<AnalyticsIncidentsResponse>(
-    `/analytics/incidents${filterQuery({ aggregate_unit: 'week', time_zone: VIEWER_ZONE })}`,
+    `/analytics/incidents${filterQuery({ aggregate_unit: 'week', time_zone: zone })}`,
   );
-  const zone = document.getElementById('response-zone');
-  if (zone) zone.textContent = `(weeks from Monday, ${VIEWER_ZONE})`;
-  const weeks = data.map((r) => (r.range_start ?? '').slice(0, 10));
+  for (const id of ['response-zone', 'interruptions-zone']) {
+    const label = document.getElementById(id);
+    if (label) label.textContent = `(weeks from Monday, ${zone})`;
+  }
+  const weeks = data.map((r) => r.range_start ?? '');
+  const at = (i: number) => Date.parse(weeks[i] ?? '');
   // Acknowledgement takes minutes and resolution hours: each has its own axis so neither is flat.
   const scaled = (v: number | null, unit: number) =>
     v === null ? null : Math.round((v / unit) * 100) / 100;
@@ -42,7 +44,7 @@ export async function loadWeeklyPanels(
     type: 'line',
     yAxisIndex: axis,
     connectNulls: true,
-    data: values,
+    data: values.map((v, i) => [at(i), v]),
     lineStyle: dashed ? { type: 'dashed' } : {},
   });
   chart('chart-response').setOption(
@@ -51,7 +53,7 @@ export async function loadWeeklyPanels(
       grid: { left: 55, right: 55, top: 40, bottom: 30 },
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      xAxis: { type: 'category', data: weeks },
+      xAxis: zonedTimeAxis(zone),
       yAxis: [
         { type: 'value', name: 'ack, min' },
         { type: 'value', name: 'resolve, h', splitLine: { show: false } },
@@ -91,6 +93,7 @@ export async function loadWeeklyPanels(
         values: data.map((r) => r[`total_${kind}_hour_interruptions`]),
         color: HOUR_CLASS_COLORS[kind],
       })),
+      zone,
     ),
     true,
   );

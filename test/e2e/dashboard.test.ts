@@ -174,8 +174,11 @@ describe.skipIf(!available)('the dashboard in a real browser', () => {
     }
     expect(await viewer.locator('#chart-heatmap svg').count()).toBe(1);
     expect(heatmaps.at(-1)).toContain('time_zone=Europe%2FBerlin');
-    await viewer.selectOption('#heatmap-zone', 'Asia/Tokyo');
+    await viewer.selectOption('select[name="time_zone"]', 'Asia/Tokyo');
     await expect.poll(() => heatmaps.at(-1)).toContain('time_zone=Asia%2FTokyo');
+    expect(await viewer.locator('#heatmap-zone').innerText()).toContain('Asia/Tokyo');
+    // The legend gives numbers: 0 to the busiest hour's interruptions.
+    expect(await viewer.locator('#chart-heatmap').innerText()).toMatch(/\d+ interruptions/);
     await viewer.locator('[data-testid="oncall-load"]').screenshot({
       path: path.join(SCREENSHOTS, 'dashboard-oncall.png'),
     });
@@ -200,12 +203,100 @@ describe.skipIf(!available)('the dashboard in a real browser', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-filtered.png') });
   });
 
+  it('includes the day picked as Until, in the zone picked, in every request', async () => {
+    const viewer = await browser.newPage({
+      viewport: { width: 1280, height: 900 },
+      timezoneId: 'Australia/Sydney',
+    });
+    const asked: URL[] = [];
+    viewer.on('request', (r) => {
+      if (r.url().includes('/api/v1/')) asked.push(new URL(r.url()));
+    });
+    await viewer.goto(`${base}/?since=2026-06-01&until=2026-06-30`);
+    await viewer.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 1');
+    // The picker starts on the viewer's zone, and the days are Sydney days, 30 June included.
+    expect(await viewer.locator('select[name="time_zone"]').inputValue()).toBe('Australia/Sydney');
+    const status = asked.find((u) => u.pathname.endsWith('/incidents/by-status'));
+    expect(status?.searchParams.get('since')).toBe('2026-05-31T14:00:00.000Z');
+    expect(status?.searchParams.get('until')).toBe('2026-06-30T14:00:00.000Z');
+    // The count card holds what the API gives for the whole of those days.
+    const api = (await (
+      await fetch(
+        `${base}/api/v1/incidents/by-status?since=2026-06-01T00:00:00%2B10:00&until=2026-07-01T00:00:00%2B10:00`,
+      )
+    ).json()) as { total: number };
+    expect(await viewer.locator('[data-count="incidents"]').innerText()).toBe(
+      api.total.toLocaleString('en-US'),
+    );
+    // Another zone: the same days, in UTC now, for every panel that has periods.
+    asked.length = 0;
+    await viewer.selectOption('select[name="time_zone"]', 'UTC');
+    await viewer.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 2');
+    expect(new URL(viewer.url()).searchParams.get('time_zone')).toBe('UTC');
+    const utc = asked.find((u) => u.pathname.endsWith('/incidents/by-status'));
+    expect(utc?.searchParams.get('until')).toBe('2026-07-01T00:00:00.000Z');
+    for (const path of ['/incidents/over-time', '/analytics/interruptions/heatmap'])
+      expect(
+        asked.find((u) => u.pathname.endsWith(path))?.searchParams.get('time_zone'),
+        path,
+      ).toBe('UTC');
+    expect(
+      asked
+        .find(
+          (u) =>
+            u.pathname.endsWith('/analytics/incidents') && u.searchParams.has('aggregate_unit'),
+        )
+        ?.searchParams.get('time_zone'),
+    ).toBe('UTC');
+    for (const id of ['#over-time-zone', '#response-zone', '#interruptions-zone', '#heatmap-zone'])
+      expect(await viewer.locator(id).innerText(), id).toContain('UTC');
+    await viewer.close();
+  });
+
+  it('draws one bar per week, empty weeks included, on a time axis', async () => {
+    // The quietest service with incidents: most of its weeks are empty.
+    const services = (await (await fetch(`${base}/api/v1/incidents/by-service`)).json()) as {
+      services: { service_id: string; incident_count: number }[];
+    };
+    const quiet = [...services.services]
+      .filter((s) => s.incident_count > 0)
+      .sort((a, b) => a.incident_count - b.incident_count)[0];
+    const viewer = await browser.newPage({
+      viewport: { width: 1280, height: 900 },
+      timezoneId: 'UTC',
+    });
+    await viewer.goto(
+      `${base}/?service_id=${quiet?.service_id}&since=2026-01-05&until=2026-03-29&time_zone=UTC`,
+    );
+    await viewer.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 1');
+    // 5 January to 29 March (a Sunday, included): 12 weeks, each with its bar slot.
+    expect(await viewer.locator('#chart-over-time').getAttribute('data-periods')).toBe('12');
+    const option = (await viewer.evaluate(`(() => {
+      const c = echarts.getInstanceByDom(document.getElementById('chart-over-time'));
+      const o = c.getOption();
+      return { axis: o.xAxis[0].type, name: o.xAxis[0].name, points: o.series.map((s) => s.data.length) };
+    })()`)) as { axis: string; name: string; points: number[] };
+    expect(option.axis).toBe('time');
+    expect(option.name).toBe('UTC');
+    expect(option.points).toEqual([12, 12, 12]);
+    await viewer.close();
+  });
+
   it('opens a service', async () => {
     const link = page.locator('#teams [data-service]').first();
     const name = await link.innerText();
     await link.click();
     await expect.poll(() => page.locator('#service-dialog').isVisible()).toBe(true);
     expect(await page.locator('#service-name').innerText()).toBe(name);
+    // Its response times, its last incidents, and links to PagerDuty.
+    const details = await page.locator('#service-details').innerText();
+    expect(details).toContain('MTTA');
+    expect(details).toContain('MTTR');
+    expect(await page.locator('#service-name a').getAttribute('href')).toMatch(/^https:\/\//);
+    const recent = page.locator('#service-incidents li');
+    expect(await recent.count()).toBeGreaterThan(0);
+    if ((await recent.locator('a').count()) > 0)
+      expect(await recent.locator('a').first().getAttribute('href')).toMatch(/^https:\/\//);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-service.png') });
     await page.locator('#service-dialog button').click();
   });

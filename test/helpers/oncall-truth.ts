@@ -11,9 +11,15 @@ const QUARTER = 15 * 60_000;
 const ALL = 1;
 const LEVEL_1 = 2;
 const LEVEL_2_PLUS = 4;
+/** Named by a schedule then (not only as a rule's direct target). */
+const SCHEDULED = 8;
 
 export interface ResponderTruth {
   seconds: number;
+  /** Of seconds, those a schedule put the user on call (direct rule targets left out). */
+  scheduled: number;
+  /** "policyId/level" of each rule that targets the user directly (level from 1). */
+  directTargets: string[];
   level1: number;
   level2Plus: number;
   business: number;
@@ -31,6 +37,8 @@ export interface ResponderTruth {
 function empty(): ResponderTruth {
   return {
     seconds: 0,
+    scheduled: 0,
+    directTargets: [],
     level1: 0,
     level2Plus: 0,
     business: 0,
@@ -62,6 +70,7 @@ export function responderTruth(
     m[q] = (m[q] ?? 0) | bits;
   };
   const schedules = new Map(account.entities.schedules.map((s) => [s.id, s]));
+  const direct = new Map<string, string[]>();
   for (const policy of account.entities.policies) {
     if (only.policyIds && !only.policyIds.has(policy.id)) continue;
     policy.rules.forEach((rule, level) => {
@@ -69,13 +78,14 @@ export function responderTruth(
       for (const target of rule.targets) {
         if (target.type === 'user_reference') {
           for (let q = 0; q < quarters; q += 1) mark(target.id, q, bits);
+          direct.set(target.id, [...(direct.get(target.id) ?? []), `${policy.id}/${level + 1}`]);
           continue;
         }
         const schedule = schedules.get(target.id);
         if (!schedule) continue;
         for (let q = 0; q < quarters; q += 1) {
           const user = scheduleUserAt(schedule, range.since + q * QUARTER);
-          if (user) mark(user, q, bits);
+          if (user) mark(user, q, bits | SCHEDULED);
         }
       }
     });
@@ -97,9 +107,11 @@ export function responderTruth(
     if (only.userIds && !only.userIds.has(user)) continue;
     const t = of(user);
     const zone = zoneOf(user);
+    t.directTargets = [...new Set(direct.get(user) ?? [])].sort();
     m.forEach((bits, q) => {
       if (!(bits & ALL)) return;
       t.seconds += q15;
+      if (bits & SCHEDULED) t.scheduled += q15;
       if (bits & LEVEL_1) t.level1 += q15;
       if (bits & LEVEL_2_PLUS) t.level2Plus += q15;
       t[classOf(zone, q)] += q15;

@@ -240,17 +240,117 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         b[truth.statusById.get(incidentId(i)) ?? 'resolved'] += 1;
         expected.set(monday, b);
       }
-      const body = await get('/incidents/over-time?interval=week');
+      // One entry per week from the first incident's to the one holding until, empty ones too.
+      const until = '2026-12-09';
+      const weeks: string[] = [];
+      const first = [...expected.keys()].sort()[0] ?? until;
+      for (let t = Date.parse(first); t < Date.parse(until); t += 7 * DAY)
+        weeks.push(new Date(t).toISOString().slice(0, 10));
+      const body = await get(`/incidents/over-time?interval=week&until=${until}`);
+      expect(body.time_zone).toBe('UTC');
       expect(body.periods).toEqual(
-        [...expected]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([period, b]) => ({ period, ...b, total: total(b) })),
+        weeks.map((period) => {
+          const b = expected.get(period) ?? { triggered: 0, acknowledged: 0, resolved: 0 };
+          return { period, start: `${period}T00:00:00+00:00`, ...b, total: total(b) };
+        }),
       );
+      expect(body.periods.at(-1)).toMatchObject({ period: '2026-12-07', total: 0 });
       const months = await get('/incidents/over-time?interval=month');
       expect(months.periods.reduce((n: number, p: { total: number }) => n + p.total, 0)).toBe(
         truth.incidentCount,
       );
       expect(await get('/users/count')).toEqual({ count: truth.liveUserIds.length });
+    });
+
+    it("zero-fills a quiet service's weeks in the asked zone, one entry per week", async () => {
+      // The quietest service with incidents, its incidents placed in Sydney weeks by Intl here.
+      const counts = new Map<string, number>();
+      const store = account.incidents;
+      for (let i = 0; i < store.count; i += 1) {
+        const id = account.entities.services[store.serviceIndex[i] ?? 0]?.id ?? '';
+        counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      const [quiet] = [...counts].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))[0] ?? [];
+      const sydneyDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Australia/Sydney' });
+      const mondayOf = (ms: number) => {
+        const local = Date.parse(`${sydneyDate.format(ms)}T00:00:00Z`);
+        const back = (new Date(local).getUTCDay() + 6) % 7;
+        return new Date(local - back * DAY).toISOString().slice(0, 10);
+      };
+      const expected = new Map<string, number>();
+      for (let i = 0; i < store.count; i += 1) {
+        const created = store.createdAt[i] ?? 0;
+        if (account.entities.services[store.serviceIndex[i] ?? 0]?.id !== quiet) continue;
+        if (
+          created < Date.parse('2026-01-04T13:00:00Z') ||
+          created >= Date.parse('2026-07-04T14:00:00Z')
+        )
+          continue;
+        expected.set(mondayOf(created), (expected.get(mondayOf(created)) ?? 0) + 1);
+      }
+      const body = await get(
+        `/incidents/over-time?interval=week&service_id=${quiet}&time_zone=Australia/Sydney&since=2026-01-04T13:00:00Z&until=2026-07-04T14:00:00Z`,
+      );
+      expect(body.time_zone).toBe('Australia/Sydney');
+      const periods = body.periods as { period: string; start: string; total: number }[];
+      // since is Monday 5 January 00:00 in Sydney, until Sunday 5 July 00:00: 26 weeks.
+      expect(periods.length).toBe(26);
+      periods.forEach((p, i) =>
+        expect(p.period).toBe(
+          new Date(Date.parse('2026-01-05') + i * 7 * DAY).toISOString().slice(0, 10),
+        ),
+      );
+      expect(periods[0]?.start).toBe('2026-01-05T00:00:00+11:00');
+      expect(periods.find((p) => p.period === '2026-04-06')?.start).toBe(
+        '2026-04-06T00:00:00+10:00',
+      );
+      expect(
+        Object.fromEntries(periods.filter((p) => p.total > 0).map((p) => [p.period, p.total])),
+      ).toEqual(Object.fromEntries(expected));
+      expect(periods.some((p) => p.total === 0)).toBe(true);
+    });
+
+    it('answers a 400 naming the unit, since, until and the cap past 5000 periods, at once', async () => {
+      for (const [url, parameter] of [
+        [
+          '/analytics/incidents?group_by=service&aggregate_unit=week&since=0001-01-01&until=9999-12-31',
+          'aggregate_unit',
+        ],
+        [
+          '/analytics/incidents?aggregate_unit=day&since=1900-01-01&until=2200-01-01',
+          'aggregate_unit',
+        ],
+        ['/incidents/over-time?interval=day&since=1900-01-01&until=2200-01-01', 'interval'],
+        [
+          '/analytics/incidents?group_by=service&aggregate_unit=day&since=2025-01-01&until=2026-12-01',
+          'aggregate_unit',
+        ],
+      ] as const) {
+        const res = await app.inject({ method: 'GET', url: `/api/v1${url}` });
+        expect(res.statusCode, url).toBe(400);
+        const error = res.json().error;
+        expect(error.parameter).toBe(parameter);
+        expect(error.message).toContain('since');
+        expect(error.message).toContain('until');
+        expect(error.message).toContain('5000');
+      }
+      // Just under the cap: 5000 days.
+      const ok = await get(
+        '/analytics/incidents?aggregate_unit=day&since=2013-01-01&until=2026-09-10',
+      );
+      expect(ok.data.length).toBe(5000);
+    });
+
+    it('answers every period of every group, zeros included', async () => {
+      const body = await get(
+        '/analytics/incidents?group_by=service&aggregate_unit=month&since=2026-01-01&until=2026-07-01',
+      );
+      const byService = new Map<string, string[]>();
+      for (const r of body.data as { service_id: string; range_start: string }[])
+        byService.set(r.service_id, [...(byService.get(r.service_id) ?? []), r.range_start]);
+      expect(byService.size).toBeGreaterThan(1);
+      for (const starts of byService.values())
+        expect(starts).toEqual([1, 2, 3, 4, 5, 6].map((m) => `2026-0${m}-01T00:00:00+00:00`));
     });
 
     it('lists teams with their services and escalation policies with teams, services and rules', async () => {
@@ -342,6 +442,65 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         const r = await app.inject({ method: 'GET', url: `/api/v1/reports/${name}` });
         expect(r.statusCode, name).toBe(200);
         expect(r.body.split('\n').length, name).toBeGreaterThan(1);
+      }
+    });
+
+    it('reads repeated filter parameters as any of them, on every filtered route', async () => {
+      const [a, b] = truth.services
+        .map((s) => s.id)
+        .filter((id) => total(truth.incidentsByServiceStatus.get(id)) > 0);
+      const count = (id: string | undefined) => total(truth.incidentsByServiceStatus.get(id ?? ''));
+      const both = `service_id=${a}&service_id=${b}`;
+      expect((await get(`/incidents/by-status?${both}`)).total).toBe(count(a) + count(b));
+      expect((await get(`/incidents?${both}&limit=1`)).total).toBe(count(a) + count(b));
+      const metrics = await get(`/analytics/incidents?${both}`);
+      expect(metrics.data[0].total_incident_count).toBe(count(a) + count(b));
+      const statuses = await get(`/incidents/by-status?status=resolved&status=triggered`);
+      expect(statuses.acknowledged).toBe(0);
+      expect(statuses.total).toBe(statuses.resolved + statuses.triggered);
+      const urgencies = await get('/incidents/by-status?urgency=high&urgency=low');
+      expect(urgencies.total).toBe(truth.incidentCount);
+      // Two teams: an incident of both counts once.
+      const teams = truth.teams.map((t) => t.id).slice(0, 2);
+      const ids = new Set(
+        truth.services.filter((s) => s.teamIds.some((t) => teams.includes(t))).map((s) => s.id),
+      );
+      const ofTeams = [...ids].reduce((n, id) => n + count(id), 0);
+      expect(
+        (await get(`/incidents/by-status?team_id=${teams[0]}&team_id=${teams[1]}`)).total,
+      ).toBe(ofTeams);
+      // The team filter narrows the service list to the teams' services.
+      const listed = await get(`/services?team_id=${teams[0]}&team_id=${teams[1]}&limit=1000`);
+      expect(listed.services.map((s: { id: string }) => s.id).sort()).toEqual([...ids].sort());
+      const responders = await get(`/analytics/responders?team_id=${teams[0]}&team_id=${teams[1]}`);
+      expect(responders.total).toBeGreaterThan(0);
+    });
+
+    it('names the allowed values of an enum, and refuses until before since on every route', async () => {
+      const bad = await app.inject({ method: 'GET', url: '/api/v1/incidents?status=exploded' });
+      expect(bad.json().error.message).toContain(
+        'must be one of triggered, acknowledged, resolved',
+      );
+      const unit = await app.inject({
+        method: 'GET',
+        url: '/api/v1/analytics/incidents?aggregate_unit=year',
+      });
+      expect(unit.json().error.message).toContain('day, week, month');
+      const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+        paths: Record<string, { get?: { parameters?: { name: string; in: string }[] } }>;
+      };
+      const ranged = Object.entries(doc.paths).filter(([, item]) =>
+        ['since', 'until'].every((n) =>
+          item.get?.parameters?.some((p) => p.in === 'query' && p.name === n),
+        ),
+      );
+      expect(ranged.length).toBeGreaterThan(10);
+      for (const [path] of ranged) {
+        const url = `${path.replace(/\{[^}]+\}/g, truth.teams[0]?.id ?? 'X')}?since=2027-01-01&until=2026-01-01`;
+        const res = await app.inject({ method: 'GET', url });
+        if (res.statusCode === 404) continue; // a path parameter that is not this kind of id
+        expect(res.statusCode, url).toBe(400);
+        expect(res.json().error.parameter, url).toBe('until');
       }
     });
 

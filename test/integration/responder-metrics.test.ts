@@ -43,6 +43,7 @@ function expectedRow(t: ResponderTruth): Record<string, number | null> {
     total_engaged_seconds: t.engaged,
     mean_engaged_seconds: t.incidents > 0 ? t.engaged / t.incidents : null,
     total_seconds_on_call: t.seconds,
+    total_seconds_on_call_scheduled: t.scheduled,
     total_seconds_on_call_level_1: t.level1,
     total_seconds_on_call_level_2_plus: t.level2Plus,
     total_business_hour_seconds_on_call: t.business,
@@ -59,6 +60,14 @@ function expectRowsMatch(rows: Row[], truth: Map<string, ResponderTruth>, what: 
   expect([...byId.keys()].sort(), `${what}: responders`).toEqual(wanted.map(([id]) => id).sort());
   for (const [id, t] of wanted) {
     const row = byId.get(id);
+    const direct = (row?.['direct_targets'] ?? []) as unknown as {
+      escalation_policy_id: string;
+      escalation_level: number;
+    }[];
+    expect(
+      direct.map((d) => `${d.escalation_policy_id}/${d.escalation_level}`).sort(),
+      `${what} ${id} direct_targets`,
+    ).toEqual(t.directTargets);
     for (const [field, value] of Object.entries(expectedRow(t))) {
       const got = row?.[field];
       if (value === null) expect(got, `${what} ${id} ${field}`).toBeNull();
@@ -147,9 +156,17 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       expect(body.until).toBe(new Date(UNTIL).toISOString());
       expect(body.total).toBe(body.data.length);
       expectRowsMatch(body.data, truthOf(), 'all');
-      // Sorted by on-call time, most first; every documented field is answered.
-      const seconds = body.data.map((r) => Number(r['total_seconds_on_call']));
+      // Sorted by scheduled on-call time, most first; every documented field is answered.
+      const seconds = body.data.map((r) => Number(r['total_seconds_on_call_scheduled']));
       expect(seconds).toEqual([...seconds].sort((a, b) => b - a));
+      // Direct targets are on call for the whole range in PagerDuty's figure, never in the
+      // scheduled one beyond what the range holds; and no one is scheduled longer than it.
+      const truth = truthOf();
+      expect([...truth.values()].some((t) => t.directTargets.length > 0)).toBe(true);
+      for (const r of body.data)
+        expect(Number(r['total_seconds_on_call_scheduled'])).toBeLessThanOrEqual(
+          (UNTIL - SINCE) / 1000,
+        );
       expect(Object.keys(RESPONDER_METRICS_FIELDS)).toEqual([...RESPONDER_METRIC_FIELDS]);
       const user = account.liveUsers()[0];
       const row = body.data.find((r) => r['responder_id'] === user?.id);
@@ -209,6 +226,12 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       });
       expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
       const load = res.json() as {
+        basis: string;
+        direct_targets: {
+          responder_id: string;
+          escalation_policy_id: string;
+          escalation_level: number;
+        }[];
         members: Record<string, number | string | null>[];
         gini_seconds_on_call: number | null;
         gini_sleep_hour_interruptions: number | null;
@@ -218,16 +241,43 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         .map((u) => u.id);
       const truth = truthOf({ userIds: new Set(memberIds) });
       expect(load.members.map((m) => m['responder_id']).sort()).toEqual([...memberIds].sort());
-      const seconds = memberIds.map((id) => truth.get(id)?.seconds ?? 0);
+      const all = memberIds.map((id) => truth.get(id)?.seconds ?? 0);
+      // Shares and Gini are of the scheduled seconds by default.
+      const seconds = memberIds.map((id) => truth.get(id)?.scheduled ?? 0);
       const sleeps = memberIds.map((id) => truth.get(id)?.interruptions.sleep ?? 0);
       const total = seconds.reduce((a, b) => a + b, 0);
       expect(total).toBeGreaterThan(0);
+      expect(load.basis).toBe('scheduled');
       memberIds.forEach((id, i) => {
         const m = load.members.find((x) => x['responder_id'] === id);
-        expect(Number(m?.['total_seconds_on_call'])).toBeCloseTo(seconds[i] ?? 0, 2);
+        expect(Number(m?.['total_seconds_on_call'])).toBeCloseTo(all[i] ?? 0, 2);
+        expect(Number(m?.['total_seconds_on_call_scheduled'])).toBeCloseTo(seconds[i] ?? 0, 2);
         expect(Number(m?.['on_call_share'])).toBeCloseTo((seconds[i] ?? 0) / total, 3);
       });
       expect(load.gini_seconds_on_call).toBeCloseTo(giniByDefinition(seconds) ?? -1, 3);
+      // Direct targets apart, as the account's rules name them.
+      expect(
+        load.direct_targets
+          .map((d) => `${d.responder_id} ${d.escalation_policy_id}/${d.escalation_level}`)
+          .sort(),
+      ).toEqual(
+        memberIds
+          .flatMap((id) => (truth.get(id)?.directTargets ?? []).map((d) => `${id} ${d}`))
+          .sort(),
+      );
+      // basis=all: PagerDuty's total_seconds_on_call.
+      const everything = await app.inject({
+        method: 'GET',
+        url: `/api/v1/analytics/teams/${team?.id}/on-call-load?${RANGE}&basis=all`,
+      });
+      const allTotal = all.reduce((a, b) => a + b, 0);
+      const allLoad = everything.json() as typeof load;
+      expect(allLoad.basis).toBe('all');
+      memberIds.forEach((id, i) => {
+        const m = allLoad.members.find((x) => x['responder_id'] === id);
+        expect(Number(m?.['on_call_share'])).toBeCloseTo((all[i] ?? 0) / allTotal, 3);
+      });
+      expect(allLoad.gini_seconds_on_call).toBeCloseTo(giniByDefinition(all) ?? -1, 3);
       const g = giniByDefinition(sleeps);
       if (g === null) expect(load.gini_sleep_hour_interruptions).toBeNull();
       else expect(load.gini_sleep_hour_interruptions).toBeCloseTo(g, 3);

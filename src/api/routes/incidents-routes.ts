@@ -5,11 +5,9 @@ import {
   listIncidents,
 } from '../../analytics/incidents-analytics.js';
 import { STATUS_COLORS } from '../../charts/status-colors.js';
-import {
-  incidentsOverTime,
-  INTERVALS,
-  type Interval,
-} from '../../analytics/timeseries-analytics.js';
+import { runAnalyticsJson } from '../../analytics/analytics-tasks.js';
+import { parseMetricsOptions } from '../../analytics/incident-metrics.js';
+import { INTERVALS, type Interval } from '../../analytics/timeseries-analytics.js';
 import {
   FILTER_QUERY,
   FILTERED_PAGE,
@@ -27,7 +25,10 @@ import type { AnalyticsRoutesOptions } from './route-options.js';
 import { servicesPage } from './services-routes.js';
 
 /** /incidents: the list, and counts by service, by status, by both and over time. */
-export const incidentsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (app, { db }) => {
+export const incidentsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (
+  app,
+  { db, analytics, clock },
+) => {
   const d = db.read;
 
   app.get<{ Querystring: FilterQuery & PageQuery }>(
@@ -99,23 +100,48 @@ export const incidentsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
       })),
   );
 
-  app.get<{ Querystring: FilterQuery & { interval: Interval } }>(
+  app.get<{ Querystring: FilterQuery & { interval: Interval; time_zone?: string } }>(
     '/incidents/over-time',
     {
       schema: {
         tags: ['incidents'],
-        summary: 'Incidents created per day, week (from Monday) or month, by status',
+        summary: 'Incidents created per day, week (from Monday) or month in a zone, by status',
+        description:
+          'One entry per period from since (else the first matching incident) to until (else now), empty periods included, at most 5000 (past it a 400).',
         querystring: querySchema({
           ...FILTER_QUERY,
           interval: { type: 'string', enum: [...INTERVALS], default: 'week' },
+          time_zone: {
+            type: 'string',
+            maxLength: 64,
+            description: 'The IANA zone of the periods; default ANALYTICS_TIME_ZONE (UTC)',
+            example: 'Australia/Sydney',
+          },
         }),
         response: { 200: OVER_TIME, ...COMMON_ERRORS },
       },
     },
-    async (request) => ({
-      interval: request.query.interval,
-      colors: STATUS_COLORS,
-      periods: await incidentsOverTime(d, parseFilter(request.query), request.query.interval),
-    }),
+    async (request, reply) => {
+      const { timeZone } = parseMetricsOptions({ time_zone: request.query.time_zone }, analytics);
+      const body = await runAnalyticsJson(
+        db,
+        'incidentsOverTimeTask',
+        {
+          filter: parseFilter(request.query),
+          interval: request.query.interval,
+          zone: timeZone,
+          now: clock(),
+        },
+        {
+          key: 'periods',
+          envelope: {
+            interval: request.query.interval,
+            time_zone: timeZone,
+            colors: STATUS_COLORS,
+          },
+        },
+      );
+      return reply.type('application/json; charset=utf-8').send(body);
+    },
   );
 };

@@ -172,7 +172,7 @@ export const servicesRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async 
         throw new NotFoundError(`no service ${request.params.id}`);
       const result = await listIncidents(
         d,
-        { ...parseFilter(request.query), serviceId: request.params.id },
+        { ...parseFilter(request.query), serviceId: [request.params.id] },
         limit,
         offset,
       );

@@ -7,7 +7,16 @@ import {
   RESPONDER_METRIC_FIELDS,
   RESPONDER_QUERY_PROPERTIES,
 } from '../../analytics/responder-metrics.js';
-import { arr, FILTER_QUERY, int, PAGINATION_QUERY, querySchema, str } from './common.js';
+import { ON_CALL_BASES } from '../../analytics/on-call-load.js';
+import {
+  arr,
+  FILTER_QUERY,
+  int,
+  nullableStr,
+  PAGINATION_QUERY,
+  querySchema,
+  str,
+} from './common.js';
 
 const count = (description: string) => ({ type: 'integer', description }) as const;
 const seconds = (description: string) => ({ type: ['number', 'null'], description }) as const;
@@ -106,6 +115,11 @@ export const INCIDENT_METRICS_RESPONSE = {
     group_by: { type: 'string', enum: [...METRIC_GROUPS] },
     aggregate_unit: { type: ['string', 'null'], enum: [...AGGREGATE_UNITS, null] },
     time_zone: str(),
+    notes: {
+      ...arr(str()),
+      description:
+        'How to read the rows, when it is not obvious: with group_by=team, an incident of a service with several teams counts once per team',
+    },
   },
 } as const;
 
@@ -132,7 +146,10 @@ export const RESPONDER_METRICS_FIELDS = {
   ),
   mean_engaged_seconds: seconds('total_engaged_seconds per incident of total_incident_count'),
   total_seconds_on_call: secs(
-    'The union of the on-call spans (/oncalls, every escalation policy and level; overlapping shifts count once; a user targeted directly by a rule is on call all the time) within [since, until)',
+    "PagerDuty's total_seconds_on_call: the union of the on-call spans (/oncalls, every escalation policy and level; overlapping shifts count once) within [since, until), in which a user targeted directly by an escalation rule is on call all the time (see direct_targets)",
+  ),
+  total_seconds_on_call_scheduled: secs(
+    'The union of the on-call spans that come from schedules (rotations, overrides) within [since, until): total_seconds_on_call without the direct escalation-rule targets',
   ),
   total_seconds_on_call_level_1: secs('The same, of the spans at escalation level 1'),
   total_seconds_on_call_level_2_plus: secs(
@@ -153,15 +170,39 @@ export const RESPONDER_METRICS_QUERY = querySchema({
   ...PAGINATION_QUERY,
 });
 
+const DIRECT_TARGET = {
+  type: 'object',
+  required: ['escalation_policy_id', 'escalation_policy_name', 'escalation_level'],
+  properties: {
+    escalation_policy_id: str(),
+    escalation_policy_name: nullableStr,
+    escalation_level: int('1 for the first rule'),
+  },
+} as const;
+
+const DIRECT_TARGETS = {
+  ...arr(DIRECT_TARGET),
+  description:
+    'The escalation rules that target this user directly, not through a schedule: PagerDuty counts the user on call there all the time',
+} as const;
+
 export const RESPONDER_ROW = {
   type: 'object',
-  required: ['responder_id', 'responder_name', 'time_zone', 'team_ids', ...RESPONDER_METRIC_FIELDS],
+  required: [
+    'responder_id',
+    'responder_name',
+    'time_zone',
+    'team_ids',
+    ...RESPONDER_METRIC_FIELDS,
+    'direct_targets',
+  ],
   properties: {
     responder_id: str(),
     responder_name: str(),
     time_zone: str('The zone the hour classes were placed in'),
     team_ids: arr(str()),
     ...RESPONDER_METRICS_FIELDS,
+    direct_targets: DIRECT_TARGETS,
   },
 } as const;
 
@@ -182,6 +223,13 @@ export const RESPONDER_METRICS_RESPONSE = {
 export const ON_CALL_LOAD_QUERY = querySchema({
   since: RESPONDER_QUERY_PROPERTIES.since,
   until: RESPONDER_QUERY_PROPERTIES.until,
+  basis: {
+    type: 'string',
+    enum: [...ON_CALL_BASES],
+    default: 'scheduled',
+    description:
+      "The on-call seconds shares and Gini are of: scheduled (from schedules), or all (PagerDuty's total_seconds_on_call, direct targets always on call)",
+  },
 });
 
 const share = (of: string) =>
@@ -202,7 +250,9 @@ export const ON_CALL_LOAD_RESPONSE = {
     'team_name',
     'since',
     'until',
+    'basis',
     'members',
+    'direct_targets',
     'gini_seconds_on_call',
     'gini_sleep_hour_interruptions',
   ],
@@ -217,6 +267,7 @@ export const ON_CALL_LOAD_RESPONSE = {
         'responder_id',
         'responder_name',
         'total_seconds_on_call',
+        'total_seconds_on_call_scheduled',
         'on_call_share',
         'total_sleep_hour_interruptions',
         'sleep_hour_interruption_share',
@@ -225,12 +276,23 @@ export const ON_CALL_LOAD_RESPONSE = {
         responder_id: str(),
         responder_name: str(),
         total_seconds_on_call: RESPONDER_METRICS_FIELDS.total_seconds_on_call,
-        on_call_share: share('on-call seconds'),
+        total_seconds_on_call_scheduled: RESPONDER_METRICS_FIELDS.total_seconds_on_call_scheduled,
+        on_call_share: share('on-call seconds (of the basis)'),
         total_sleep_hour_interruptions: RESPONDER_METRICS_FIELDS.total_sleep_hour_interruptions,
         sleep_hour_interruption_share: share('sleep-hour interruptions'),
       },
     }),
-    gini_seconds_on_call: giniField('on-call seconds'),
+    basis: { type: 'string', enum: [...ON_CALL_BASES] },
+    direct_targets: {
+      ...arr({
+        type: 'object',
+        required: ['responder_id', 'responder_name', ...DIRECT_TARGET.required],
+        properties: { responder_id: str(), responder_name: str(), ...DIRECT_TARGET.properties },
+      }),
+      description:
+        'Members an escalation rule targets directly: always on call as a direct target of that policy, at that level; their scheduled seconds leave it out',
+    },
+    gini_seconds_on_call: giniField('on-call seconds (of the basis)'),
     gini_sleep_hour_interruptions: giniField('sleep-hour interruptions'),
   },
 } as const;

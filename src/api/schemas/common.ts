@@ -56,6 +56,22 @@ export const paginationQuery = (defaultLimit = 100, maxLimit = 1000) =>
 
 export const PAGINATION_QUERY = paginationQuery();
 
+/** The most values a repeated filter parameter takes. */
+export const MAX_FILTER_VALUES = 100;
+
+/**
+ * A filter parameter that may be repeated (`service_id=A&service_id=B`: any of them). A single
+ * value arrives as a one-item array (ajv's coerceTypes: 'array').
+ */
+export const anyOf = (item: Record<string, unknown>, description: string) =>
+  ({
+    type: 'array',
+    items: item,
+    minItems: 1,
+    maxItems: MAX_FILTER_VALUES,
+    description,
+  }) as const;
+
 export const FILTER_QUERY = {
   since: {
     type: 'string',
@@ -69,10 +85,10 @@ export const FILTER_QUERY = {
     description: 'Incidents created before (ISO date or date-time)',
     example: '2026-07-01T00:00:00Z',
   },
-  service_id: ID('Only incidents of this service'),
-  team_id: ID('Only incidents of this team'),
-  urgency: { type: 'string', enum: [...URGENCIES] },
-  status: { type: 'string', enum: [...INCIDENT_STATUSES] },
+  service_id: anyOf(ID(), 'Only incidents of this service (repeat for any of several)'),
+  team_id: anyOf(ID(), 'Only incidents of this team (repeat for any of several)'),
+  urgency: anyOf({ type: 'string', enum: [...URGENCIES] }, 'Only incidents of this urgency'),
+  status: anyOf({ type: 'string', enum: [...INCIDENT_STATUSES] }, 'Only incidents in this status'),
 } as const;
 
 export const querySchema = (properties: Record<string, unknown>) =>
@@ -104,8 +120,8 @@ export const PAGE_ONLY = querySchema(PAGINATION_QUERY);
 export interface FilterQuery {
   since?: string;
   until?: string;
-  service_id?: string;
-  team_id?: string;
+  service_id?: string[];
+  team_id?: string[];
   urgency?: IncidentFilter['urgency'];
   status?: IncidentFilter['status'];
 }
@@ -121,9 +137,9 @@ export function parseFilter(query: FilterQuery): IncidentFilter {
   return {
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),
-    ...(query.service_id ? { serviceId: query.service_id } : {}),
-    ...(query.team_id ? { teamId: query.team_id } : {}),
-    ...(query.urgency ? { urgency: query.urgency } : {}),
-    ...(query.status ? { status: query.status } : {}),
+    ...(query.service_id?.length ? { serviceId: [...new Set(query.service_id)] } : {}),
+    ...(query.team_id?.length ? { teamId: [...new Set(query.team_id)] } : {}),
+    ...(query.urgency?.length ? { urgency: [...new Set(query.urgency)] } : {}),
+    ...(query.status?.length ? { status: [...new Set(query.status)] } : {}),
   };
 }

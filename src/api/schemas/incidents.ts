@@ -44,13 +44,15 @@ export const BY_STATUS = obj(
 
 export const OVER_TIME = obj({
   interval: str(),
+  time_zone: str('The zone the periods are days, weeks or months of'),
   colors: obj(
     { triggered: str(), acknowledged: str(), resolved: str() },
     { description: 'The colour of each status in the charts' },
   ),
   periods: arr(
     obj({
-      period: str('First day of the period, UTC'),
+      period: str('First day of the period, in time_zone'),
+      start: str('The instant the period starts, with the offset of time_zone then'),
       triggered: int(),
       acknowledged: int(),
       resolved: int(),

@@ -11,15 +11,31 @@ import {
   type Kysely,
   type QueryResult,
 } from 'kysely';
+import { AppError, ValidationError } from '../errors.js';
+import type { DatabaseTarget } from './database-url.js';
 
 export interface ReadWorkerData {
-  file: string;
+  /** A SQLite file (opened read-only), or a server the worker keeps a few connections to. */
+  target: DatabaseTarget;
   busyTimeoutMs: number;
+  /** Connections each worker keeps to a server. */
+  serverConnections: number;
 }
 
-/** What a read worker is asked: rows as objects, or raw rows passed through a transform. */
+/**
+ * What a read worker is asked: rows as objects, raw rows passed through a transform (SQLite), or
+ * a task: an analytics function run whole in the worker over its own connection (every dialect).
+ */
 export type ReadJob =
   | { id: number; kind: 'rows'; sql: string; params: readonly unknown[] }
+  | {
+      id: number;
+      kind: 'task';
+      /** URL of a module the worker loads, and the function to call as fn(handle, args). */
+      module: string;
+      fn: string;
+      args: unknown;
+    }
   | {
       id: number;
       kind: 'map';
@@ -39,7 +55,13 @@ export interface ReadReply {
   value?: unknown;
   count?: number;
   last?: unknown[] | null;
-  error?: { message: string; code?: string | undefined };
+  error?: {
+    message: string;
+    code?: string | undefined;
+    /** Set for an AppError thrown by a task: rebuilt on this side, so a 400 stays a 400. */
+    statusCode?: number | undefined;
+    parameter?: string | undefined;
+  };
 }
 
 /** A raw page passed through a transform: the transform's value, the row count, the last row's keys. */
@@ -55,9 +77,13 @@ export interface PageTransform {
   args: unknown;
 }
 
+/** A function of an import-free-of-state module, run as fn(handle, args) where the rows are. */
+export type ReadTask = PageTransform;
+
 interface Slot {
   worker: Worker;
-  busy: boolean;
+  /** Jobs it runs now. */
+  running: number;
 }
 
 interface Pending {
@@ -70,10 +96,7 @@ interface Pending {
 // type stripping does not map our `.js` import specifiers to `.ts` files, so from src/ the
 // worker starts through tsx (a dev dependency).
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(
-  FROM_SOURCE ? './sqlite-read-worker.ts' : './sqlite-read-worker.js',
-  import.meta.url,
-);
+const WORKER_URL = new URL(FROM_SOURCE ? './read-worker.ts' : './read-worker.js', import.meta.url);
 
 function startWorker(data: ReadWorkerData): Worker {
   if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData: data });
@@ -82,27 +105,44 @@ function startWorker(data: ReadWorkerData): Worker {
 }
 
 function toError(reply: NonNullable<ReadReply['error']>): Error {
+  if (reply.statusCode !== undefined) {
+    if (reply.code === 'invalid_parameter')
+      return new ValidationError(reply.message, reply.parameter);
+    return new AppError(reply.message, reply.code ?? 'error', reply.statusCode);
+  }
   return Object.assign(new Error(reply.message), reply.code ? { code: reply.code } : {});
 }
 
 /**
- * A few read-only connections to one SQLite file, each in a worker thread: better-sqlite3 is
- * synchronous, so on the server's thread every query (and a CSV download's every page) held up
- * every other request, one at a time. Workers start on the first query and are stopped by
+ * Read connections in worker threads. On a SQLite file, a few read-only connections: better-sqlite3
+ * is synchronous, so on the server's thread every query (and a CSV download's every page) held up
+ * every other request, one at a time. On every database, the analytics tasks: a request that
+ * reads many rows and computes over them (periods, unions of on-call spans, hour classes)
+ * kept the event loop busy for seconds, and /health waited behind it; in a worker, only the
+ * answer crosses to the server's thread. Workers start on the first job and are stopped by
  * destroy(). Writes stay on the one writer connection.
  */
-export class SqliteReadPool {
+export class ReadPool {
   readonly #data: ReadWorkerData;
   readonly #size: number;
+  /** Jobs a worker runs at once: one on SQLite (its connection is synchronous), a few on a server. */
+  readonly #perWorker: number;
   readonly #slots: Slot[] = [];
   readonly #queue: Pending[] = [];
   readonly #inFlight = new Map<number, { slot: Slot; pending: Pending }>();
   #nextId = 1;
   #destroyed = false;
 
-  constructor(file: string, size: number, busyTimeoutMs: number) {
-    this.#data = { file, busyTimeoutMs };
+  constructor(data: ReadWorkerData, size: number, perWorker = 1) {
+    this.#data = data;
     this.#size = Math.max(1, size);
+    this.#perWorker = Math.max(1, perWorker);
+  }
+
+  /** Runs a task (an analytics function over the worker's connection) and returns its value. */
+  async task<T>(task: ReadTask): Promise<T> {
+    const reply = await this.#submit({ id: this.#nextId++, kind: 'task', ...task });
+    return reply.value as T;
   }
 
   /** Runs a query and returns its rows as objects. */
@@ -157,10 +197,10 @@ export class SqliteReadPool {
 
   #dispatch(): void {
     while (this.#queue.length > 0) {
-      const slot = this.#slots.find((s) => !s.busy) ?? this.#grow();
+      const slot = this.#leastBusy() ?? this.#grow();
       if (!slot) return;
       const pending = this.#queue.shift() as Pending;
-      slot.busy = true;
+      slot.running += 1;
       // A busy worker keeps the process alive until it answers; an idle one does not.
       slot.worker.ref();
       this.#inFlight.set(pending.job.id, { slot, pending });
@@ -168,16 +208,26 @@ export class SqliteReadPool {
     }
   }
 
+  /** An idle worker, else (on a server) the one with the fewest jobs below its limit. */
+  #leastBusy(): Slot | undefined {
+    let best: Slot | undefined;
+    for (const s of this.#slots)
+      if (s.running < this.#perWorker && (!best || s.running < best.running)) best = s;
+    // Start another worker rather than share a busy one while the pool may grow.
+    if (best && best.running > 0 && this.#slots.length < this.#size) return undefined;
+    return best;
+  }
+
   #grow(): Slot | undefined {
     if (this.#slots.length >= this.#size) return undefined;
-    const slot: Slot = { worker: startWorker(this.#data), busy: false };
+    const slot: Slot = { worker: startWorker(this.#data), running: 0 };
     slot.worker.unref();
     slot.worker.on('message', (reply: ReadReply) => {
       const entry = this.#inFlight.get(reply.id);
       if (!entry) return;
       this.#inFlight.delete(reply.id);
-      slot.busy = false;
-      slot.worker.unref();
+      slot.running -= 1;
+      if (slot.running === 0) slot.worker.unref();
       entry.pending.resolve(reply);
       this.#dispatch();
     });
@@ -202,7 +252,7 @@ export class SqliteReadPool {
 }
 
 class PoolConnection implements DatabaseConnection {
-  constructor(readonly pool: SqliteReadPool) {}
+  constructor(readonly pool: ReadPool) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     return { rows: (await this.pool.rows(compiled.sql, compiled.parameters)) as R[] };
@@ -215,7 +265,7 @@ class PoolConnection implements DatabaseConnection {
 }
 
 class PoolDriver implements Driver {
-  constructor(readonly pool: SqliteReadPool) {}
+  constructor(readonly pool: ReadPool) {}
   async init(): Promise<void> {}
   async acquireConnection(): Promise<DatabaseConnection> {
     return new PoolConnection(this.pool);
@@ -233,7 +283,7 @@ class PoolDriver implements Driver {
 
 /** A Kysely dialect over the read pool: SQLite's compiler and adapter, the pool's connections. */
 export class SqliteReadPoolDialect implements Dialect {
-  constructor(readonly pool: SqliteReadPool) {}
+  constructor(readonly pool: ReadPool) {}
   createDriver(): Driver {
     return new PoolDriver(this.pool);
   }

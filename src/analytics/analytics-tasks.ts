@@ -1,0 +1,139 @@
+import type { AnalyticsConfig } from '../config.js';
+import type { Db } from '../db/connection.js';
+import type { IncidentFilter } from './incident-filter.js';
+import { incidentMetricsFor } from './incident-metrics.js';
+import { interruptionsHeatmap, teamOnCallLoad, type OnCallBasis } from './on-call-load.js';
+import {
+  responderMetrics,
+  sortResponders,
+  type ResponderFilter,
+  type ResponderSort,
+} from './responder-metrics.js';
+import { incidentsOverTime, type Interval } from './timeseries-analytics.js';
+
+// The analytics answers that read many rows or compute over them, as tasks: Db.task runs them
+// in a read worker over the worker's own connection, on every database, so that the server's
+// event loop only validates the request and sends the answer. Arguments and answers cross
+// between threads by structured clone: plain data, Dates, Sets and Maps.
+
+type Handle = Pick<Db, 'read' | 'readPage'>;
+
+/** Incident metrics (GET /analytics/incidents and its report). */
+export async function incidentMetricsTask(
+  handle: Handle,
+  args: {
+    filter: IncidentFilter;
+    query: Parameters<typeof incidentMetricsFor>[2];
+    now: Date;
+    config: AnalyticsConfig;
+  },
+) {
+  return incidentMetricsFor(handle, args.filter, args.query, args.now, args.config);
+}
+
+/** Responder metrics, sorted; a page of them when `page` is given, with the total. */
+export async function responderMetricsTask(
+  handle: Handle,
+  args: {
+    filter: ResponderFilter;
+    sort: ResponderSort;
+    page?: { limit: number; offset: number };
+    now: Date;
+    config: AnalyticsConfig;
+  },
+) {
+  const answer = await responderMetrics(handle.read, args.filter, args.now, args.config);
+  const rows = sortResponders(answer.rows, args.sort);
+  const page = args.page;
+  return {
+    since: answer.since,
+    until: answer.until,
+    total: rows.length,
+    rows: page ? rows.slice(page.offset, page.offset + page.limit) : rows,
+  };
+}
+
+/** A team's on-call load. */
+export async function teamOnCallLoadTask(
+  handle: Handle,
+  args: {
+    teamId: string;
+    filter: Parameters<typeof teamOnCallLoad>[2];
+    now: Date;
+    config: AnalyticsConfig;
+    basis: OnCallBasis;
+  },
+) {
+  return teamOnCallLoad(handle.read, args.teamId, args.filter, args.now, args.config, args.basis);
+}
+
+/** Interruptions by weekday and hour. */
+export async function interruptionsHeatmapTask(
+  handle: Handle,
+  args: { filter: ResponderFilter; zone: string; now: Date },
+) {
+  return interruptionsHeatmap(handle.read, args.filter, args.zone, args.now);
+}
+
+/** Incidents per period, by status. */
+export async function incidentsOverTimeTask(
+  handle: Handle,
+  args: { filter: IncidentFilter; interval: Interval; zone: string; now: Date },
+) {
+  return incidentsOverTime(handle.read, args.filter, args.interval, args.zone, args.now);
+}
+
+const TASKS = {
+  incidentMetricsTask,
+  responderMetricsTask,
+  teamOnCallLoadTask,
+  interruptionsHeatmapTask,
+  incidentsOverTimeTask,
+};
+type Tasks = typeof TASKS;
+
+/**
+ * A task's answer as the JSON text of a response body: `envelope` with the value (or its field
+ * `pick`) under `key`. Written in the worker: 5000 periods of 30 metrics are 4 MB of JSON, and
+ * turning them into text, or copying them across as objects, held the event loop for 100-300 ms.
+ */
+export async function jsonAnswerTask(
+  handle: Handle,
+  args: {
+    fn: keyof Tasks;
+    args: unknown;
+    pick?: string;
+    key: string;
+    envelope: Record<string, unknown>;
+  },
+): Promise<string> {
+  const task = TASKS[args.fn] as (h: Handle, a: unknown) => Promise<unknown>;
+  const value = await task(handle, args.args);
+  const picked = args.pick ? (value as Record<string, unknown>)[args.pick] : value;
+  return JSON.stringify({ ...args.envelope, [args.key]: picked });
+}
+
+// This module, as the workers import it: TypeScript from src/ (through tsx), JavaScript from dist/.
+const MODULE = new URL(
+  import.meta.url.endsWith('.ts') ? './analytics-tasks.ts' : './analytics-tasks.js',
+  import.meta.url,
+).href;
+
+/** Runs a task where the rows are, and answers the JSON text of a body (see jsonAnswerTask). */
+export function runAnalyticsJson<K extends keyof Tasks>(
+  db: Pick<Db, 'task'>,
+  fn: K,
+  args: Parameters<Tasks[K]>[1],
+  body: { key: string; pick?: string; envelope: Record<string, unknown> },
+): Promise<string> {
+  return db.task({ module: MODULE, fn: 'jsonAnswerTask', args: { fn, args, ...body } });
+}
+
+/** Runs an analytics task where the rows are (a read worker; in process on in-memory SQLite). */
+export function runAnalytics<K extends keyof Tasks>(
+  db: Pick<Db, 'task'>,
+  fn: K,
+  args: Parameters<Tasks[K]>[1],
+): Promise<Awaited<ReturnType<Tasks[K]>>> {
+  return db.task({ module: MODULE, fn, args });
+}

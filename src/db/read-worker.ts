@@ -1,0 +1,184 @@
+// A read worker: read connections of its own, in a thread of its own, so that queries and the
+// computing over their rows run beside each other and never on the server's event loop. On a
+// SQLite file, one read-only connection (WAL allows any number of readers beside the one
+// writer), one job at a time; on MariaDB/MySQL or PostgreSQL, a small pool, a few jobs at a time.
+// Started by ReadPool.
+import fs from 'node:fs';
+import os from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { CompiledQuery, Kysely, SqliteDialect } from 'kysely';
+import { AppError } from '../errors.js';
+import type { MappedPage, PageTransform, ReadJob, ReadReply, ReadWorkerData } from './read-pool.js';
+import type { Database as Schema } from './schema.js';
+import { SqliteValuesPlugin } from './sqlite-values-plugin.js';
+
+const MAX_STATEMENTS = 256;
+/** How much lower than the server's thread a worker runs (nice levels). */
+const WORKER_NICENESS = 10;
+
+const { target, busyTimeoutMs, serverConnections } = workerData as ReadWorkerData;
+
+// This thread yields the CPU to the server's: on a machine with few cores, a worker computing
+// an answer took the core the event loop needed for /health. Linux only (a thread is a task
+// with an id of its own there, read from /proc/thread-self); elsewhere the worker keeps the
+// process's priority.
+try {
+  const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').at(-1));
+  if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, os.getPriority(tid) + WORKER_NICENESS);
+} catch {
+  // Not Linux, or not allowed: the same priority as the server's thread.
+}
+
+/** What a task is handed: a Kysely over this worker's connection, and raw pages through a transform. */
+interface TaskHandle {
+  read: Kysely<Schema>;
+  readPage<T>(
+    query: CompiledQuery,
+    keyIndexes: readonly number[],
+    transform: PageTransform,
+  ): Promise<MappedPage<T>>;
+}
+
+const modules = new Map<string, Promise<Record<string, unknown>>>();
+
+function load(module: string): Promise<Record<string, unknown>> {
+  let loaded = modules.get(module);
+  if (!loaded) {
+    loaded = import(module) as Promise<Record<string, unknown>>;
+    modules.set(module, loaded);
+  }
+  return loaded;
+}
+
+async function functionOf<F>(module: string, fn: string): Promise<F> {
+  const found = (await load(module))[fn];
+  if (typeof found !== 'function') throw new Error(`${fn} is not a function of ${module}`);
+  return found as F;
+}
+
+type Transform = (rows: Iterable<readonly unknown[]>, args: unknown) => unknown;
+
+/** The SQLite side: a raw read-only connection with a statement cache, and a Kysely over it. */
+function sqliteHandle(file: string): {
+  rows(sql: string, params: readonly unknown[]): unknown[];
+  map(
+    job: { sql: string; params: readonly unknown[] } & PageTransform,
+    keys: readonly number[],
+  ): Promise<MappedPage<unknown>>;
+  handle: TaskHandle;
+} {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  type Statement = ReturnType<typeof db.prepare>;
+  const statements = new Map<string, Statement>();
+  const prepare = (sql: string, raw: boolean): Statement => {
+    const key = `${raw ? 'r' : 'o'}:${sql}`;
+    let stmt = statements.get(key);
+    if (stmt) {
+      // Most recently used last, so the oldest is evicted first.
+      statements.delete(key);
+    } else {
+      stmt = db.prepare(sql);
+      if (!stmt.reader)
+        throw Object.assign(new Error('read workers run queries only'), { code: 'READ_ONLY' });
+      if (raw) stmt.raw(true);
+      if (statements.size >= MAX_STATEMENTS)
+        statements.delete(statements.keys().next().value ?? '');
+    }
+    statements.set(key, stmt);
+    return stmt;
+  };
+  const map = async (
+    job: { sql: string; params: readonly unknown[] } & PageTransform,
+    keyIndexes: readonly number[],
+  ): Promise<MappedPage<unknown>> => {
+    const transform = await functionOf<Transform>(job.module, job.fn);
+    // Rows are handed to the transform one by one as SQLite steps, never all at once: the exact
+    // percentiles read a million rows in one job, and an array of them cost over 100 MB here.
+    const statement = prepare(job.sql, true);
+    let count = 0;
+    let last: unknown[] | undefined;
+    function* rows(): Generator<unknown[]> {
+      for (const row of statement.iterate(job.params) as Iterable<unknown[]>) {
+        count += 1;
+        last = row;
+        yield row;
+      }
+    }
+    const iterator = rows();
+    try {
+      const value = transform(iterator, job.args);
+      return { value, count, last: last ? keyIndexes.map((i) => last?.[i]) : null };
+    } finally {
+      // A transform that stops early (or throws) must not leave the statement busy.
+      iterator.return(undefined);
+    }
+  };
+  const read = new Kysely<Schema>({
+    dialect: new SqliteDialect({ database: db }),
+    plugins: [new SqliteValuesPlugin()],
+  });
+  return {
+    rows: (sql, params) => prepare(sql, false).all(params),
+    map,
+    handle: {
+      read,
+      readPage: async <T>(query: CompiledQuery, keys: readonly number[], t: PageTransform) =>
+        (await map({ sql: query.sql, params: query.parameters, ...t }, keys)) as MappedPage<T>,
+    },
+  };
+}
+
+/** The server side: a small pool of this worker's own, through the same code as the server's. */
+async function serverHandle(): Promise<TaskHandle> {
+  const { createDb } = await import('./connection.js');
+  return createDb(target, { sqliteReadWorkers: 0, poolSize: serverConnections });
+}
+
+const sqlite = target.dialect === 'sqlite' ? sqliteHandle(target.path) : undefined;
+const server = sqlite ? undefined : serverHandle();
+
+async function run(job: ReadJob): Promise<ReadReply> {
+  const handle = sqlite ? sqlite.handle : await (server as Promise<TaskHandle>);
+  if (job.kind === 'rows') {
+    if (sqlite) return { id: job.id, rows: sqlite.rows(job.sql, job.params) };
+    const result = await handle.read.executeQuery(CompiledQuery.raw(job.sql, [...job.params]));
+    return { id: job.id, rows: result.rows };
+  }
+  if (job.kind === 'map') {
+    const page = sqlite
+      ? await sqlite.map(job, job.keyIndexes)
+      : await handle.readPage(
+          { sql: job.sql, parameters: job.params } as CompiledQuery,
+          job.keyIndexes,
+          job,
+        );
+    return { id: job.id, ...page };
+  }
+  const task = await functionOf<(h: TaskHandle, args: unknown) => unknown>(job.module, job.fn);
+  return { id: job.id, value: await task(handle, job.args) };
+}
+
+parentPort?.on('message', (job: ReadJob) => {
+  run(job).then(
+    (reply) => parentPort?.postMessage(reply),
+    (error: unknown) => {
+      const e = error as { message?: string; code?: string };
+      const app =
+        error instanceof AppError
+          ? {
+              statusCode: error.statusCode,
+              parameter:
+                'parameter' in error && typeof error.parameter === 'string'
+                  ? error.parameter
+                  : undefined,
+            }
+          : {};
+      parentPort?.postMessage({
+        id: job.id,
+        error: { message: e.message ?? String(error), code: e.code, ...app },
+      } satisfies ReadReply);
+    },
+  );
+});
