@@ -312,15 +312,16 @@ for (const { dialect, available } of await dialectsUnderTest()) {
 
     it('answers a 400 naming the unit, since, until and the cap past 5000 periods, at once', async () => {
       for (const [url, parameter] of [
+        // The widest range the date parser takes (years 1970 to 9999), in weeks.
         [
-          '/analytics/incidents?group_by=service&aggregate_unit=week&since=0001-01-01&until=9999-12-31',
+          '/analytics/incidents?group_by=service&aggregate_unit=week&since=1970-01-01&until=9999-12-31',
           'aggregate_unit',
         ],
         [
-          '/analytics/incidents?aggregate_unit=day&since=1900-01-01&until=2200-01-01',
+          '/analytics/incidents?aggregate_unit=day&since=1970-01-01&until=2200-01-01',
           'aggregate_unit',
         ],
-        ['/incidents/over-time?interval=day&since=1900-01-01&until=2200-01-01', 'interval'],
+        ['/incidents/over-time?interval=day&since=1970-01-01&until=2200-01-01', 'interval'],
         [
           '/analytics/incidents?group_by=service&aggregate_unit=day&since=2025-01-01&until=2026-12-01',
           'aggregate_unit',
@@ -334,6 +335,13 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         expect(error.message).toContain('until');
         expect(error.message).toContain('5000');
       }
+      // A year before 1970 is no date the product takes: refused by the one date parser first.
+      const ancient = await app.inject({
+        method: 'GET',
+        url: '/api/v1/analytics/incidents?group_by=service&aggregate_unit=week&since=0001-01-01&until=9999-12-31',
+      });
+      expect(ancient.statusCode).toBe(400);
+      expect(ancient.json().error.parameter).toBe('since');
       // Just under the cap: 5000 days.
       const ok = await get(
         '/analytics/incidents?aggregate_unit=day&since=2013-01-01&until=2026-09-10',
