@@ -101,7 +101,7 @@ export async function applyWebhookEvent(
   const { event } = payload;
   const at = parsePdTime(event.occurred_at) ?? now;
   if (now.getTime() - at.getTime() > WEBHOOK_MAX_AGE_MS) return 'stale';
-  const isIncident = event.data_type === 'incident' && event.incident_id !== null;
+  const isIncident = event.data_type === 'incident';
   return writeMirror(
     writer,
     now,
@@ -116,7 +116,8 @@ export async function applyWebhookEvent(
         await markDeleted(trx, 'services', [event.data.id], at);
         return 'applied';
       }
-      if (isIncident) return applyIncidentEvent(trx, event, at, now);
+      if (isIncident && event.incident_id)
+        return applyIncidentEvent(trx, event, event.incident_id, at, now);
       if (event.incident_id) {
         await addPendingIncident(trx, {
           incident_id: event.incident_id,
@@ -134,11 +135,11 @@ export async function applyWebhookEvent(
 async function applyIncidentEvent(
   trx: Kysely<Database>,
   event: PdWebhookEvent['event'],
+  id: string,
   at: Date,
   now: Date,
 ): Promise<WebhookOutcome> {
   const data = event.data;
-  const id = event.incident_id ?? '';
   const acknowledged = event.event_type === 'incident.acknowledged';
   let applied: boolean;
   if (await incidentExists(trx, id)) {
