@@ -102,14 +102,22 @@ describe('two accounts, one mirror, and a backup while serving', () => {
   });
 
   it('fails at once, without retries, when PagerDuty cannot be reached', async () => {
+    // A refused connection, the same on every machine: an unknown host (ENOTFOUND) takes the
+    // same path, but where no resolver answers (a container without DNS) the lookup itself hangs.
+    const closed = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
     const started = Date.now();
     const result = await runCliProcess(['sync'], {
       ...env(first.sim),
-      PAGERDUTY_API_URL: 'http://pagerduty.invalid',
+      PAGERDUTY_API_URL: `http://127.0.0.1:${closed}`,
     });
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(
-      'pd-analytics: PagerDuty GET /users failed: cannot reach pagerduty.invalid: unknown host (ENOTFOUND); check PAGERDUTY_API_URL and the network',
+      `pd-analytics: PagerDuty GET /users failed: cannot reach 127.0.0.1:${closed}: connection refused (ECONNREFUSED); check PAGERDUTY_API_URL and the network`,
     );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
