@@ -19,12 +19,15 @@ import {
 // the heaviest analytics requests run, over real HTTP, on every database. The heavy parts run in
 // the read workers; the server's thread only validates and sends. On a loaded two-core machine
 // any single probe can be descheduled, so the bound is on the median of many probes, each sent
-// while all the heavy requests are still running. The heavy requests come from curl processes,
+// while all the heavy requests are still running. The heavy requests come from Node processes of their own,
 // as from other machines: read in this process, their megabytes of answer were the test's own
 // load on the event loop it measures.
 
 const DAY = 24 * 3600 * 1000;
 const run = promisify(execFile);
+/** Fetches argv[1] to the end and prints the status code. */
+const FETCH_STATUS =
+  'fetch(process.argv[1]).then(async (r) => { await r.arrayBuffer(); process.stdout.write(String(r.status)); })';
 const HEALTH_BOUND_MS = 100;
 /** The widest answers the caps allow: 5000 periods, per group, in a zone with DST, on-call unions. */
 const HEAVY = [
@@ -102,9 +105,11 @@ for (const { dialect, available } of await dialectsUnderTest()) {
     it('answers /health in under 100 ms while eight of the heaviest requests run', async () => {
       let running = HEAVY.length;
       const heavy = HEAVY.map(async (url) => {
+        // A process of its own (Node, which every machine and image running the suite has;
+        // curl is not in the Docker test stage), so its client does not load the measured loop.
         const { stdout } = await run(
-          'curl',
-          ['-s', '-o', '/dev/null', '-w', '%{http_code}', `${base}/api/v1${url}`],
+          process.execPath,
+          ['-e', FETCH_STATUS, `${base}/api/v1${url}`],
           { timeout: 120_000 },
         );
         running -= 1;
