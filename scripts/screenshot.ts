@@ -4,7 +4,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { startServer } from '../src/api/server.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -12,15 +11,17 @@ import { PagerDutyClient } from '../src/pagerduty/pagerduty-client.js';
 import { SimulatedAccount } from '../src/simulator/simulated-account.js';
 import { startSimulator } from '../src/simulator/simulator-server.js';
 import { runSync } from '../src/sync/sync-engine.js';
+import { CHROMIUM_PATH, launchChromium } from '../test/helpers/chromium.js';
 
 const OUTPUT = path.resolve('docs/dashboard.png');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const TOKEN = 'simulator-token';
 const DAY_MS = 24 * 3600 * 1000;
 
 async function main(): Promise<void> {
-  if (!fs.existsSync(CHROMIUM))
-    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+  if (!fs.existsSync(CHROMIUM_PATH))
+    throw new Error(
+      `no Chromium at ${CHROMIUM_PATH}: apt-get install chromium, or set CHROMIUM_PATH`,
+    );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pda-screenshot-'));
   const config = parseConfig({
     DATABASE_URL: `sqlite:${path.join(dir, 'demo.db')}`,
@@ -37,18 +38,7 @@ async function main(): Promise<void> {
       { db: server.db.db, client, logger, analytics: config.analytics },
       { mode: 'full', since: new Date(account.now - 400 * DAY_MS) },
     );
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      // As root only with --no-sandbox; on a closed network without background services.
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(`${server.url}/`);
