@@ -108,17 +108,9 @@ export async function updateFirstAcknowledgements(
   const update = (ids?: readonly string[]) =>
     db
       .updateTable('incidents')
-      .set((eb) => ({
-        first_acknowledged_at: firstAckFromLog(eb),
-      }))
+      .set((eb) => ({ first_acknowledged_at: logTime(eb, 'acknowledge_log_entry', 'min') }))
       .where((eb) =>
-        eb.or([
-          eb.and([
-            eb('incidents.first_acknowledged_at', 'is', null),
-            eb(firstAckFromLog(eb), 'is not', null),
-          ]),
-          eb('incidents.first_acknowledged_at', '>', firstAckFromLog(eb)),
-        ]),
+        logMovesIt(eb, 'incidents.first_acknowledged_at', 'acknowledge_log_entry', 'min'),
       )
       .$if(ids !== undefined, (q) => q.where('incidents.id', 'in', ids ?? []))
       .$if(ids === undefined, (q) =>
@@ -139,13 +131,29 @@ export async function updateFirstAcknowledgements(
   for (const part of chunk([...new Set(incidentIds)], 500)) await update(part);
 }
 
-/** MIN(created_at) of the incident's acknowledge_log_entry rows, as a scalar subquery. */
-function firstAckFromLog(eb: ExpressionBuilder<Database, 'incidents'>) {
+/** MIN or MAX(created_at) of the incident's log entries of one type, as a scalar subquery. */
+function logTime(eb: ExpressionBuilder<Database, 'incidents'>, type: string, pick: 'min' | 'max') {
   return eb
     .selectFrom('log_entries')
-    .select((e) => e.fn.min('log_entries.created_at').as('first'))
+    .select((e) => e.fn[pick]('log_entries.created_at').as('t'))
     .whereRef('log_entries.incident_id', '=', 'incidents.id')
-    .where('log_entries.type', '=', 'acknowledge_log_entry');
+    .where('log_entries.type', '=', type);
+}
+
+/**
+ * Whether the log moves a derived time: the column is unset and the log has one, or the log's
+ * is earlier (min: a first acknowledgement) or later (max: the last resolve) than the column.
+ */
+function logMovesIt(
+  eb: ExpressionBuilder<Database, 'incidents'>,
+  column: 'incidents.first_acknowledged_at' | 'incidents.resolved_at',
+  type: string,
+  pick: 'min' | 'max',
+) {
+  return eb.or([
+    eb.and([eb(column, 'is', null), eb(logTime(eb, type, pick), 'is not', null)]),
+    eb(column, pick === 'min' ? '>' : '<', logTime(eb, type, pick)),
+  ]);
 }
 
 /**
@@ -162,28 +170,11 @@ export async function updateResolveTimesFromLog(
   for (const part of chunk([...new Set(incidentIds)], MAX_IN_LIST))
     await db
       .updateTable('incidents')
-      .set((eb) => ({ resolved_at: lastResolveFromLog(eb) }))
+      .set((eb) => ({ resolved_at: logTime(eb, 'resolve_log_entry', 'max') }))
       .where('incidents.id', 'in', part)
       .where('incidents.status', '=', 'resolved')
-      .where((eb) =>
-        eb.or([
-          eb.and([
-            eb('incidents.resolved_at', 'is', null),
-            eb(lastResolveFromLog(eb), 'is not', null),
-          ]),
-          eb('incidents.resolved_at', '<', lastResolveFromLog(eb)),
-        ]),
-      )
+      .where((eb) => logMovesIt(eb, 'incidents.resolved_at', 'resolve_log_entry', 'max'))
       .execute();
-}
-
-/** MAX(created_at) of the incident's resolve_log_entry rows, as a scalar subquery. */
-function lastResolveFromLog(eb: ExpressionBuilder<Database, 'incidents'>) {
-  return eb
-    .selectFrom('log_entries')
-    .select((e) => e.fn.max('log_entries.created_at').as('last'))
-    .whereRef('log_entries.incident_id', '=', 'incidents.id')
-    .where('log_entries.type', '=', 'resolve_log_entry');
 }
 
 /** The id of the incident with this number, if the mirror has one. */
