@@ -7,7 +7,7 @@
 # there (the v2 plugin, or Debian's docker-compose 1.29): `config` of both compose files, the test
 # suite in containers, and `up` of the app with MySQL (no Metabase), with a sync through the stack.
 # Needs the base images (node:24-bookworm-slim, mysql:8.4) present or pullable, and Docker's host
-# network for `docker build`/`run` (ports 5390, 5391, 4390 free on 127.0.0.1). Where
+# network for `docker build`/`run` (ports 5390, 5391, 4390 on 127.0.0.1, or the next free ones). Where
 # ../shared/docker/ is beside the project (this workplace: no Docker Hub), the Node base is built
 # there as a stand-in before the image when it is missing.
 # Prints one line per check ("ok", "FAIL" or "skip"); exits 1 when a check failed.
@@ -114,9 +114,24 @@ dashboard_check() {
 
 api_count() { curl -fsS "http://127.0.0.1:$1/api/v1/$2" | sed -n 's/.*"\(count\|total\)":\([0-9]*\).*/\2/p'; }
 
-for port in "$APP_PORT" "$STACK_PORT" "$SIM_PORT"; do
-  port_free "$port" || { fail "ports: 127.0.0.1:$port is taken; set SMOKE_APP_PORT, SMOKE_STACK_PORT, SMOKE_SIM_PORT"; exit 1; }
-done
+# A port given in SMOKE_*_PORT must be free; a default that is taken (another smoke run on this
+# machine, a server left running) moves up in steps of 10 until a free one is found, so that CI on a
+# shared machine does not fail for a port nobody asked for.
+# PICK_PORT VAR DEFAULT EXPLICIT: sets VAR to a free port.
+pick_port() {
+  local var=$1 port=$2 explicit=$3 tries=0
+  while ! port_free "$port"; do
+    if [ -n "$explicit" ] || [ "$tries" -ge 50 ]; then
+      fail "ports: 127.0.0.1:$port is taken; set SMOKE_APP_PORT, SMOKE_STACK_PORT, SMOKE_SIM_PORT"; exit 1
+    fi
+    port=$((port + 10)); tries=$((tries + 1))
+  done
+  [ "$port" = "$2" ] || echo "smoke: 127.0.0.1:$2 is taken; $var=$port"
+  printf -v "$var" '%s' "$port"
+}
+pick_port APP_PORT "$APP_PORT" "${SMOKE_APP_PORT:-}"
+pick_port STACK_PORT "$STACK_PORT" "${SMOKE_STACK_PORT:-}"
+pick_port SIM_PORT "$SIM_PORT" "${SMOKE_SIM_PORT:-}"
 volumes_before=$(docker volume ls -q | sort)
 echo "smoke: docker $(docker version --format '{{.Server.Version}}' 2>/dev/null), compose: ${compose[*]:-none}"
 
