@@ -23,7 +23,7 @@ import { Renderer } from '../src/simulator/pd-renderers.js';
 import { SimulatedAccount } from '../src/simulator/simulated-account.js';
 import { startSimulator } from '../src/simulator/simulator-server.js';
 import { writePage } from '../src/sync/incidents-sync.js';
-import { mirrorWriter } from '../src/sync/mirror-writer.js';
+import { mirrorWriter } from '../src/mirror/mirror-writer.js';
 import { runSync } from '../src/sync/sync-engine.js';
 import { SYNC_RESOURCES } from '../src/sync/sync-progress.js';
 import { TEST_MYSQL_URL, TEST_POSTGRES_URL } from '../test/helpers/test-databases.js';

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { ACROSS_SERVICES } from '../db/repositories/incident-counts-repository.js';
+import { ACROSS_SERVICES } from '../mirror/rollups.js';
 import type { Database } from '../db/schema.js';
 import { incidentConditions, type IncidentFilter } from './incident-filter.js';
 import { utcDay } from './sql-time.js';

@@ -13,7 +13,7 @@ import { unorderedGroupColumn } from './sql-grouping.js';
 import type { IncidentFilter } from './incident-filter.js';
 
 // PagerDuty's AnalyticsIncidentMetrics, computed exactly from the mirror for any range: the
-// per-incident facts kept by the writes (incident_metrics, see src/facts/incident-facts.ts)
+// per-incident facts kept by the writes (incident_metrics, see src/mirror/incident-facts.ts)
 // aggregated in SQL, with exact percentiles (linear interpolation between the closest ranks,
 // as PostgreSQL's percentile_cont) from ranks the database picks, the same on every dialect.
 
@@ -273,7 +273,7 @@ const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** di
 /**
  * The incident metrics of PagerDuty's Analytics for the incidents created in the request's range
  * that match its filters, per group and period. Definitions (each incident's facts are those of
- * src/facts/incident-facts.ts):
+ * src/mirror/incident-facts.ts):
  * - total_incident_count: incidents; total_incidents_acknowledged: with an acknowledgement;
  *   total_incidents_auto_resolved: resolved by a service or an integration;
  *   total_incidents_reassigned; total_incidents_manual_escalated; total_incidents_timeout_escalated;

@@ -2,10 +2,10 @@ import type { Expression, Kysely, SqlBool } from 'kysely';
 import type { AnalyticsConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { NotFoundError } from '../errors.js';
+import { historyStart } from '../mirror/history.js';
 import { offsetMinutes } from '../time/zones.js';
 import {
   checkResponderFilter,
-  historyStart,
   responderMetrics,
   type DirectTarget,
   type ResponderFilter,

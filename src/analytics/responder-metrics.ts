@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { AnalyticsConfig } from '../config.js';
-import { findCursor } from '../db/repositories/sync-cursors-repository.js';
+import { historyStart } from '../mirror/history.js';
 import type { Database } from '../db/schema.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { HourClassSplitter, emptyHourClassSeconds } from '../time/hour-class-split.js';
@@ -304,17 +304,6 @@ export async function checkResponderFilter(
     const row = await db.selectFrom(table).select('id').where('id', '=', id).executeTakeFirst();
     if (!row) throw new NotFoundError(`${noun} ${id} not found`);
   }
-}
-
-/** Where the mirror's history starts: the last full sync's since, else the oldest on-call span. */
-export async function historyStart(db: Kysely<Database>): Promise<Date | undefined> {
-  const cursor = await findCursor(db, 'full_sync_since');
-  if (cursor) return new Date(cursor);
-  const row = await db
-    .selectFrom('oncalls')
-    .select((eb) => eb.fn.min('start').as('first'))
-    .executeTakeFirst();
-  return row?.first ? new Date(row.first) : undefined;
 }
 
 async function teamMemberIds(db: Kysely<Database>, teamIds: readonly string[]): Promise<string[]> {

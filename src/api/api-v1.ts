@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { AnalyticsConfig } from '../config.js';
 import type { Db } from '../db/connection.js';
-import type { MirrorVersion } from '../db/mirror-version.js';
-import type { MirrorWriter } from '../sync/mirror-writer.js';
+import type { MirrorVersion } from '../mirror/mirror-version.js';
+import type { MirrorWriter } from '../mirror/mirror-writer.js';
 import { registerEtags } from './etag.js';
-import type { SyncService } from '../sync/sync-service.js';
+import type { SyncService } from '../sync/index.js';
 import type { AdminOptions } from './admin.js';
 import { registerAuth } from './auth.js';
 import { notFoundHandler } from './error-handler.js';
@@ -25,7 +26,9 @@ export interface ApiV1Options {
   syncService: SyncService | undefined;
   clock: () => Date;
   mirror: MirrorVersion;
-  /** How webhooks write the mirror; its analytics settings serve the figures too. */
+  /** How the figures are computed (hours, holidays, zone): the reads' and the writes' alike. */
+  analytics: AnalyticsConfig;
+  /** How webhooks write the mirror. */
   writer: MirrorWriter;
 }
 
@@ -56,5 +59,5 @@ export const apiV1: FastifyPluginAsync<ApiV1Options> = async (scope, options) =>
     analyticsRoutes,
     reportsRoutes,
   ])
-    await scope.register(routes, { db, clock, analytics: options.writer.analytics });
+    await scope.register(routes, { db, clock, analytics: options.analytics });
 };

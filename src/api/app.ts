@@ -9,8 +9,8 @@ import Fastify, {
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsConfig, type Config } from '../config.js';
-import { MirrorVersion } from '../db/mirror-version.js';
-import { mirrorWriter } from '../sync/mirror-writer.js';
+import { MirrorVersion } from '../mirror/mirror-version.js';
+import { mirrorWriter } from '../mirror/mirror-writer.js';
 import type { Db } from '../db/connection.js';
 import type { Logger } from '../logger.js';
 import { VERSION } from '../version.js';
@@ -20,7 +20,7 @@ import { apiV1 } from './api-v1.js';
 import { registerRequestGuards } from './request-guards.js';
 import { rootRoutes } from './routes/root-routes.js';
 import { webRoutes } from './routes/web-routes.js';
-import type { SyncService } from '../sync/sync-service.js';
+import type { SyncService } from '../sync/index.js';
 
 export interface AppDependencies {
   config: Pick<Config, 'apiToken' | 'adminToken' | 'host'> & {
@@ -139,6 +139,7 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     mirror = own;
   }
   const version = mirror;
+  const analytics = deps.analytics ?? DEFAULT_ANALYTICS_CONFIG;
   await app.register(apiV1, {
     prefix: '/api/v1',
     db: deps.db,
@@ -147,9 +148,8 @@ export async function buildApp(deps: AppDependencies): Promise<FastifyInstance> 
     syncService: deps.syncService,
     clock: deps.clock ?? (() => new Date()),
     mirror: version,
-    writer: mirrorWriter(deps.db.db, deps.analytics ?? DEFAULT_ANALYTICS_CONFIG, (v) =>
-      version.observe(v),
-    ),
+    analytics,
+    writer: mirrorWriter(deps.db.db, analytics, (v) => version.observe(v)),
   });
   return app;
 }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { MirrorVersion } from '../db/mirror-version.js';
+import type { MirrorVersion } from '../mirror/mirror-version.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -6,10 +6,8 @@ import type { Logger } from '../logger.js';
 import { buildApp } from './app.js';
 import { createPagerDutyClient } from '../pagerduty/create-client.js';
 import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
-import { SyncService } from '../sync/sync-service.js';
-import { scheduleSyncs } from '../sync/sync-scheduler.js';
-import { markInterruptedRuns } from '../sync/sync-lease.js';
-import { MirrorVersion } from '../db/mirror-version.js';
+import { markInterruptedRuns, scheduleSyncs, SyncService } from '../sync/index.js';
+import { MirrorVersion } from '../mirror/mirror-version.js';
 import { portInUse } from '../errors.js';
 
 export interface ServerOptions {

@@ -1,7 +1,7 @@
 import { AppError, ConfigError, ValidationError } from '../errors.js';
 import { MigrationFailedError } from '../db/migrator.js';
 import { PagerDutyApiError } from '../pagerduty/pagerduty-errors.js';
-import { AccountMismatchError } from '../sync/mirror-account.js';
+import { AccountMismatchError } from '../sync/index.js';
 
 /** Exit codes: 0 success, 1 failure at run time, 2 bad input (options, arguments, environment). */
 export const EXIT_FAILURE = 1;

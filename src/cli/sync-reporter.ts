@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { SyncEvent, SyncObserver } from '../sync/sync-progress.js';
+import type { SyncEvent, SyncObserver } from '../sync/index.js';
 
 /**
  * Shows a sync's progress: a bar per resource on a terminal, one plain line per resource

@@ -215,7 +215,7 @@ export interface LogEntriesTable {
   synced_at: Timestamp;
 }
 
-/** Per incident, the facts the response metrics read (see src/facts/incident-facts.ts). */
+/** Per incident, the facts the response metrics read (see src/mirror/incident-facts.ts). */
 export interface IncidentMetricsTable {
   incident_id: string;
   created_at: Timestamp;

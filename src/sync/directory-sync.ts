@@ -15,7 +15,7 @@ import {
   replaceListedTeams,
   replaceTeamMembers,
 } from '../db/repositories/teams-repository.js';
-import { listIncidentIdsInterrupting } from '../db/repositories/incident-facts-repository.js';
+import { listIncidentIdsInterrupting } from '../mirror/facts-repository.js';
 import {
   findMissingUserIds,
   insertMissingUsers,
@@ -33,7 +33,7 @@ import type {
   PdUser,
 } from '../pagerduty/pagerduty-types.js';
 import { parsePdTime, refIds, ruleTargetRows } from './pd-mappers.js';
-import { refreshIncidentFacts, writeMirror } from './mirror-writer.js';
+import { refreshIncidentFacts, writeMirror } from '../mirror/mirror-writer.js';
 import {
   forEachConcurrent,
   rememberUserRefs,

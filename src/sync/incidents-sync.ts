@@ -24,7 +24,7 @@ import {
   logEntryRow,
   refIds,
 } from './pd-mappers.js';
-import { writeMirror, type MirrorWriter } from './mirror-writer.js';
+import { writeMirror, type MirrorWriter } from '../mirror/mirror-writer.js';
 import { forEachConcurrent, reportWritten, type SyncContext } from './sync-context.js';
 
 const DAY_MS = 24 * 3600 * 1000;

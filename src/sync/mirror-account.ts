@@ -4,7 +4,7 @@ import { findCursor, setCursor } from '../db/repositories/sync-cursors-repositor
 import type { Database } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
-import { writeMirror, type MirrorWriter } from './mirror-writer.js';
+import { writeMirror, type MirrorWriter } from '../mirror/mirror-writer.js';
 
 // A mirror belongs to one PagerDuty account. Mixing two (the demo's simulator, then a real
 // account, into one file) gave an incremental sync of the second that read almost nothing and a

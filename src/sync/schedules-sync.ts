@@ -12,7 +12,7 @@ import type { Database } from '../db/schema.js';
 import type { PdOncall, PdSchedule, PdScheduleEntry } from '../pagerduty/pagerduty-types.js';
 import { readWindowed, splitRange } from '../pagerduty/time-windows.js';
 import { oncallRow, parsePdTime, refIds, scheduleEntryRows } from './pd-mappers.js';
-import { writeMirror } from './mirror-writer.js';
+import { writeMirror } from '../mirror/mirror-writer.js';
 import {
   forEachConcurrent,
   rememberUserRefs,

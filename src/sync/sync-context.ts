@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js';
 import type { Logger } from '../logger.js';
 import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
 import type { PdReference } from '../pagerduty/pagerduty-types.js';
-import type { MirrorWriter } from './mirror-writer.js';
+import type { MirrorWriter } from '../mirror/mirror-writer.js';
 import type { SyncKind, SyncObserver, SyncResource } from './sync-progress.js';
 
 /** What every resource sync works with during one run. */

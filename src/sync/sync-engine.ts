@@ -12,7 +12,8 @@ import {
 } from '../db/repositories/sync-runs-repository.js';
 import type { Database } from '../db/schema.js';
 import type { AnalyticsConfig } from '../config.js';
-import { mirrorWriter, recomputeFactsIfStale } from './mirror-writer.js';
+import { recordedHistoryStart, setHistoryStart } from '../mirror/history.js';
+import { mirrorWriter, recomputeFactsIfStale } from '../mirror/mirror-writer.js';
 import type { Logger } from '../logger.js';
 import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
 import type { PdUser } from '../pagerduty/pagerduty-types.js';
@@ -33,13 +34,8 @@ import {
 } from './incidents-sync.js';
 import { claimMirror, describeAccount, type MirrorAccount } from './mirror-account.js';
 import { syncOncalls, syncSchedules } from './schedules-sync.js';
-import {
-  backfillHistory,
-  CURSOR_FULL_SYNC_SINCE,
-  planHistory,
-  setHistoryStart,
-  type HistoryPlan,
-} from './sync-history.js';
+import type { SyncMode } from './sync-request.js';
+import { backfillHistory, planHistory, type HistoryPlan } from './sync-history.js';
 import {
   describeEstimate,
   estimateFirstSync,
@@ -63,13 +59,17 @@ import {
   type SyncResource,
 } from './sync-progress.js';
 
-/** Incidents and log entries are mirrored from this far back unless told otherwise. */
-export const DEFAULT_HISTORY_DAYS = 365;
+/**
+ * A full sync reads the whole history (from the oldest incident, or `since`). This is only the
+ * history start assumed for an incremental sync of a mirror that recorded none (one made
+ * before the history start was kept): what it reads again of the log entries' channels.
+ */
+const FALLBACK_HISTORY_DAYS = 365;
 const CURSOR_FULL_SYNC = 'full_sync';
 
 export interface SyncOptions {
   /** auto (default): incremental once a full sync has completed, else full (resuming one that was interrupted). */
-  mode?: 'auto' | 'full' | 'incremental';
+  mode?: SyncMode;
   /**
    * Start of the incident history: a full sync's start; earlier than the mirror's history, the
    * range before it is read (sync-history.ts).
@@ -120,20 +120,6 @@ export interface SyncResult {
 }
 
 /** Checks a --resources list; unknown names are a usage error for the caller to report. */
-export function parseResourceList(raw: string): { resources: SyncResource[]; unknown: string[] } {
-  const names = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const unknown = names.filter((n) => !(SYNC_RESOURCES as readonly string[]).includes(n));
-  return {
-    resources: names.filter((n): n is SyncResource =>
-      (SYNC_RESOURCES as readonly string[]).includes(n),
-    ),
-    unknown,
-  };
-}
-
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -186,9 +172,9 @@ export async function runSync(
     if (fresh)
       logger.info({ account: describeAccount(account) }, 'mirror wiped for a fresh full sync');
 
-    let since = options.since ?? new Date(now.getTime() - DEFAULT_HISTORY_DAYS * 24 * 3600 * 1000);
+    let since = options.since ?? new Date(now.getTime() - FALLBACK_HISTORY_DAYS * 24 * 3600 * 1000);
     let history: HistoryPlan & { estimate?: FirstSyncEstimate };
-    const stored = await findCursor(db, CURSOR_FULL_SYNC_SINCE);
+    const stored = await recordedHistoryStart(db);
     if (kind === 'full' && (options.mode === 'full' || fresh || !stored)) {
       let estimate: FirstSyncEstimate | undefined;
       if (!options.since) {
@@ -214,8 +200,8 @@ export async function runSync(
     } else {
       // An interrupted full sync resumes, an incremental one goes on, from the mirror's history
       // start; an earlier since adds the range before it (sync-history.ts).
-      history = planHistory(stored ? new Date(stored) : since, options.since);
-      since = stored ? new Date(stored) : since;
+      history = planHistory(stored ?? since, options.since);
+      since = stored ?? since;
     }
     const historySince = history.since;
     logger.info({ since: historySince.toISOString() }, history.note);

@@ -1,6 +1,4 @@
-import type { Kysely } from 'kysely';
-import { setCursor } from '../db/repositories/sync-cursors-repository.js';
-import type { Database } from '../db/schema.js';
+import { setHistoryStart } from '../mirror/history.js';
 import type { PdIncident, PdLogEntry } from '../pagerduty/pagerduty-types.js';
 import { readWindowed } from '../pagerduty/time-windows.js';
 import { BACKFILL_CHUNK_MS, LOG_ENTRY_INCLUDES, writePage } from './incidents-sync.js';
@@ -12,9 +10,6 @@ import { reportWritten, type SyncContext } from './sync-context.js';
 // - `since` earlier than the mirror's history start: the missing range is read (a backfill) and
 //   the history starts at `since` from then on;
 // - `since` at or after the start: nothing is removed and nothing more is read; the sync says so.
-
-/** The cursor holding where the mirror's history starts (the last full sync's since). */
-export const CURSOR_FULL_SYNC_SINCE = 'full_sync_since';
 
 /** How a run's `since` relates to the mirror's history, in words for the CLI and the log. */
 export interface HistoryPlan {
@@ -87,8 +82,4 @@ export async function backfillHistory(
     ]);
     await setHistoryStart(ctx.db, part.since, ctx.now);
   }
-}
-
-export async function setHistoryStart(db: Kysely<Database>, since: Date, now: Date): Promise<void> {
-  await setCursor(db, CURSOR_FULL_SYNC_SINCE, since.toISOString(), now);
 }

@@ -14,7 +14,7 @@ import {
   updateIncidentIfNewer,
   upsertIncidents,
 } from '../db/repositories/incidents-repository.js';
-import { writeMirror, type MirrorWriter } from './mirror-writer.js';
+import { writeMirror, type MirrorWriter } from '../mirror/mirror-writer.js';
 import { parsePdTime, refIds } from './pd-mappers.js';
 
 /**

@@ -3,7 +3,7 @@ import { incidentId } from '../../src/simulator/simulated-account.js';
 
 // The response and interruption figures as the generator's own state implies them, computed
 // here in TypeScript from the simulated events: not through the mirror, not through its SQL, and
-// not through src/facts (the code under test). Times and zones through Intl directly.
+// not through src/mirror (the code under test). Times and zones through Intl directly.
 
 export interface TruthIncident {
   id: string;

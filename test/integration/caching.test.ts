@@ -5,7 +5,7 @@ import { buildApp } from '../../src/api/app.js';
 import { countIncidents, segmentsOf } from '../../src/analytics/incident-counts.js';
 import { createDb, type Db } from '../../src/db/connection.js';
 import * as acrossServicesMigration from '../../src/db/migrations/0012-counts-across-services-and-upcoming-shifts.js';
-import { MirrorVersion } from '../../src/db/mirror-version.js';
+import { MirrorVersion } from '../../src/mirror/mirror-version.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createLogger } from '../../src/logger.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';

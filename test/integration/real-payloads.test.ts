@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
 import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
 import { writePage } from '../../src/sync/incidents-sync.js';
-import { mirrorWriter } from '../../src/sync/mirror-writer.js';
+import { mirrorWriter } from '../../src/mirror/mirror-writer.js';
 import { runSync } from '../../src/sync/sync-engine.js';
 import { signPagerDutyBody } from '../../src/sync/webhook-signature.js';
 import { metricsTruth, type TruthIncident } from '../helpers/metrics-truth.js';

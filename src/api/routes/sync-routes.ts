@@ -7,10 +7,15 @@ import {
 } from '../../db/repositories/sync-runs-repository.js';
 import type { Db } from '../../db/connection.js';
 import type { SyncRun } from '../../db/schema.js';
-import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../errors.js';
-import type { SyncService } from '../../sync/sync-service.js';
-import { DateInputError, parseInstant } from '../../time/dates.js';
-import { SYNC_RESOURCES, type SyncResource } from '../../sync/sync-progress.js';
+import { NotFoundError, ServiceUnavailableError } from '../../errors.js';
+import {
+  parseSyncRequest,
+  SYNC_MODES,
+  SYNC_RESOURCES,
+  type SyncMode,
+  type SyncResource,
+  type SyncService,
+} from '../../sync/index.js';
 import { requireAdmin, type AdminOptions } from '../admin.js';
 import { COMMON_ERRORS, ERROR_REF } from '../schemas/error.js';
 import { idParams, paginationQuery, querySchema } from '../schemas/common.js';
@@ -98,9 +103,7 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
   });
 
   app.post<{
-    Body:
-      | { mode?: 'auto' | 'full' | 'incremental'; since?: string; resources?: SyncResource[] }
-      | undefined;
+    Body: { mode?: SyncMode; since?: string; resources?: SyncResource[] } | undefined;
   }>(
     '/sync',
     {
@@ -115,7 +118,7 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
           nullable: true,
           additionalProperties: false,
           properties: {
-            mode: { type: 'string', enum: ['auto', 'full', 'incremental'], default: 'auto' },
+            mode: { type: 'string', enum: [...SYNC_MODES], default: 'auto' },
             since: {
               type: 'string',
               maxLength: 40,
@@ -170,23 +173,7 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
     },
     async (request, reply) => {
       if (!syncService) throw new ServiceUnavailableError('sync is not available in this server');
-      const body = request.body ?? {};
-      let since: Date | undefined;
-      if (body.since !== undefined) {
-        try {
-          since = parseInstant(body.since, 'since');
-        } catch (error) {
-          if (!(error instanceof DateInputError)) throw error;
-          throw new ValidationError(`invalid body parameter 'since': ${error.reason}`, 'since');
-        }
-        if (since.getTime() > Date.now())
-          throw new ValidationError("invalid body parameter 'since': must be in the past", 'since');
-      }
-      const id = await syncService.start({
-        mode: body.mode ?? 'auto',
-        ...(since ? { since } : {}),
-        ...(body.resources ? { resources: body.resources } : {}),
-      });
+      const id = await syncService.start(parseSyncRequest(request.body ?? {}, new Date()));
       return reply
         .status(202)
         .send({ id, status: 'running', links: { self: `/api/v1/sync/runs/${id}` } });

@@ -1,18 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { MirrorWriter } from '../../sync/mirror-writer.js';
+import { ValidationError } from '../../errors.js';
 import {
-  AppError,
-  ServiceUnavailableError,
-  UnauthorizedError,
-  ValidationError,
-} from '../../errors.js';
-import { parseWebhookEvent } from '../../sync/webhook-event-parser.js';
-import {
-  applyWebhookEvent,
+  handleWebhook,
   WEBHOOK_MAX_AGE_MS,
   WEBHOOK_OUTCOMES,
-} from '../../sync/webhook-events.js';
-import { verifyPagerDutySignature } from '../../sync/webhook-signature.js';
+  type MirrorWriter,
+} from '../../sync/index.js';
 import { COMMON_ERRORS, ERROR_REF } from '../schemas/error.js';
 
 export interface WebhookRoutesOptions {
@@ -20,9 +13,6 @@ export interface WebhookRoutesOptions {
   secret: string | undefined;
   clock: () => Date;
 }
-
-/** When PagerDuty should deliver again an event the database could not take. */
-const WEBHOOK_RETRY_AFTER_SECONDS = 30;
 
 /** Several v1= values during a secret rotation, each 67 characters. */
 const MAX_SIGNATURE_HEADER = 1024;
@@ -75,42 +65,16 @@ export const webhookRoutes: FastifyPluginAsync<WebhookRoutesOptions> = async (
       },
     },
     async (request) => {
-      if (!secret)
-        throw new ServiceUnavailableError('webhooks are disabled: set PAGERDUTY_WEBHOOK_SECRET');
       const raw = request.body;
       if (!Buffer.isBuffer(raw)) throw new ValidationError('the body must be JSON', 'body');
       const signature = request.headers['x-pagerduty-signature'];
-      if (
-        !verifyPagerDutySignature(
-          raw,
-          typeof signature === 'string' ? signature : undefined,
-          secret,
-        )
-      ) {
-        throw new UnauthorizedError('missing or invalid X-PagerDuty-Signature');
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(raw.toString('utf8'));
-      } catch {
-        throw new ValidationError('the body is not valid JSON', 'body');
-      }
-      const payload = parseWebhookEvent(json);
-      try {
-        return { status: await applyWebhookEvent(writer, payload, clock()) };
-      } catch (error) {
-        if (error instanceof AppError) throw error;
-        // PagerDuty counts any non-2xx as failed and delivers the event again: a database that
-        // cannot take it now (locked, restarting, a constraint) must not lose it as a 500 would.
-        request.log.error(
-          { err: error, event_id: payload.event.id, event_type: payload.event.event_type },
-          'webhook could not be applied; PagerDuty is asked to retry',
-        );
-        throw new ServiceUnavailableError(
-          'the event could not be stored now; retry later',
-          WEBHOOK_RETRY_AFTER_SECONDS,
-        );
-      }
+      return {
+        status: await handleWebhook(
+          { writer, secret, logger: request.log },
+          { raw, signature: typeof signature === 'string' ? signature : undefined },
+          clock(),
+        ),
+      };
     },
   );
 };

@@ -2,15 +2,23 @@ import type { Command } from 'commander';
 import { parseConfig } from '../../config.js';
 import { createDb } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrator.js';
-import { ValidationError } from '../../errors.js';
 import { commandLogger } from '../cli-logger.js';
 import { createPagerDutyClient } from '../../pagerduty/create-client.js';
-import { describeAccount } from '../../sync/mirror-account.js';
-import { parseResourceList, runSync } from '../../sync/sync-engine.js';
-import { SYNC_RESOURCES } from '../../sync/sync-progress.js';
+import {
+  describeAccount,
+  parseSyncRequest,
+  runSync,
+  SYNC_RESOURCES,
+  type SyncRequestSource,
+} from '../../sync/index.js';
 import type { CliContext } from '../cli-context.js';
-import { parseDateOption } from '../options.js';
 import { createSyncReporter } from '../sync-reporter.js';
+
+/** The options' names in the CLI's errors (exit 2): `--since: …`. */
+const CLI_SOURCE: SyncRequestSource = {
+  name: (field) => `--${field}`,
+  message: (name, reason) => `${name}: ${reason}`,
+};
 
 interface SyncCommandOptions {
   full?: boolean;
@@ -37,21 +45,19 @@ export function registerSyncCommand(program: Command, context: CliContext): void
     .option('--resources <list>', `only these, comma-separated: ${SYNC_RESOURCES.join(',')}`)
     .action(async (options: SyncCommandOptions) => {
       const config = parseConfig(context.env);
-      let since = config.sync.since;
-      if (options.since !== undefined) since = parseDateOption(options.since, '--since');
-      let resources;
-      if (options.resources !== undefined) {
-        const parsed = parseResourceList(options.resources);
-        if (parsed.unknown.length > 0 || parsed.resources.length === 0) {
-          throw new ValidationError(
-            `--resources: unknown ${parsed.unknown.join(', ') || 'list'}; choose from ${SYNC_RESOURCES.join(', ')}`,
-            '--resources',
-          );
-        }
-        resources = parsed.resources;
-      }
-      if (since && since.getTime() > Date.now())
-        throw new ValidationError('--since must be in the past', '--since');
+      // SYNC_SINCE was parsed with the configuration; --since goes through the one validation
+      // of a sync request, as POST /api/v1/sync's body does.
+      const request = parseSyncRequest(
+        {
+          mode: options.full ? 'full' : 'auto',
+          fresh: options.fresh,
+          since: options.since,
+          resources: options.resources,
+        },
+        new Date(),
+        CLI_SOURCE,
+      );
+      const since = request.since ?? config.sync.since;
       const logger = commandLogger(config, context);
       const client = createPagerDutyClient(config, logger);
       const handle = createDb(config.database, {
@@ -72,10 +78,8 @@ export function registerSyncCommand(program: Command, context: CliContext): void
         const run = runSync(
           { db: handle.db, client, logger, analytics: config.analytics },
           {
-            mode: options.full ? 'full' : 'auto',
-            ...(options.fresh ? { fresh: true } : {}),
+            ...request,
             ...(since ? { since } : {}),
-            ...(resources ? { resources } : {}),
             signal: controller.signal,
             observers: [reporter.observe],
           },

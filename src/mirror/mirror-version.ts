@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { readMirrorVersion } from './repositories/mirror-state-repository.js';
-import type { Database } from './schema.js';
+import { readMirrorVersion } from '../db/repositories/mirror-state-repository.js';
+import type { Database } from '../db/schema.js';
 
 /**
  * The mirror's version as this process knows it, without a query per request: moved at once by

@@ -1,17 +1,10 @@
 import crypto from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsConfig } from '../config.js';
-import { computeIncidentFacts } from '../facts/incident-facts.js';
-import {
-  applyIncidentCountChanges,
-  snapshotIncidentKeys,
-} from '../db/repositories/incident-counts-repository.js';
+import { computeIncidentFacts } from './incident-facts.js';
+import { applyIncidentCountChanges, snapshotIncidentKeys } from './rollups.js';
 import { updateResolveTimesFromLog } from '../db/repositories/incidents-repository.js';
-import {
-  iterIncidentIds,
-  loadIncidentEvidence,
-  replaceIncidentFacts,
-} from '../db/repositories/incident-facts-repository.js';
+import { iterIncidentIds, loadIncidentEvidence, replaceIncidentFacts } from './facts-repository.js';
 import { bumpMirrorVersion, lockMirrorState } from '../db/repositories/mirror-state-repository.js';
 import { findCursor, setCursor } from '../db/repositories/sync-cursors-repository.js';
 import { listUserTimeZones } from '../db/repositories/users-repository.js';

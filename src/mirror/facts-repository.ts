@@ -5,10 +5,10 @@ import type {
   IncidentFacts,
   Interruption,
   ResponderFacts,
-} from '../../facts/incident-facts.js';
-import { chunk, MAX_IN_LIST } from '../sql-batches.js';
-import type { Database } from '../schema.js';
-import { upsertRows } from './table-writer.js';
+} from './incident-facts.js';
+import { chunk, MAX_IN_LIST } from '../db/sql-batches.js';
+import type { Database } from '../db/schema.js';
+import { upsertRows } from '../db/repositories/table-writer.js';
 
 function ms(value: Date | string | null | undefined): number | null {
   if (value === null || value === undefined) return null;

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import { dialectOf } from '../dialect.js';
-import { chunk, MAX_IN_LIST } from '../sql-batches.js';
-import type { Database } from '../schema.js';
+import { dialectOf } from '../db/dialect.js';
+import { chunk, MAX_IN_LIST } from '../db/sql-batches.js';
+import type { Database } from '../db/schema.js';
 
 /** What the incident counts key on, for one incident. */
 export interface IncidentCountKey {
