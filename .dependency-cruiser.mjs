@@ -50,6 +50,37 @@ export default {
       to: { path: '^src/(api|cli|web)/' },
     },
     {
+      name: 'sync-not-the-read-side',
+      severity: 'error',
+      comment:
+        'The sync writes; analytics, reports and charts read. Neither side imports the other.',
+      from: { path: '^src/sync/' },
+      to: { path: '^src/(analytics|reports|charts)/' },
+    },
+    {
+      name: 'read-side-not-sync',
+      severity: 'error',
+      comment: 'Reports and charts are built on analytics, not on the sync.',
+      from: { path: '^src/(reports|charts)/' },
+      to: { path: '^src/sync/' },
+    },
+    {
+      name: 'pagerduty-client-stands-alone',
+      severity: 'error',
+      comment:
+        'src/pagerduty/ is the HTTP client: of the folders it uses only time/ (besides config, errors, logger).',
+      from: { path: '^src/pagerduty/' },
+      to: { path: '^src/[^/]+/', pathNot: '^src/(pagerduty|time)/' },
+    },
+    {
+      name: 'simulator-stands-alone',
+      severity: 'error',
+      comment:
+        "The simulator plays PagerDuty and is the tests' second opinion: it shares nothing with the code it checks but time/.",
+      from: { path: '^src/simulator/' },
+      to: { path: '^src/[^/]+/', pathNot: '^src/(simulator|time)/' },
+    },
+    {
       name: 'time-at-the-bottom',
       severity: 'error',
       comment: 'src/time/ is under everything: it imports only itself and errors.ts.',
