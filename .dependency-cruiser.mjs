@@ -2,138 +2,121 @@
 // (`depcruise src`): a wrong arrow fails the lint, so the note cannot drift from the code.
 // Rules are written by folder, so a new file in a folder is held by them at once.
 
-/** Everything above src/db/: the libraries over the storage, the adapters, the simulator. */
-const ABOVE_DB =
-  '^src/(analytics|sync|api|cli|reports|charts|facts|mirror|metabase|simulator|web)/';
+/** Imports matching `from` → `to` fail the lint; `why` is said with the failure. */
+const forbid = (name, why, from, to) => ({ name, severity: 'error', comment: why, from, to });
+
+/** The named folders of src/, as a path pattern. */
+const folders = (...names) => `^src/(${names.join('|')})/`;
+
+const MIRROR_LAYER = ['mirror', 'facts'];
+const ABOVE_MIRROR = ['analytics', 'sync', 'api', 'cli', 'reports', 'charts', 'metabase', 'web'];
 
 export default {
   forbidden: [
-    {
-      name: 'no-circular',
-      severity: 'error',
-      comment:
-        'An import circle makes load order matter and the two modules one: move the shared piece to a module of its own.',
-      from: { path: '^src/' },
-      to: { circular: true },
-    },
-    {
-      name: 'db-below-config-and-libraries',
-      severity: 'error',
-      comment:
-        'src/db/ is storage: it reads no config (its defaults are its own, passed in by the caller) and knows nothing above it.',
-      from: { path: '^src/db/' },
-      // The one exception, until the facts repository moves to src/mirror/ beside the facts it
-      // stores (under way): src/db/repositories/incident-facts-repository.ts names their types.
-      to: { path: ['^src/config\\.ts$', ABOVE_DB], pathNot: '^src/facts/incident-facts\\.ts$' },
-    },
-    {
-      name: 'mirror-below-libraries',
-      severity: 'error',
-      comment:
-        'The mirror layer (src/mirror/, and src/facts/ until it moves there) derives from the writes: it may use db, time, pagerduty types, config and errors, nothing above.',
-      from: { path: '^src/(mirror|facts)/' },
-      to: { path: '^src/(analytics|sync|api|cli|reports|charts|metabase|simulator|web)/' },
-    },
-    {
-      name: 'analytics-not-sync-or-adapters',
-      severity: 'error',
-      comment: 'Analytics is read-only and knows no HTTP or command line: not sync, api or cli.',
-      from: { path: '^src/analytics/' },
-      to: { path: '^src/(sync|api|cli)/' },
-    },
-    {
-      name: 'libraries-not-adapters',
-      severity: 'error',
-      comment:
-        'The libraries and what is under them are used by the API and the CLI, never the other way round.',
-      from: { path: '^src/(sync|mirror|facts|reports|charts|db|pagerduty|time)/' },
-      to: { path: '^src/(api|cli|web)/' },
-    },
-    {
-      name: 'sync-not-the-read-side',
-      severity: 'error',
-      comment:
-        'The sync writes; analytics, reports and charts read. Neither side imports the other.',
-      from: { path: '^src/sync/' },
-      to: { path: '^src/(analytics|reports|charts)/' },
-    },
-    {
-      name: 'read-side-not-sync',
-      severity: 'error',
-      comment: 'Reports and charts are built on analytics, not on the sync.',
-      from: { path: '^src/(reports|charts)/' },
-      to: { path: '^src/sync/' },
-    },
-    {
-      name: 'pagerduty-client-stands-alone',
-      severity: 'error',
-      comment:
-        'src/pagerduty/ is the HTTP client: of the folders it uses only time/ (besides config, errors, logger).',
-      from: { path: '^src/pagerduty/' },
-      to: { path: '^src/[^/]+/', pathNot: '^src/(pagerduty|time)/' },
-    },
-    {
-      name: 'simulator-stands-alone',
-      severity: 'error',
-      comment:
-        "The simulator plays PagerDuty and is the tests' second opinion: it shares nothing with the code it checks but time/.",
-      from: { path: '^src/simulator/' },
-      to: { path: '^src/[^/]+/', pathNot: '^src/(simulator|time)/' },
-    },
-    {
-      name: 'time-at-the-bottom',
-      severity: 'error',
-      comment: 'src/time/ is under everything: it imports only itself and errors.ts.',
-      from: { path: '^src/time/' },
-      to: { path: '^src/', pathNot: ['^src/time/', '^src/errors\\.ts$'] },
-    },
-    {
-      name: 'routes-read-through-libraries',
-      severity: 'error',
-      comment:
-        'A route reaches the database only through src/analytics/, src/mirror/ or src/sync/; it may name the Db and table types, nothing else of src/db/.',
-      from: { path: '^src/api/routes/' },
-      to: { path: '^src/db/', pathNot: '^src/db/(connection|schema)\\.ts$' },
-    },
-    {
-      name: 'routes-import-only-db-types',
-      severity: 'error',
-      comment: 'From src/db/connection.ts and src/db/schema.ts a route imports types only.',
-      from: { path: '^src/api/routes/' },
-      to: { path: '^src/db/(connection|schema)\\.ts$', dependencyTypesNot: ['type-only'] },
-    },
-    {
-      name: 'cli-reads-through-libraries',
-      severity: 'error',
-      comment:
-        'A command reaches the data only through src/analytics/, src/mirror/ or src/sync/; of src/db/ it may open, migrate and back up a database, and name its types.',
-      from: { path: '^src/cli/' },
-      to: {
-        path: '^src/db/',
+    forbid(
+      'no-circular',
+      'An import circle makes load order matter and two modules one: move the shared piece to a module of its own.',
+      { path: '^src/' },
+      { circular: true },
+    ),
+    forbid(
+      'db-below-config-and-libraries',
+      'src/db/ is storage: it reads no config (its settings are passed in) and knows nothing above it.',
+      { path: '^src/db/' },
+      {
+        path: ['^src/config\\.ts$', folders(...MIRROR_LAYER, ...ABOVE_MIRROR, 'simulator')],
+        // The one exception, until the facts repository moves to src/mirror/ beside the facts it
+        // stores (under way): src/db/repositories/incident-facts-repository.ts names their types.
+        pathNot: '^src/facts/incident-facts\\.ts$',
+      },
+    ),
+    forbid(
+      'mirror-below-libraries',
+      'The mirror layer (src/mirror/, and src/facts/ until it moves there) derives from the writes: it may use db, time, pagerduty types, config, errors and the logger, nothing above.',
+      { path: folders(...MIRROR_LAYER) },
+      { path: folders(...ABOVE_MIRROR, 'simulator') },
+    ),
+    forbid(
+      'analytics-not-sync-or-adapters',
+      'Analytics is read-only and knows no HTTP or command line: not sync, api or cli.',
+      { path: folders('analytics') },
+      { path: folders('sync', 'api', 'cli') },
+    ),
+    forbid(
+      'libraries-not-adapters',
+      'The libraries and what is under them serve the API and the CLI, never the other way round.',
+      { path: folders('sync', ...MIRROR_LAYER, 'reports', 'charts', 'db', 'pagerduty', 'time') },
+      { path: folders('api', 'cli', 'web') },
+    ),
+    forbid(
+      'sync-not-the-read-side',
+      'The sync writes; analytics, reports and charts read. Neither side imports the other.',
+      { path: folders('sync') },
+      { path: folders('analytics', 'reports', 'charts') },
+    ),
+    forbid(
+      'read-side-not-sync',
+      'Reports and charts are built on analytics, not on the sync.',
+      { path: folders('reports', 'charts') },
+      { path: folders('sync') },
+    ),
+    forbid(
+      'pagerduty-client-stands-alone',
+      'src/pagerduty/ is the HTTP client: of the folders it uses only time/ (besides config, errors, logger).',
+      { path: folders('pagerduty') },
+      { path: '^src/[^/]+/', pathNot: folders('pagerduty', 'time') },
+    ),
+    forbid(
+      'simulator-stands-alone',
+      "The simulator plays PagerDuty and is the tests' second opinion: it shares nothing with the code it checks but time/.",
+      { path: folders('simulator') },
+      { path: '^src/[^/]+/', pathNot: folders('simulator', 'time') },
+    ),
+    forbid(
+      'time-at-the-bottom',
+      'src/time/ is under everything: it imports only itself and errors.ts.',
+      { path: folders('time') },
+      { path: '^src/', pathNot: [folders('time'), '^src/errors\\.ts$'] },
+    ),
+    forbid(
+      'routes-read-through-libraries',
+      'A route reaches the database only through src/analytics/, src/mirror/ or src/sync/; it may name the Db and table types, nothing else of src/db/.',
+      { path: '^src/api/routes/' },
+      { path: folders('db'), pathNot: '^src/db/(connection|schema)\\.ts$' },
+    ),
+    forbid(
+      'routes-import-only-db-types',
+      'From src/db/connection.ts and src/db/schema.ts a route imports types only.',
+      { path: '^src/api/routes/' },
+      { path: '^src/db/(connection|schema)\\.ts$', dependencyTypesNot: ['type-only'] },
+    ),
+    forbid(
+      'cli-reads-through-libraries',
+      'A command reaches the data only through src/analytics/, src/mirror/ or src/sync/; of src/db/ it may open, migrate and back up a database, and name its types.',
+      { path: folders('cli') },
+      {
+        path: folders('db'),
         pathNot: '^src/db/(connection|database-url|migrator|sqlite-backup|schema)\\.ts$',
       },
-    },
-    {
-      name: 'fastify-only-in-api',
-      severity: 'error',
-      comment: 'Fastify is the API adapter: nothing outside src/api/ imports it.',
-      from: { path: '^src/', pathNot: '^src/api/' },
-      to: { path: 'node_modules/(fastify|@fastify/[^/]+)/' },
-    },
-    {
-      name: 'web-talks-to-the-api-only',
-      severity: 'error',
-      comment: 'The dashboard runs in the browser: it reads the API over HTTP, no server module.',
-      from: { path: '^src/web/' },
-      to: { path: '^src/', pathNot: '^src/web/' },
-    },
-    {
-      name: 'not-to-unresolvable',
-      severity: 'error',
-      comment: 'An import that resolves to no file would hide its module from every rule above.',
-      from: { path: '^src/' },
-      to: { couldNotResolve: true },
-    },
+    ),
+    forbid(
+      'fastify-only-in-api',
+      'Fastify is the API adapter: nothing outside src/api/ imports it.',
+      { path: '^src/', pathNot: folders('api') },
+      { path: 'node_modules/(fastify|@fastify/[^/]+)/' },
+    ),
+    forbid(
+      'web-talks-to-the-api-only',
+      'The dashboard runs in the browser: it reads the API over HTTP, no server module.',
+      { path: folders('web') },
+      { path: '^src/', pathNot: folders('web') },
+    ),
+    forbid(
+      'not-to-unresolvable',
+      'An import that resolves to no file would hide its module from every rule above.',
+      { path: '^src/' },
+      { couldNotResolve: true },
+    ),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
@@ -148,6 +131,5 @@ export default {
       exportsFields: ['exports'],
       mainFields: ['module', 'main', 'types', 'typings'],
     },
-    reporterOptions: { text: { highlightFocused: true } },
   },
 };
