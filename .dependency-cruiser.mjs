@@ -31,6 +31,12 @@ export default {
       },
     ),
     forbid(
+      'shared-modules-below-libraries',
+      'config.ts, errors.ts, logger.ts and version.ts are read by every layer: of the folders they use only db/ and time/.',
+      { path: '^src/(config|errors|logger|version)\\.ts$' },
+      { path: '^src/[^/]+/', pathNot: folders('db', 'time') },
+    ),
+    forbid(
       'mirror-below-libraries',
       'The mirror layer (src/mirror/, and src/facts/ until it moves there) derives from the writes: it may use db, time, pagerduty types, config, errors and the logger, nothing above.',
       { path: folders(...MIRROR_LAYER) },
