@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.js';
 import { parseDatabaseUrl, readDatabasePassword, type DatabaseTarget } from './db/database-url.js';
+import { DEFAULT_SQLITE_READ_WORKERS } from './db/read-pool.js';
 import {
   DEFAULT_WORKING_HOURS,
   parseBusinessHours,
@@ -9,9 +10,6 @@ import {
 } from './time/working-hours.js';
 import { DateInputError, parseOptionalInstant } from './time/dates.js';
 import { isTimeZone } from './time/zones.js';
-
-/** Read workers when none are configured: two queries at once on a two-core machine. */
-export const DEFAULT_SQLITE_READ_WORKERS = 2;
 
 /** Every setting the application reads. Built once by parseConfig and passed down. */
 export interface Config {

@@ -2,7 +2,6 @@ import type { ExpressionBuilder, Expression, Kysely, SqlBool } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ValidationError } from '../errors.js';
 import { DateInputError, parseOptionalInstant } from '../time/dates.js';
-import { countIncidents } from './incident-counts.js';
 
 export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -76,12 +75,6 @@ export function incidentConditions<DB extends Database, TB extends keyof DB & 'i
   return conditions;
 }
 
-export interface StatusBreakdown {
-  triggered: number;
-  acknowledged: number;
-  resolved: number;
-}
-
 /** How many objects of a mirrored table exist in PagerDuty (not marked deleted). */
 export async function countLive(
   db: Kysely<Database>,
@@ -93,33 +86,4 @@ export async function countLive(
     .where('deleted_at', 'is', null)
     .executeTakeFirstOrThrow();
   return Number(row.n);
-}
-
-export function emptyBreakdown(): StatusBreakdown {
-  return { triggered: 0, acknowledged: 0, resolved: 0 };
-}
-
-export function breakdownTotal(b: StatusBreakdown): number {
-  return b.triggered + b.acknowledged + b.resolved;
-}
-
-/**
- * Counts matching incidents by service and status, for the given services (all when omitted),
- * from the rollups (see incident-counts.ts); incidents without a service are left out.
- */
-export async function countByServiceAndStatus(
-  db: Kysely<Database>,
-  filter: IncidentFilter,
-  serviceIds?: readonly string[],
-): Promise<Map<string, StatusBreakdown>> {
-  const result = new Map<string, StatusBreakdown>();
-  const rows = await countIncidents(db, filter, serviceIds === undefined ? {} : { serviceIds });
-  for (const r of rows) {
-    if (r.service_id === '' || !(INCIDENT_STATUSES as readonly string[]).includes(r.status))
-      continue;
-    const b = result.get(r.service_id) ?? emptyBreakdown();
-    b[r.status as IncidentStatus] += r.n;
-    result.set(r.service_id, b);
-  }
-  return result;
 }

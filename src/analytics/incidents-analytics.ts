@@ -2,15 +2,13 @@ import type { CompiledQuery, Kysely } from 'kysely';
 import { toIsoTimestamp } from '../db/connection.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
+import { incidentConditions, INCIDENT_STATUSES, type IncidentFilter } from './incident-filter.js';
 import {
   breakdownTotal,
   countByServiceAndStatus,
   emptyBreakdown,
-  incidentConditions,
-  INCIDENT_STATUSES,
-  type IncidentFilter,
   type StatusBreakdown,
-} from './incident-filter.js';
+} from './status-breakdown.js';
 import { countIncidents } from './incident-counts.js';
 import type { Page } from './paging.js';
 import { secondsBetween } from './sql-time.js';

@@ -1,14 +1,13 @@
 import type { Kysely } from 'kysely';
 import { toIsoTimestamp } from '../db/connection.js';
 import type { Database } from '../db/schema.js';
+import { countLive, type IncidentFilter } from './incident-filter.js';
 import {
   breakdownTotal,
   countByServiceAndStatus,
-  countLive,
   emptyBreakdown,
-  type IncidentFilter,
   type StatusBreakdown,
-} from './incident-filter.js';
+} from './status-breakdown.js';
 import type { Page } from './paging.js';
 
 /** A live service with its escalation policy and its incidents (those matching the filter) by status. */

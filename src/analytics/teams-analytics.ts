@@ -1,13 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { groupBy } from './group-by.js';
-import {
-  breakdownTotal,
-  countByServiceAndStatus,
-  countLive,
-  emptyBreakdown,
-  type IncidentFilter,
-} from './incident-filter.js';
+import { countLive, type IncidentFilter } from './incident-filter.js';
+import { breakdownTotal, countByServiceAndStatus, emptyBreakdown } from './status-breakdown.js';
 import type { Page } from './paging.js';
 
 export interface TeamWithServices {

@@ -3,14 +3,12 @@ import type { Database } from '../db/schema.js';
 import { formatWithOffset, localDate, type PeriodUnit } from '../time/zones.js';
 import { boundedPeriods } from './bounded-periods.js';
 import {
-  breakdownTotal,
-  emptyBreakdown,
   incidentConditions,
   INCIDENT_STATUSES,
   type IncidentFilter,
   type IncidentStatus,
-  type StatusBreakdown,
 } from './incident-filter.js';
+import { breakdownTotal, emptyBreakdown, type StatusBreakdown } from './status-breakdown.js';
 import { countIncidents } from './incident-counts.js';
 import { periodIndex } from './incident-metrics.js';
 

@@ -13,11 +13,11 @@ import {
 } from 'kysely';
 import { createPool } from 'mysql2';
 import pg from 'pg';
-import { DEFAULT_SQLITE_READ_WORKERS } from '../config.js';
 import { SQLITE_MEMORY, type DatabaseTarget, type Dialect } from './database-url.js';
 import type { Database } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import {
+  DEFAULT_SQLITE_READ_WORKERS,
   ReadPool,
   SqliteReadPoolDialect,
   type MappedPage,

@@ -14,6 +14,9 @@ import {
 import { AppError, ValidationError } from '../errors.js';
 import type { DatabaseTarget } from './database-url.js';
 
+/** Read workers when none are configured: two queries at once on a two-core machine. */
+export const DEFAULT_SQLITE_READ_WORKERS = 2;
+
 export interface ReadWorkerData {
   /** A SQLite file (opened read-only), or a server the worker keeps a few connections to. */
   target: DatabaseTarget;

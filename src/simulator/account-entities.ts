@@ -1,5 +1,5 @@
 import { createRandom, derivedSeed, intBetween, pdId, pick } from './random.js';
-import { atLocalTime } from './schedule-model.js';
+import { atLocalTime } from './wall-clock.js';
 
 export type SimulatorSize = 'small' | 'medium' | 'large';
 export const SIMULATOR_SIZES: readonly SimulatorSize[] = ['small', 'medium', 'large'];

@@ -1,5 +1,5 @@
-import { offsetMinutes } from '../time/zones.js';
 import type { SimLayer, SimSchedule } from './account-entities.js';
+import { wall, wallToUtc } from './wall-clock.js';
 
 // Who a simulated schedule puts on call when, as PagerDuty computes it: each layer rotates its
 // users turn by turn, handing off at the same wall-clock time in the schedule's zone (so a daily
@@ -11,37 +11,6 @@ export interface EntrySpan {
   userId: string;
   start: number;
   end: number;
-}
-
-const QUARTER_HOUR = 15 * 60_000;
-// Offsets change on quarter hours at most: remembered per zone and quarter hour, since a year
-// of daily turns for a hundred schedules asks for the same few thousand again and again.
-const offsets = new Map<string, Map<number, number>>();
-
-function offsetMs(ms: number, zone: string): number {
-  let byZone = offsets.get(zone);
-  if (!byZone) {
-    byZone = new Map();
-    offsets.set(zone, byZone);
-  }
-  const key = Math.floor(ms / QUARTER_HOUR);
-  let value = byZone.get(key);
-  if (value === undefined) {
-    value = offsetMinutes(key * QUARTER_HOUR, zone) * 60_000;
-    byZone.set(key, value);
-  }
-  return value;
-}
-
-/** Wall-clock time (local time written as if UTC) of an instant. */
-function wall(ms: number, zone: string): number {
-  return ms + offsetMs(ms, zone);
-}
-
-/** The instant of a wall-clock time (the later reading wins in a repeated hour). */
-export function wallToUtc(wallMs: number, zone: string): number {
-  const first = wallMs - offsetMs(wallMs, zone);
-  return wallMs - offsetMs(first, zone);
 }
 
 function turnStart(layer: SimLayer, zone: string, k: number): number {
@@ -134,11 +103,4 @@ export function scheduleEntries(
     spans.push(...overrides);
   }
   return spans.sort((a, b) => a.start - b.start);
-}
-
-/** A local time of day (minutes) on the local date of `ms`, in `zone`. */
-export function atLocalTime(ms: number, zone: string, minutes: number): number {
-  const local = wall(ms, zone);
-  const midnight = local - (((local % 86_400_000) + 86_400_000) % 86_400_000);
-  return wallToUtc(midnight + minutes * 60_000, zone);
 }

@@ -1,11 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
 import type { Config } from '../../src/config.js';
-import { createDb, type Db } from '../../src/db/connection.js';
-import type { DatabaseTarget } from '../../src/db/database-url.js';
+import { createDb, type Db, type DbOptions } from '../../src/db/connection.js';
+import type { DatabaseTarget, Dialect } from '../../src/db/database-url.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
+import type { MirrorVersion } from '../../src/mirror/mirror-version.js';
 import { createLogger } from '../../src/logger.js';
+import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
+import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
+import { runSync, type SyncDependencies, type SyncResult } from '../../src/sync/sync-engine.js';
 import type { SyncService } from '../../src/sync/sync-service.js';
+import { SIM_NOW, startTestSimulator, testClient } from './simulator-fixture.js';
+import { createTestDatabase } from './test-databases.js';
+
+const DAY = 24 * 3600 * 1000;
 
 export interface TestApp {
   app: FastifyInstance;
@@ -40,4 +48,80 @@ export async function createTestApp(
       await db.destroy();
     },
   };
+}
+
+/** A database of one dialect, synced from the small simulated account, and the app over it. */
+export interface SyncedTestApp {
+  app: FastifyInstance;
+  db: Db;
+  account: SimulatedAccount;
+  sim: RunningSimulator;
+  /** A second past the account's now: the clock of the sync and of the app. */
+  clock(): Date;
+  /** Syncs the mirror from the simulator again, incidents from 500 days before SIM_NOW. */
+  sync(): Promise<SyncResult>;
+  /** Closes the app, the simulator and the connections, and drops the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * The set-up of the suites that test the API over a synced mirror: a database of its own,
+ * migrated, the small simulated account synced into it, and the app over it (not listening).
+ */
+export async function startSyncedTestApp(
+  dialect: Dialect,
+  options: {
+    db?: DbOptions;
+    webhookSecret?: string;
+    /** After migration, before the first sync: a mirror version the sync tells and the app reads. */
+    beforeSync?: (
+      db: Db,
+    ) => Promise<Pick<SyncDependencies, 'onCommitted'> & { mirror?: MirrorVersion }>;
+  } = {},
+): Promise<SyncedTestApp> {
+  // Undone in reverse order, also when a step of the set-up fails.
+  const undo: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const step of undo.reverse()) await step();
+  };
+  try {
+    const testDb = await createTestDatabase(dialect);
+    undo.push(() => testDb.drop());
+    const db = createDb(testDb.target, options.db);
+    undo.push(() => db.destroy());
+    await migrateToLatest(db.db);
+    const { account, sim } = await startTestSimulator('small');
+    undo.push(() => sim.close());
+    const shared = (await options.beforeSync?.(db)) ?? {};
+    const clock = () => new Date(account.now + 1000);
+    const sync = () =>
+      runSync(
+        {
+          db: db.db,
+          client: testClient(sim.url),
+          logger: createLogger('silent'),
+          clock,
+          ...(shared.onCommitted ? { onCommitted: shared.onCommitted } : {}),
+        },
+        { since: new Date(SIM_NOW - 500 * DAY) },
+      );
+    await sync();
+    const app = await buildApp({
+      config: {
+        apiToken: undefined,
+        adminToken: undefined,
+        host: '127.0.0.1',
+        ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
+      },
+      db,
+      logger: createLogger('silent'),
+      clock,
+      ...(shared.mirror ? { mirror: shared.mirror } : {}),
+    });
+    undo.push(() => app.close());
+    return { app, db, account, sim, clock, sync, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }

@@ -1,48 +1,28 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.js';
 import { countIncidents, segmentsOf } from '../../src/analytics/incident-counts.js';
-import { createDb, type Db } from '../../src/db/connection.js';
+import type { Db } from '../../src/db/connection.js';
 import * as acrossServicesMigration from '../../src/db/migrations/0012-counts-across-services-and-upcoming-shifts.js';
 import { MirrorVersion } from '../../src/mirror/mirror-version.js';
-import { migrateToLatest } from '../../src/db/migrator.js';
-import { createLogger } from '../../src/logger.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
-import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
-import { runSync } from '../../src/sync/sync-engine.js';
 import { signPagerDutyBody } from '../../src/sync/webhook-signature.js';
-import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
-import {
-  createTestDatabase,
-  dialectsUnderTest,
-  type TestDatabase,
-} from '../helpers/test-databases.js';
+import { SIM_NOW } from '../helpers/simulator-fixture.js';
+import { startSyncedTestApp, type SyncedTestApp } from '../helpers/test-app.js';
+import { dialectsUnderTest } from '../helpers/test-databases.js';
 
 const SECRET = 'caching-webhook-secret-01';
 const DAY = 24 * 3600 * 1000;
 
 for (const { dialect, available } of await dialectsUnderTest()) {
   describe.skipIf(!available)(`caching and rollups on ${dialect}`, () => {
-    let testDb: TestDatabase;
+    let synced: SyncedTestApp;
     let handle: Db;
     let account: SimulatedAccount;
-    let sim: RunningSimulator;
     let app: FastifyInstance;
     let mirror: MirrorVersion;
     let queries = 0;
-    const clock = () => new Date(account.now + 1000);
-    const sync = () =>
-      runSync(
-        {
-          db: handle.db,
-          client: testClient(sim.url),
-          logger: createLogger('silent'),
-          clock,
-          onCommitted: (v) => mirror.observe(v),
-        },
-        { since: new Date(SIM_NOW - 500 * DAY) },
-      );
+    const sync = () => synced.sync();
     const dataPaths = async () => {
       const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
         paths: Record<string, Record<string, unknown>>;
@@ -63,36 +43,24 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       );
 
     beforeAll(async () => {
-      testDb = await createTestDatabase(dialect);
-      handle = createDb(testDb.target, {
-        log: (event) => {
-          if (event.level === 'query') queries += 1;
+      synced = await startSyncedTestApp(dialect, {
+        db: {
+          log: (event) => {
+            if (event.level === 'query') queries += 1;
+          },
+        },
+        webhookSecret: SECRET,
+        beforeSync: async (db) => {
+          mirror = new MirrorVersion(db.read, 60_000);
+          await mirror.start();
+          return { onCommitted: (v) => mirror.observe(v), mirror };
         },
       });
-      await migrateToLatest(handle.db);
-      ({ account, sim } = await startTestSimulator('small'));
-      mirror = new MirrorVersion(handle.read, 60_000);
-      await mirror.start();
-      await sync();
-      app = await buildApp({
-        config: {
-          apiToken: undefined,
-          adminToken: undefined,
-          host: '127.0.0.1',
-          webhookSecret: SECRET,
-        },
-        db: handle,
-        logger: createLogger('silent'),
-        clock,
-        mirror,
-      });
+      ({ app, db: handle, account } = synced);
     });
     afterAll(async () => {
       mirror?.stop();
-      await app?.close();
-      await sim?.close();
-      await handle?.destroy();
-      await testDb?.drop();
+      await synced?.close();
     });
 
     it('answers If-None-Match with 304 before any query, and tells browsers to revalidate', async () => {

@@ -2,14 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_FIELDS, METRIC_GROUP_FIELDS } from '../../src/analytics/incident-metrics.js';
-import { buildApp } from '../../src/api/app.js';
 import { INCIDENT_METRICS_FIELDS } from '../../src/api/schemas/analytics.js';
-import { createDb, type Db } from '../../src/db/connection.js';
-import { migrateToLatest } from '../../src/db/migrator.js';
-import { createLogger } from '../../src/logger.js';
+import type { Db } from '../../src/db/connection.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
-import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
-import { runSync } from '../../src/sync/sync-engine.js';
 import {
   metricsTruth,
   percentileCont,
@@ -17,12 +12,9 @@ import {
   type TruthIncident,
 } from '../helpers/metrics-truth.js';
 import { parseCsv } from '../helpers/csv.js';
-import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
-import {
-  createTestDatabase,
-  dialectsUnderTest,
-  type TestDatabase,
-} from '../helpers/test-databases.js';
+import { SIM_NOW } from '../helpers/simulator-fixture.js';
+import { startSyncedTestApp, type SyncedTestApp } from '../helpers/test-app.js';
+import { dialectsUnderTest } from '../helpers/test-databases.js';
 
 const DAY = 24 * 3600 * 1000;
 type Row = Record<string, string | number | null>;
@@ -89,26 +81,16 @@ function upTime(majors: readonly TruthIncident[], start: number, end: number, no
 
 for (const { dialect, available } of await dialectsUnderTest()) {
   describe.skipIf(!available)(`incident metrics on ${dialect}`, () => {
-    let testDb: TestDatabase;
+    let synced: SyncedTestApp;
     let handle: Db;
     let account: SimulatedAccount;
-    let sim: RunningSimulator;
     let app: FastifyInstance;
     let truth: TruthIncident[];
     let majorIds: Set<string>;
     const listed = new Map<string, string>();
     const now = () => account.now + 1000;
     const zoneOf = (user: string) => listed.get(user) ?? 'UTC';
-    const sync = () =>
-      runSync(
-        {
-          db: handle.db,
-          client: testClient(sim.url),
-          logger: createLogger('silent'),
-          clock: () => new Date(now()),
-        },
-        { since: new Date(SIM_NOW - 500 * DAY) },
-      );
+    const sync = () => synced.sync();
     const get = async (query: string) => {
       const res = await app.inject({ method: 'GET', url: `/api/v1/analytics/incidents${query}` });
       expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
@@ -121,29 +103,15 @@ for (const { dialect, available } of await dialectsUnderTest()) {
     };
 
     beforeAll(async () => {
-      testDb = await createTestDatabase(dialect);
-      handle = createDb(testDb.target);
-      await migrateToLatest(handle.db);
-      ({ account, sim } = await startTestSimulator('small'));
+      synced = await startSyncedTestApp(dialect);
+      ({ app, db: handle, account } = synced);
       // The mirror knows the zones of the users /users lists; the others get the default.
       for (const u of account.liveUsers()) listed.set(u.id, u.time_zone);
-      await sync();
       truth = metricsTruth(account, zoneOf);
       const byOrder = [...account.entities.priorities].sort((a, b) => b.order - a.order);
       majorIds = new Set(byOrder.slice(0, 2).map((p) => p.id));
-      app = await buildApp({
-        config: { apiToken: undefined, adminToken: undefined, host: '127.0.0.1' },
-        db: handle,
-        logger: createLogger('silent'),
-        clock: () => new Date(now()),
-      });
     });
-    afterAll(async () => {
-      await app?.close();
-      await sim?.close();
-      await handle?.destroy();
-      await testDb?.drop();
-    });
+    afterAll(async () => synced?.close());
 
     it('has an account that makes every metric non-trivial', () => {
       const some = (f: (i: TruthIncident) => boolean) => truth.filter(f).length;

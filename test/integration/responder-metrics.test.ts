@@ -2,23 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RESPONDER_METRIC_FIELDS } from '../../src/analytics/responder-metrics.js';
-import { buildApp } from '../../src/api/app.js';
 import { RESPONDER_METRICS_FIELDS } from '../../src/api/schemas/analytics.js';
 import { createDb, type Db } from '../../src/db/connection.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createLogger } from '../../src/logger.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
-import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
 import { runSync } from '../../src/sync/sync-engine.js';
 import { parseCsv } from '../helpers/csv.js';
 import { metricsTruth, type TruthIncident } from '../helpers/metrics-truth.js';
 import { giniByDefinition, responderTruth, type ResponderTruth } from '../helpers/oncall-truth.js';
 import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
-import {
-  createTestDatabase,
-  dialectsUnderTest,
-  type TestDatabase,
-} from '../helpers/test-databases.js';
+import { startSyncedTestApp, type SyncedTestApp } from '../helpers/test-app.js';
+import { createTestDatabase, dialectsUnderTest } from '../helpers/test-databases.js';
 
 const DAY = 24 * 3600 * 1000;
 const QUARTER = 15 * 60_000;
@@ -78,25 +73,14 @@ function expectRowsMatch(rows: Row[], truth: Map<string, ResponderTruth>, what: 
 
 for (const { dialect, available } of await dialectsUnderTest()) {
   describe.skipIf(!available)(`responder metrics on ${dialect}`, () => {
-    let testDb: TestDatabase;
+    let synced: SyncedTestApp;
     let handle: Db;
     let account: SimulatedAccount;
-    let sim: RunningSimulator;
     let app: FastifyInstance;
     let incidents: TruthIncident[];
     const listed = new Map<string, string>();
-    const now = () => account.now + 1000;
     const zoneOf = (user: string) => listed.get(user) ?? 'UTC';
-    const sync = () =>
-      runSync(
-        {
-          db: handle.db,
-          client: testClient(sim.url),
-          logger: createLogger('silent'),
-          clock: () => new Date(now()),
-        },
-        { since: new Date(SIM_NOW - 500 * DAY) },
-      );
+    const sync = () => synced.sync();
     const get = async (url: string) => {
       const res = await app.inject({ method: 'GET', url: `/api/v1${url}` });
       expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
@@ -106,26 +90,12 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       responderTruth(account, incidents, { since: SINCE, until: UNTIL }, zoneOf, only);
 
     beforeAll(async () => {
-      testDb = await createTestDatabase(dialect);
-      handle = createDb(testDb.target);
-      await migrateToLatest(handle.db);
-      ({ account, sim } = await startTestSimulator('small'));
+      synced = await startSyncedTestApp(dialect);
+      ({ app, db: handle, account } = synced);
       for (const u of account.liveUsers()) listed.set(u.id, u.time_zone);
-      await sync();
       incidents = metricsTruth(account, zoneOf);
-      app = await buildApp({
-        config: { apiToken: undefined, adminToken: undefined, host: '127.0.0.1' },
-        db: handle,
-        logger: createLogger('silent'),
-        clock: () => new Date(now()),
-      });
     });
-    afterAll(async () => {
-      await app?.close();
-      await sim?.close();
-      await handle?.destroy();
-      await testDb?.drop();
-    });
+    afterAll(async () => synced?.close());
 
     it('has an account that makes on-call time non-trivial', () => {
       const e = account.entities;

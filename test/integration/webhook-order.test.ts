@@ -1,40 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.js';
-import { createDb, toIsoTimestamp, type Db } from '../../src/db/connection.js';
-import { migrateToLatest } from '../../src/db/migrator.js';
-import { createLogger } from '../../src/logger.js';
+import { toIsoTimestamp, type Db } from '../../src/db/connection.js';
 import { incidentId, type SimulatedAccount } from '../../src/simulator/simulated-account.js';
-import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
-import { runSync } from '../../src/sync/sync-engine.js';
 import { signPagerDutyBody } from '../../src/sync/webhook-signature.js';
-import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
-import {
-  createTestDatabase,
-  dialectsUnderTest,
-  type TestDatabase,
-} from '../helpers/test-databases.js';
+import { startSyncedTestApp, type SyncedTestApp } from '../helpers/test-app.js';
+import { dialectsUnderTest } from '../helpers/test-databases.js';
 
 // PagerDuty does not promise the order of webhook deliveries, and a webhook may arrive before
 // the sync has the log entry behind it. Older data must never overwrite newer.
 
 const SECRET = 'webhook-order-secret-0123';
-const DAY = 24 * 3600 * 1000;
 const MINUTE = 60_000;
 
 for (const { dialect, available } of await dialectsUnderTest()) {
   describe.skipIf(!available)(`webhooks out of order on ${dialect}`, () => {
-    let testDb: TestDatabase;
+    let synced: SyncedTestApp;
     let handle: Db;
     let account: SimulatedAccount;
-    let sim: RunningSimulator;
     let app: FastifyInstance;
-    const clock = () => new Date(account.now + 1000);
-    const sync = () =>
-      runSync(
-        { db: handle.db, client: testClient(sim.url), logger: createLogger('silent'), clock },
-        { since: new Date(SIM_NOW - 500 * DAY) },
-      );
+    const sync = () => synced.sync();
     const send = (id: string, type: string, occurredAt: number, data: Record<string, unknown>) => {
       const raw = JSON.stringify({
         event: {
@@ -64,29 +48,10 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         .executeTakeFirst();
 
     beforeAll(async () => {
-      testDb = await createTestDatabase(dialect);
-      handle = createDb(testDb.target);
-      await migrateToLatest(handle.db);
-      ({ account, sim } = await startTestSimulator('small'));
-      await sync();
-      app = await buildApp({
-        config: {
-          apiToken: undefined,
-          adminToken: undefined,
-          host: '127.0.0.1',
-          webhookSecret: SECRET,
-        },
-        db: handle,
-        logger: createLogger('silent'),
-        clock,
-      });
+      synced = await startSyncedTestApp(dialect, { webhookSecret: SECRET });
+      ({ app, db: handle, account } = synced);
     });
-    afterAll(async () => {
-      await app?.close();
-      await sim?.close();
-      await handle?.destroy();
-      await testDb?.drop();
-    });
+    afterAll(async () => synced?.close());
 
     it('keeps an incident resolved when an older acknowledgement arrives after the resolve', async () => {
       const data = (status: string) => ({

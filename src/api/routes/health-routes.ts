@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { LOG_LEVELS, type LogLevel } from '../../config.js';
+import { readHealth } from '../../analytics/health.js';
 import type { Db } from '../../db/connection.js';
-import { readHealth } from '../../health.js';
 import { COMMON_ERRORS } from '../schemas/error.js';
 
 const HEALTH_SCHEMA = {

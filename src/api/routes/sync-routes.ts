@@ -1,12 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { toIsoTimestamp } from '../../db/connection.js';
 import {
-  countSyncRuns,
-  findSyncRun,
-  listSyncRuns,
-} from '../../db/repositories/sync-runs-repository.js';
+  findSyncRunView,
+  listSyncRunViews,
+  type SyncRunView,
+} from '../../analytics/sync-runs-analytics.js';
 import type { Db } from '../../db/connection.js';
-import type { SyncRun } from '../../db/schema.js';
 import { NotFoundError, ServiceUnavailableError } from '../../errors.js';
 import {
   parseSyncRequest,
@@ -88,17 +86,8 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
   app,
   { db, syncService, admin },
 ) => {
-  const present = (run: SyncRun) => ({
-    id: run.id,
-    kind: run.kind,
-    status: run.status,
-    started_at: toIsoTimestamp(run.started_at),
-    finished_at: toIsoTimestamp(run.finished_at),
-    counts: JSON.parse(run.counts) as Record<string, number>,
-    requests: run.requests,
-    rate_limited: run.rate_limited,
-    retries: run.retries,
-    error: run.error,
+  const present = (run: SyncRunView) => ({
+    ...run,
     progress: syncService?.progress(run.id)?.resources ?? null,
   });
 
@@ -205,12 +194,12 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
       },
     },
     async (request) => {
-      const { limit, offset } = request.query;
-      const [runs, total] = await Promise.all([
-        listSyncRuns(db.db, limit, offset),
-        countSyncRuns(db.db),
-      ]);
-      return { runs: runs.map(present), total, limit, offset };
+      const { items, total, limit, offset } = await listSyncRunViews(
+        db.db,
+        request.query.limit,
+        request.query.offset,
+      );
+      return { runs: items.map(present), total, limit, offset };
     },
   );
 
@@ -230,7 +219,7 @@ export const syncRoutes: FastifyPluginAsync<SyncRoutesOptions> = async (
       },
     },
     async (request) => {
-      const run = await findSyncRun(db.db, request.params.id);
+      const run = await findSyncRunView(db.db, request.params.id);
       if (!run) throw new NotFoundError(`no sync run ${request.params.id}`);
       return present(run);
     },

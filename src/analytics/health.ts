@@ -1,8 +1,9 @@
-import { pingDb, toIsoTimestamp, type Db } from './db/connection.js';
-import { currentSchemaVersion, LATEST_SCHEMA_VERSION } from './db/migrator.js';
-import { findLastSyncRun } from './db/repositories/sync-runs-repository.js';
-import type { Dialect } from './db/database-url.js';
-import { VERSION } from './version.js';
+import { pingDb, type Db } from '../db/connection.js';
+import { currentSchemaVersion, LATEST_SCHEMA_VERSION } from '../db/migrator.js';
+import { findLastSyncRun } from '../db/repositories/sync-runs-repository.js';
+import type { Dialect } from '../db/database-url.js';
+import { VERSION } from '../version.js';
+import { syncRunView } from './sync-runs-analytics.js';
 
 export interface Health {
   status: 'ok' | 'unavailable';
@@ -44,7 +45,7 @@ export async function readHealth(db: Db, onError: (error: unknown) => void): Pro
     if (version.status === 'rejected') throw version.reason;
     if (last.status === 'rejected') throw last.reason;
     database.schema_version = version.value;
-    const run = last.value;
+    const run = last.value && syncRunView(last.value);
     return {
       status: 'ok',
       version: VERSION,
@@ -54,8 +55,8 @@ export async function readHealth(db: Db, onError: (error: unknown) => void): Pro
             id: run.id,
             kind: run.kind,
             status: run.status,
-            started_at: toIsoTimestamp(run.started_at),
-            finished_at: toIsoTimestamp(run.finished_at),
+            started_at: run.started_at,
+            finished_at: run.finished_at,
             error: run.error,
           }
         : null,
