@@ -11,6 +11,14 @@ import { groupBy } from './group-by.js';
 import { unionSpans, type Span } from './spans.js';
 import { unorderedGroupColumn } from './sql-grouping.js';
 import type { IncidentFilter } from './incident-filter.js';
+import {
+  INCIDENT_METRICS,
+  PERCENTILES,
+  roundMetric,
+  type IncidentFact,
+  type IncidentMetric,
+  type IncidentMetricDefinition,
+} from './metric-catalog.js';
 
 // PagerDuty's AnalyticsIncidentMetrics, computed exactly from the mirror for any range: the
 // per-incident facts kept by the writes (incident_metrics, see src/facts/incident-facts.ts)
@@ -71,36 +79,7 @@ export const METRIC_GROUP_FIELDS = [
 ];
 
 /** Every metric of a row, in the order the answer gives them. */
-export const METRIC_FIELDS = [
-  'total_incident_count',
-  'total_incidents_acknowledged',
-  'total_incidents_auto_resolved',
-  'total_incidents_reassigned',
-  'total_incidents_manual_escalated',
-  'total_incidents_timeout_escalated',
-  'total_escalation_count',
-  'mean_seconds_to_first_ack',
-  'p50_seconds_to_first_ack',
-  'p75_seconds_to_first_ack',
-  'p90_seconds_to_first_ack',
-  'p95_seconds_to_first_ack',
-  'mean_seconds_to_resolve',
-  'p50_seconds_to_resolve',
-  'p75_seconds_to_resolve',
-  'p90_seconds_to_resolve',
-  'p95_seconds_to_resolve',
-  'total_notifications',
-  'total_interruptions',
-  'total_business_hour_interruptions',
-  'total_off_hour_interruptions',
-  'total_sleep_hour_interruptions',
-  'total_engaged_seconds',
-  'mean_engaged_user_count',
-  'up_time_pct',
-];
-
-/** The percentiles reported, in percent. */
-export const PERCENTILES = [50, 75, 90, 95] as const;
+export const METRIC_FIELDS: readonly IncidentMetric[] = INCIDENT_METRICS.map((m) => m.name);
 
 export interface MetricsRequest {
   filter: IncidentFilter & { priorityId?: string };
@@ -236,29 +215,50 @@ export function periodIndex(
   return within(0, periods.length - 1);
 }
 
+/** One group and period's sums and counts, by their aliases in the select list. */
 interface Aggregate {
   key: string;
   group: string | null;
   period: number;
-  n: number;
-  acknowledged: number;
-  auto_resolved: number;
-  reassigned: number;
-  manual_escalated: number;
-  timeout_escalated: number;
-  escalations: number;
-  ack_sum: number;
-  ack_n: number;
-  resolve_sum: number;
-  resolve_n: number;
-  notifications: number;
-  interruptions: number;
-  business: number;
-  off: number;
-  sleep: number;
-  engaged_seconds: number;
-  engaged_users: number;
+  columns: Record<string, number>;
 }
+
+/** The catalog's entries, each seen as any incident metric. */
+const CATALOG: readonly IncidentMetricDefinition[] = INCIDENT_METRICS;
+
+/** A sum or a count the select list reads, once however many metrics use it. */
+type AggregateColumn =
+  | { alias: string; fn: 'sum'; fact: IncidentFact }
+  | { alias: string; fn: 'count'; fact: IncidentFact | undefined };
+
+const countAlias = (fact: IncidentFact | undefined) => (fact ? `count_${fact}` : 'n');
+const sumAlias = (fact: IncidentFact) => `sum_${fact}`;
+const sumOf = (fact: IncidentFact): AggregateColumn => ({ alias: sumAlias(fact), fn: 'sum', fact });
+const countOf = (fact: IncidentFact | undefined): AggregateColumn => ({
+  alias: countAlias(fact),
+  fn: 'count',
+  fact,
+});
+
+/** The sums and counts the catalog's metrics are computed from. */
+const AGGREGATE_COLUMNS: readonly AggregateColumn[] = [
+  ...new Map(
+    CATALOG.flatMap(({ aggregate: a }): AggregateColumn[] =>
+      a.kind === 'count'
+        ? [countOf(a.where)]
+        : a.kind === 'sum'
+          ? [sumOf(a.fact)]
+          : a.kind === 'mean'
+            ? [sumOf(a.fact), countOf(a.fact)]
+            : [],
+    ).map((c) => [c.alias, c]),
+  ).values(),
+];
+
+/** The facts whose percentiles are reported, in the order the percentile reads answer them. */
+const PERCENTILE_FACTS: readonly IncidentFact[] = [
+  ...new Set(CATALOG.flatMap(({ aggregate: a }) => (a.kind === 'percentile' ? [a.fact] : []))),
+];
 
 // Run where the rows are read: in a read worker on SQLite (see exact-percentiles.ts).
 const EXACT_PERCENTILES = new URL(
@@ -268,28 +268,11 @@ const EXACT_PERCENTILES = new URL(
 
 const keyOf = (group: string | null, period: number) => `${group ?? '\u0000'}|${period}`;
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
-const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;
 
 /**
- * The incident metrics of PagerDuty's Analytics for the incidents created in the request's range
- * that match its filters, per group and period. Definitions (each incident's facts are those of
- * src/facts/incident-facts.ts):
- * - total_incident_count: incidents; total_incidents_acknowledged: with an acknowledgement;
- *   total_incidents_auto_resolved: resolved by a service or an integration;
- *   total_incidents_reassigned; total_incidents_manual_escalated; total_incidents_timeout_escalated;
- *   total_escalation_count: every escalate_log_entry.
- * - mean_seconds_to_first_ack and p50/p75/p90/p95_seconds_to_first_ack: over acknowledged
- *   incidents, the first acknowledgement minus created_at; mean_seconds_to_resolve and its
- *   percentiles: over resolved incidents, resolved_at minus created_at. Percentiles are exact:
- *   linear interpolation between the closest ranks (percentile_cont).
- * - total_notifications: every notify_log_entry; total_interruptions and by business, off and
- *   sleep hours: SMS, phone and push notifications of an incident to a user, merged within 60 s,
- *   placed in the user's zone.
- * - total_engaged_seconds: for each user who acknowledged, from their first acknowledgement to
- *   the resolve; mean_engaged_user_count: users who acknowledged, per incident.
- * - up_time_pct (groups none, service, team, escalation_policy): the share of the period not
- *   covered by an open major incident (a priority in MAJOR_PRIORITIES, by default the account's
- *   two highest) of the group; open incidents cover until now.
+ * The incident metrics of PagerDuty's Analytics (each defined in INCIDENT_METRICS, the metric
+ * catalog) for the incidents created in the request's range that match its filters, per group
+ * and period; up_time_pct only for the groups none, service, team and escalation_policy.
  */
 export async function incidentMetrics(
   handle: Pick<Db, 'read' | 'readPage'>,
@@ -322,23 +305,13 @@ export async function incidentMetrics(
         .select((eb) => [
           groupRef.as('grp'),
           period.as('period'),
-          eb.fn.countAll<number>().as('n'),
-          eb.fn.count<number>('m.seconds_to_first_ack').as('ack_n'),
-          eb.fn.sum<number>('m.seconds_to_first_ack').as('ack_sum'),
-          eb.fn.count<number>('m.seconds_to_resolve').as('resolve_n'),
-          eb.fn.sum<number>('m.seconds_to_resolve').as('resolve_sum'),
-          eb.fn.sum<number>('m.auto_resolved').as('auto_resolved'),
-          eb.fn.sum<number>('m.reassigned').as('reassigned'),
-          eb.fn.sum<number>('m.manual_escalated').as('manual_escalated'),
-          eb.fn.sum<number>('m.timeout_escalated').as('timeout_escalated'),
-          eb.fn.sum<number>('m.escalation_count').as('escalations'),
-          eb.fn.sum<number>('m.notification_count').as('notifications'),
-          eb.fn.sum<number>('m.interruption_count').as('interruptions'),
-          eb.fn.sum<number>('m.business_hour_interruptions').as('business'),
-          eb.fn.sum<number>('m.off_hour_interruptions').as('off'),
-          eb.fn.sum<number>('m.sleep_hour_interruptions').as('sleep'),
-          eb.fn.sum<number>('m.engaged_seconds').as('engaged_seconds'),
-          eb.fn.sum<number>('m.engaged_user_count').as('engaged_users'),
+          ...AGGREGATE_COLUMNS.map((c) =>
+            c.fn === 'sum'
+              ? eb.fn.sum<number>(`m.${c.fact}`).as(c.alias)
+              : c.fact
+                ? eb.fn.count<number>(`m.${c.fact}`).as(c.alias)
+                : eb.fn.countAll<number>().as(c.alias),
+          ),
         ])
         // By the output names: PostgreSQL does not match a parameterised expression of GROUP BY
         // with the same expression in the select list.
@@ -352,17 +325,11 @@ export async function incidentMetrics(
       : handle
           .readPage<PercentileValues>(
             matching(db, request)
-              .where((eb) =>
-                eb.or([
-                  eb('m.seconds_to_first_ack', 'is not', null),
-                  eb('m.seconds_to_resolve', 'is not', null),
-                ]),
-              )
+              .where((eb) => eb.or(PERCENTILE_FACTS.map((f) => eb(`m.${f}`, 'is not', null))))
               .select([
                 groupRef.as('grp'),
                 period.as('period'),
-                'm.seconds_to_first_ack',
-                'm.seconds_to_resolve',
+                ...PERCENTILE_FACTS.map((f) => `m.${f}` as const),
               ])
               .compile(),
             [],
@@ -386,29 +353,9 @@ export async function incidentMetrics(
   for (const a of aggregates) {
     const g = a.grp === null || a.grp === undefined ? null : String(a.grp);
     const p = Number(a.period);
-    byKey.set(keyOf(g, p), {
-      key: keyOf(g, p),
-      group: g,
-      period: p,
-      n: num(a.n),
-      acknowledged: num(a.ack_n),
-      auto_resolved: num(a.auto_resolved),
-      reassigned: num(a.reassigned),
-      manual_escalated: num(a.manual_escalated),
-      timeout_escalated: num(a.timeout_escalated),
-      escalations: num(a.escalations),
-      ack_sum: num(a.ack_sum),
-      ack_n: num(a.ack_n),
-      resolve_sum: num(a.resolve_sum),
-      resolve_n: num(a.resolve_n),
-      notifications: num(a.notifications),
-      interruptions: num(a.interruptions),
-      business: num(a.business),
-      off: num(a.off),
-      sleep: num(a.sleep),
-      engaged_seconds: num(a.engaged_seconds),
-      engaged_users: num(a.engaged_users),
-    });
+    const columns: Record<string, number> = {};
+    for (const c of AGGREGATE_COLUMNS) columns[c.alias] = num(a[c.alias]);
+    byKey.set(keyOf(g, p), { key: keyOf(g, p), group: g, period: p, columns });
   }
   // Every period is answered, empty ones included: with no grouping one series, else one per
   // group with incidents in the range, so that a chart of any of them has no holes.
@@ -443,27 +390,7 @@ export async function incidentMetrics(
     const start = whole[a.period]?.[0];
     if (unit)
       row['range_start'] = start === undefined ? null : formatWithOffset(start, request.timeZone);
-    Object.assign(row, {
-      total_incident_count: a.n,
-      total_incidents_acknowledged: a.acknowledged,
-      total_incidents_auto_resolved: a.auto_resolved,
-      total_incidents_reassigned: a.reassigned,
-      total_incidents_manual_escalated: a.manual_escalated,
-      total_incidents_timeout_escalated: a.timeout_escalated,
-      total_escalation_count: a.escalations,
-      mean_seconds_to_first_ack: a.ack_n > 0 ? round(a.ack_sum / a.ack_n) : null,
-      ...percentileFields('seconds_to_first_ack', percentiles[a.key]?.ack),
-      mean_seconds_to_resolve: a.resolve_n > 0 ? round(a.resolve_sum / a.resolve_n) : null,
-      ...percentileFields('seconds_to_resolve', percentiles[a.key]?.resolve),
-      total_notifications: a.notifications,
-      total_interruptions: a.interruptions,
-      total_business_hour_interruptions: a.business,
-      total_off_hour_interruptions: a.off,
-      total_sleep_hour_interruptions: a.sleep,
-      total_engaged_seconds: a.engaged_seconds,
-      mean_engaged_user_count: a.n > 0 ? round(a.engaged_users / a.n) : null,
-      up_time_pct: uptime ? (uptime(a.group, a.period) ?? null) : null,
-    });
+    for (const metric of CATALOG) row[metric.name] = metricValue(metric, a, percentiles, uptime);
     return row;
   });
   const sortName = (r: IncidentMetricsRow) =>
@@ -479,42 +406,35 @@ export async function incidentMetrics(
 }
 
 function emptyAggregate(group: string | null, period: number): Aggregate {
-  return {
-    key: keyOf(group, period),
-    group,
-    period,
-    n: 0,
-    acknowledged: 0,
-    auto_resolved: 0,
-    reassigned: 0,
-    manual_escalated: 0,
-    timeout_escalated: 0,
-    escalations: 0,
-    ack_sum: 0,
-    ack_n: 0,
-    resolve_sum: 0,
-    resolve_n: 0,
-    notifications: 0,
-    interruptions: 0,
-    business: 0,
-    off: 0,
-    sleep: 0,
-    engaged_seconds: 0,
-    engaged_users: 0,
-  };
+  return { key: keyOf(group, period), group, period, columns: {} };
 }
 
-/** p50..p95 of one metric, named as PagerDuty names them. */
-function percentileFields(
-  metric: string,
-  values: readonly number[] | undefined,
-): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  PERCENTILES.forEach((p, i) => {
-    const v = values?.[i];
-    out[`p${p}_${metric}`] = v === undefined ? null : round(v);
-  });
-  return out;
+/** A metric of one group and period, as its catalog entry defines it. */
+function metricValue(
+  metric: IncidentMetricDefinition,
+  a: Aggregate,
+  percentiles: PercentileValues,
+  uptime: ((group: string | null, period: number) => number | undefined) | undefined,
+): number | null {
+  const column = (alias: string) => a.columns[alias] ?? 0;
+  const rounded = (v: number | undefined) => (v === undefined ? null : roundMetric(metric, v));
+  const m = metric.aggregate;
+  switch (m.kind) {
+    case 'count':
+      return column(countAlias(m.where));
+    case 'sum':
+      return column(sumAlias(m.fact));
+    case 'mean': {
+      const n = column(countAlias(m.fact));
+      return n > 0 ? rounded(column(sumAlias(m.fact)) / n) : null;
+    }
+    case 'percentile':
+      return rounded(
+        percentiles[a.key]?.[PERCENTILE_FACTS.indexOf(m.fact)]?.[PERCENTILES.indexOf(m.percentile)],
+      );
+    case 'up_time':
+      return rounded(uptime?.(a.group, a.period));
+  }
 }
 
 /**
@@ -532,15 +452,10 @@ async function postgresPercentiles(
     .select([
       groupRef.as('grp'),
       period.as('period'),
-      sql<
-        number[] | null
-      >`percentile_cont(${fractions}) within group (order by ${sql.ref('m.seconds_to_first_ack')})`.as(
-        'ack',
-      ),
-      sql<
-        number[] | null
-      >`percentile_cont(${fractions}) within group (order by ${sql.ref('m.seconds_to_resolve')})`.as(
-        'resolve',
+      ...PERCENTILE_FACTS.map((f) =>
+        sql<
+          number[] | null
+        >`percentile_cont(${fractions}) within group (order by ${sql.ref(`m.${f}`)})`.as(f),
       ),
     ])
     .groupBy([sql`grp`, sql`period`])
@@ -548,15 +463,14 @@ async function postgresPercentiles(
   const out: PercentileValues = {};
   for (const r of found) {
     const g = r.grp === null || r.grp === undefined ? null : String(r.grp);
-    out[keyOf(g, Number(r.period))] = {
-      ack: (r.ack ?? []).map(Number),
-      resolve: (r.resolve ?? []).map(Number),
-    };
+    out[keyOf(g, Number(r.period))] = PERCENTILE_FACTS.map((f) =>
+      ((r[f] as number[] | null | undefined) ?? []).map(Number),
+    );
   }
   return out;
 }
 
-/** up_time_pct per group and period, from the major incidents that overlap the range. */
+/** The up time per group and period (unrounded), from the major incidents that overlap the range. */
 async function upTime(
   db: Kysely<Database>,
   request: MetricsRequest,
@@ -616,7 +530,7 @@ async function upTime(
       if (!span || span.start >= e) break;
       covered += Math.min(e, span.end) - Math.max(s, span.start);
     }
-    return round(100 * (1 - covered / (e - s)), 4);
+    return 100 * (1 - covered / (e - s));
   };
 }
 
