@@ -53,16 +53,30 @@ export interface IncidentMetricDefinition<
 
 const MEAN_DIGITS = 3;
 
+/** The incidents of the row; with `where`, those whose fact is known. */
 const counted = <Name extends string>(
   name: Name,
   description: string,
-  aggregate: IncidentAggregation & { kind: 'count' | 'sum' },
+  where?: IncidentFact,
 ): IncidentMetricDefinition<Name> => ({
   name,
   description,
   unit: 'count',
   nullable: false,
-  aggregate,
+  aggregate: where ? { kind: 'count', where } : { kind: 'count' },
+});
+/** The sum of a fact over the incidents of the row. */
+const summed = <Name extends string>(
+  name: Name,
+  description: string,
+  fact: IncidentFact,
+  unit: MetricUnit = 'count',
+): IncidentMetricDefinition<Name> => ({
+  name,
+  description,
+  unit,
+  nullable: false,
+  aggregate: { kind: 'sum', fact },
 });
 
 /** The mean and the percentiles of a duration fact, named as PagerDuty names them. */
@@ -92,37 +106,33 @@ const INTERRUPTIONS =
 
 /** PagerDuty's AnalyticsIncidentMetrics, in the order the answers give them. */
 export const INCIDENT_METRICS = [
-  counted('total_incident_count', 'Incidents created in the range that match the filters', {
-    kind: 'count',
-  }),
-  counted('total_incidents_acknowledged', 'Incidents with at least one acknowledge_log_entry', {
-    kind: 'count',
-    where: 'seconds_to_first_ack',
-  }),
+  counted('total_incident_count', 'Incidents created in the range that match the filters'),
   counted(
+    'total_incidents_acknowledged',
+    'Incidents with at least one acknowledge_log_entry',
+    'seconds_to_first_ack',
+  ),
+  summed(
     'total_incidents_auto_resolved',
     'Incidents resolved by a service or an integration rather than a user',
-    { kind: 'sum', fact: 'auto_resolved' },
+    'auto_resolved',
   ),
-  counted(
+  summed(
     'total_incidents_reassigned',
     'Incidents a user reassigned (assign_log_entry by a user) or delegated to another policy',
-    { kind: 'sum', fact: 'reassigned' },
+    'reassigned',
   ),
-  counted(
+  summed(
     'total_incidents_manual_escalated',
     'Incidents escalated by hand: an escalate_log_entry whose channel is not timeout',
-    { kind: 'sum', fact: 'manual_escalated' },
+    'manual_escalated',
   ),
-  counted(
+  summed(
     'total_incidents_timeout_escalated',
     'Incidents escalated because nobody acknowledged in time: an escalate_log_entry whose channel is timeout',
-    { kind: 'sum', fact: 'timeout_escalated' },
+    'timeout_escalated',
   ),
-  counted('total_escalation_count', 'Every escalate_log_entry', {
-    kind: 'sum',
-    fact: 'escalation_count',
-  }),
+  summed('total_escalation_count', 'Every escalate_log_entry', 'escalation_count'),
   ...durations(
     'seconds_to_first_ack',
     'over incidents with an acknowledgement, the first acknowledge_log_entry minus created_at',
@@ -131,34 +141,29 @@ export const INCIDENT_METRICS = [
     'seconds_to_resolve',
     'over resolved incidents, resolved_at (the last resolve) minus created_at',
   ),
-  counted('total_notifications', 'Every notify_log_entry, any channel', {
-    kind: 'sum',
-    fact: 'notification_count',
-  }),
-  counted('total_interruptions', INTERRUPTIONS, { kind: 'sum', fact: 'interruption_count' }),
-  counted(
+  summed('total_notifications', 'Every notify_log_entry, any channel', 'notification_count'),
+  summed('total_interruptions', INTERRUPTIONS, 'interruption_count'),
+  summed(
     'total_business_hour_interruptions',
     "Interruptions whose first notification fell in business hours (BUSINESS_HOURS, default Mon-Fri 08:00-18:00, not on HOLIDAYS) in the notified user's zone, outside sleep hours",
-    { kind: 'sum', fact: 'business_hour_interruptions' },
+    'business_hour_interruptions',
   ),
-  counted(
+  summed(
     'total_off_hour_interruptions',
     'Interruptions neither in business nor in sleep hours (evenings, weekends, holidays)',
-    { kind: 'sum', fact: 'off_hour_interruptions' },
+    'off_hour_interruptions',
   ),
-  counted(
+  summed(
     'total_sleep_hour_interruptions',
     "Interruptions in sleep hours (SLEEP_HOURS, default 22:00-08:00 every day) in the notified user's zone",
-    { kind: 'sum', fact: 'sleep_hour_interruptions' },
+    'sleep_hour_interruptions',
   ),
-  {
-    ...counted(
-      'total_engaged_seconds',
-      'For each user who acknowledged, from their first acknowledgement to the resolve, summed (0 while open)',
-      { kind: 'sum', fact: 'engaged_seconds' },
-    ),
-    unit: 'seconds',
-  },
+  summed(
+    'total_engaged_seconds',
+    'For each user who acknowledged, from their first acknowledgement to the resolve, summed (0 while open)',
+    'engaged_seconds',
+    'seconds',
+  ),
   {
     name: 'mean_engaged_user_count',
     description: 'Users who acknowledged, per incident; null when there are no incidents',
@@ -220,29 +225,21 @@ const WEEK_SECONDS = 7 * 24 * 3600;
 const PER_USER_ZONE =
   "in the user's own zone (their PagerDuty time_zone, else ANALYTICS_TIME_ZONE) with BUSINESS_HOURS, SLEEP_HOURS and HOLIDAYS";
 
-const total = <Name extends string>(
+/** A metric that is one of the responder's facts as it stands. */
+const fact = <Name extends string>(
   name: Name,
   description: string,
-  value: (facts: ResponderFacts) => number,
+  facts: keyof ResponderFacts,
+  rounding: Pick<MetricDefinition, 'unit' | 'digits'> = { unit: 'count' },
 ): ResponderMetricDefinition<Name, false> => ({
   name,
   description,
-  unit: 'count',
+  ...rounding,
   nullable: false,
-  value,
+  value: (f) => f[facts],
 });
-const onCall = <Name extends string>(
-  name: Name,
-  description: string,
-  value: (facts: ResponderFacts) => number,
-): ResponderMetricDefinition<Name, false> => ({
-  name,
-  description,
-  unit: 'seconds',
-  digits: MEAN_DIGITS,
-  nullable: false,
-  value,
-});
+/** On-call seconds, to the millisecond. */
+const ON_CALL = { unit: 'seconds', digits: MEAN_DIGITS } as const;
 const ratio = <Name extends string>(
   name: Name,
   description: string,
@@ -259,87 +256,92 @@ const ratio = <Name extends string>(
 
 /** PagerDuty's AnalyticsResponderMetrics, in the order the answers give them. */
 export const RESPONDER_METRICS = [
-  total(
+  fact(
     'total_incident_count',
     'Incidents created in [since, until) this user was assigned, notified of or acknowledged',
-    (f) => f.incidents,
+    'incidents',
   ),
-  total(
+  fact(
     'total_notifications',
     'notify_log_entry records for this user, any channel',
-    (f) => f.notifications,
+    'notifications',
   ),
-  total('total_interruptions', INTERRUPTIONS, (f) => f.interruptions),
-  total(
+  fact('total_interruptions', INTERRUPTIONS, 'interruptions'),
+  fact(
     'total_business_hour_interruptions',
     `Interruptions in business hours, ${PER_USER_ZONE}`,
-    (f) => f.businessInterruptions,
+    'businessInterruptions',
   ),
-  total(
+  fact(
     'total_off_hour_interruptions',
     `Interruptions in off hours, ${PER_USER_ZONE}`,
-    (f) => f.offInterruptions,
+    'offInterruptions',
   ),
-  total(
+  fact(
     'total_sleep_hour_interruptions',
     `Interruptions in sleep hours, ${PER_USER_ZONE}`,
-    (f) => f.sleepInterruptions,
+    'sleepInterruptions',
   ),
-  total('total_incidents_acknowledged', 'Incidents this user acknowledged', (f) => f.acknowledged),
+  fact('total_incidents_acknowledged', 'Incidents this user acknowledged', 'acknowledged'),
   ratio(
     'mean_time_to_acknowledge_seconds',
     "From the user's first assignment to an incident to their first acknowledgement of it, over the incidents they acknowledged after being assigned; null when none",
     'seconds',
     (f) => (f.ttaN > 0 ? f.ttaSum / f.ttaN : null),
   ),
-  {
-    ...total(
-      'total_engaged_seconds',
-      "From the user's first acknowledgement of each incident to its resolve (0 while open), summed",
-      (f) => f.engagedSeconds,
-    ),
-    unit: 'seconds',
-  },
+  fact(
+    'total_engaged_seconds',
+    "From the user's first acknowledgement of each incident to its resolve (0 while open), summed",
+    'engagedSeconds',
+    { unit: 'seconds' },
+  ),
   ratio(
     'mean_engaged_seconds',
     'total_engaged_seconds per incident of total_incident_count',
     'seconds',
     (f) => (f.incidents > 0 ? f.engagedSeconds / f.incidents : null),
   ),
-  onCall(
+  fact(
     'total_seconds_on_call',
     "PagerDuty's total_seconds_on_call: the union of the on-call spans (/oncalls, every escalation policy and level; overlapping shifts count once) within [since, until), in which a user targeted directly by an escalation rule is on call all the time (see direct_targets)",
-    (f) => f.onCallSeconds,
+    'onCallSeconds',
+    ON_CALL,
   ),
-  onCall(
+  fact(
     'total_seconds_on_call_scheduled',
     'The union of the on-call spans that come from schedules (rotations, overrides) within [since, until): total_seconds_on_call without the direct escalation-rule targets',
-    (f) => f.scheduledSeconds,
+    'scheduledSeconds',
+    ON_CALL,
   ),
-  onCall(
+  fact(
     'total_seconds_on_call_level_1',
     'The same, of the spans at escalation level 1',
-    (f) => f.level1Seconds,
+    'level1Seconds',
+    ON_CALL,
   ),
-  onCall(
+  fact(
     'total_seconds_on_call_level_2_plus',
     'The same, of the spans at levels 2 and beyond (time on level 1 and level 2 at once counts in both)',
-    (f) => f.level2Seconds,
+    'level2Seconds',
+    ON_CALL,
   ),
-  onCall(
+  fact(
     'total_business_hour_seconds_on_call',
     `Of total_seconds_on_call, in business hours, ${PER_USER_ZONE}`,
-    (f) => f.businessSeconds,
+    'businessSeconds',
+    ON_CALL,
   ),
-  onCall(
+  fact(
     'total_off_hour_seconds_on_call',
     'Of total_seconds_on_call, in off hours',
-    (f) => f.offSeconds,
+    'offSeconds',
+    ON_CALL,
   ),
-  onCall(
+  fact(
     'total_sleep_hour_seconds_on_call',
     'Of total_seconds_on_call, in sleep hours',
-    (f) => f.sleepSeconds,
+    'sleepSeconds',
+    ON_CALL,
   ),
   ratio(
     'sleep_hour_interruptions_per_7_days_on_call',
