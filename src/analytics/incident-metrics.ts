@@ -12,13 +12,18 @@ import { unionSpans, type Span } from './spans.js';
 import { unorderedGroupColumn } from './sql-grouping.js';
 import type { IncidentFilter } from './incident-filter.js';
 import {
-  INCIDENT_METRICS,
-  PERCENTILES,
-  roundMetric,
-  type IncidentFact,
-  type IncidentMetric,
-  type IncidentMetricDefinition,
-} from './metric-catalog.js';
+  aggregateOf,
+  aggregateSelections,
+  emptyAggregate,
+  keyOf,
+  metricValues,
+  PERCENTILE_FACTS,
+  postgresPercentileSelections,
+  postgresPercentileValues,
+  type Aggregate,
+  type UpTime,
+} from './incident-metric-values.js';
+import { INCIDENT_METRICS, PERCENTILES, type IncidentMetric } from './metric-catalog.js';
 
 // PagerDuty's AnalyticsIncidentMetrics, computed exactly from the mirror for any range: the
 // per-incident facts kept by the writes (incident_metrics, see src/facts/incident-facts.ts)
@@ -215,59 +220,11 @@ export function periodIndex(
   return within(0, periods.length - 1);
 }
 
-/** One group and period's sums and counts, by their aliases in the select list. */
-interface Aggregate {
-  key: string;
-  group: string | null;
-  period: number;
-  columns: Record<string, number>;
-}
-
-/** The catalog's entries, each seen as any incident metric. */
-const CATALOG: readonly IncidentMetricDefinition[] = INCIDENT_METRICS;
-
-/** A sum or a count the select list reads, once however many metrics use it. */
-type AggregateColumn =
-  | { alias: string; fn: 'sum'; fact: IncidentFact }
-  | { alias: string; fn: 'count'; fact: IncidentFact | undefined };
-
-const countAlias = (fact: IncidentFact | undefined) => (fact ? `count_${fact}` : 'n');
-const sumAlias = (fact: IncidentFact) => `sum_${fact}`;
-const sumOf = (fact: IncidentFact): AggregateColumn => ({ alias: sumAlias(fact), fn: 'sum', fact });
-const countOf = (fact: IncidentFact | undefined): AggregateColumn => ({
-  alias: countAlias(fact),
-  fn: 'count',
-  fact,
-});
-
-/** The sums and counts the catalog's metrics are computed from. */
-const AGGREGATE_COLUMNS: readonly AggregateColumn[] = [
-  ...new Map(
-    CATALOG.flatMap(({ aggregate: a }): AggregateColumn[] =>
-      a.kind === 'count'
-        ? [countOf(a.where)]
-        : a.kind === 'sum'
-          ? [sumOf(a.fact)]
-          : a.kind === 'mean'
-            ? [sumOf(a.fact), countOf(a.fact)]
-            : [],
-    ).map((c) => [c.alias, c]),
-  ).values(),
-];
-
-/** The facts whose percentiles are reported, in the order the percentile reads answer them. */
-const PERCENTILE_FACTS: readonly IncidentFact[] = [
-  ...new Set(CATALOG.flatMap(({ aggregate: a }) => (a.kind === 'percentile' ? [a.fact] : []))),
-];
-
 // Run where the rows are read: in a read worker on SQLite (see exact-percentiles.ts).
 const EXACT_PERCENTILES = new URL(
   import.meta.url.endsWith('.ts') ? './exact-percentiles.ts' : './exact-percentiles.js',
   import.meta.url,
 ).href;
-
-const keyOf = (group: string | null, period: number) => `${group ?? '\u0000'}|${period}`;
-const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
 /**
  * The incident metrics of PagerDuty's Analytics (each defined in INCIDENT_METRICS, the metric
@@ -302,17 +259,7 @@ export async function incidentMetrics(
   // instead of one after another.
   const aggregatesRead = range
     ? matching(db, request)
-        .select((eb) => [
-          groupRef.as('grp'),
-          period.as('period'),
-          ...AGGREGATE_COLUMNS.map((c) =>
-            c.fn === 'sum'
-              ? eb.fn.sum<number>(`m.${c.fact}`).as(c.alias)
-              : c.fact
-                ? eb.fn.count<number>(`m.${c.fact}`).as(c.alias)
-                : eb.fn.countAll<number>().as(c.alias),
-          ),
-        ])
+        .select([groupRef.as('grp'), period.as('period'), ...aggregateSelections()])
         // By the output names: PostgreSQL does not match a parameterised expression of GROUP BY
         // with the same expression in the select list.
         .groupBy([sql`grp`, sql`period`])
@@ -321,7 +268,11 @@ export async function incidentMetrics(
   const percentilesRead: Promise<PercentileValues> = !range
     ? Promise.resolve({})
     : dialectOf(db) === 'postgres'
-      ? postgresPercentiles(matching(db, request), groupRef, period)
+      ? matching(db, request)
+          .select([groupRef.as('grp'), period.as('period'), ...postgresPercentileSelections()])
+          .groupBy([sql`grp`, sql`period`])
+          .execute()
+          .then(postgresPercentileValues)
       : handle
           .readPage<PercentileValues>(
             matching(db, request)
@@ -350,12 +301,9 @@ export async function incidentMetrics(
     uptimeRead,
   ]);
   const byKey = new Map<string, Aggregate>();
-  for (const a of aggregates) {
-    const g = a.grp === null || a.grp === undefined ? null : String(a.grp);
-    const p = Number(a.period);
-    const columns: Record<string, number> = {};
-    for (const c of AGGREGATE_COLUMNS) columns[c.alias] = num(a[c.alias]);
-    byKey.set(keyOf(g, p), { key: keyOf(g, p), group: g, period: p, columns });
+  for (const row of aggregates) {
+    const a = aggregateOf(row);
+    byKey.set(a.key, a);
   }
   // Every period is answered, empty ones included: with no grouping one series, else one per
   // group with incidents in the range, so that a chart of any of them has no holes.
@@ -390,7 +338,7 @@ export async function incidentMetrics(
     const start = whole[a.period]?.[0];
     if (unit)
       row['range_start'] = start === undefined ? null : formatWithOffset(start, request.timeZone);
-    for (const metric of CATALOG) row[metric.name] = metricValue(metric, a, percentiles, uptime);
+    Object.assign(row, metricValues(a, percentiles, uptime));
     return row;
   });
   const sortName = (r: IncidentMetricsRow) =>
@@ -405,78 +353,13 @@ export async function incidentMetrics(
   );
 }
 
-function emptyAggregate(group: string | null, period: number): Aggregate {
-  return { key: keyOf(group, period), group, period, columns: {} };
-}
-
-/** A metric of one group and period, as its catalog entry defines it. */
-function metricValue(
-  metric: IncidentMetricDefinition,
-  a: Aggregate,
-  percentiles: PercentileValues,
-  uptime: ((group: string | null, period: number) => number | undefined) | undefined,
-): number | null {
-  const column = (alias: string) => a.columns[alias] ?? 0;
-  const rounded = (v: number | undefined) => (v === undefined ? null : roundMetric(metric, v));
-  const m = metric.aggregate;
-  switch (m.kind) {
-    case 'count':
-      return column(countAlias(m.where));
-    case 'sum':
-      return column(sumAlias(m.fact));
-    case 'mean': {
-      const n = column(countAlias(m.fact));
-      return n > 0 ? rounded(column(sumAlias(m.fact)) / n) : null;
-    }
-    case 'percentile':
-      return rounded(
-        percentiles[a.key]?.[PERCENTILE_FACTS.indexOf(m.fact)]?.[PERCENTILES.indexOf(m.percentile)],
-      );
-    case 'up_time':
-      return rounded(uptime?.(a.group, a.period));
-  }
-}
-
-/**
- * The same percentiles on PostgreSQL, by its own percentile_cont (the definition
- * exact-percentiles.ts follows): the values are sorted where they are stored, and only one row
- * per group and period comes back, instead of every incident's two values.
- */
-async function postgresPercentiles(
-  rows: ReturnType<typeof matching>,
-  groupRef: RawBuilder<unknown>,
-  period: RawBuilder<number>,
-): Promise<PercentileValues> {
-  const fractions = sql.raw(`array[${PERCENTILES.map((p) => p / 100).join(', ')}]::float8[]`);
-  const found = await rows
-    .select([
-      groupRef.as('grp'),
-      period.as('period'),
-      ...PERCENTILE_FACTS.map((f) =>
-        sql<
-          number[] | null
-        >`percentile_cont(${fractions}) within group (order by ${sql.ref(`m.${f}`)})`.as(f),
-      ),
-    ])
-    .groupBy([sql`grp`, sql`period`])
-    .execute();
-  const out: PercentileValues = {};
-  for (const r of found) {
-    const g = r.grp === null || r.grp === undefined ? null : String(r.grp);
-    out[keyOf(g, Number(r.period))] = PERCENTILE_FACTS.map((f) =>
-      ((r[f] as number[] | null | undefined) ?? []).map(Number),
-    );
-  }
-  return out;
-}
-
 /** The up time per group and period (unrounded), from the major incidents that overlap the range. */
 async function upTime(
   db: Kysely<Database>,
   request: MetricsRequest,
   majorIds: readonly string[],
   periods: readonly [number, number][],
-): Promise<(group: string | null, period: number) => number | undefined> {
+): Promise<UpTime> {
   const [start, end] = [periods[0]?.[0] ?? 0, periods.at(-1)?.[1] ?? 0];
   const group = request.groupBy === 'none' ? undefined : GROUP_COLUMNS[request.groupBy];
   const majors =
