@@ -23,13 +23,15 @@ import {
   str,
 } from './common.js';
 
+type MetricProperty = { type: 'integer' | 'number' | ['number', 'null']; description: string };
+
 /**
  * The response properties of a catalog's metrics, in its order: an integer as aggregated, a
  * number where rounded, and null allowed where the catalog says the metric may be.
  */
 function metricProperties<Name extends string>(
   catalog: readonly MetricDefinition<Name>[],
-): Record<Name, { type: 'integer' | 'number' | ['number', 'null']; description: string }> {
+): Record<Name, MetricProperty> {
   return Object.fromEntries(
     catalog.map((m) => [
       m.name,
@@ -38,7 +40,7 @@ function metricProperties<Name extends string>(
         description: m.description,
       },
     ]),
-  ) as Record<Name, { type: 'integer' | 'number' | ['number', 'null']; description: string }>;
+  ) as Record<Name, MetricProperty>;
 }
 
 /** The metrics of a row, with PagerDuty's names (AnalyticsIncidentMetrics) and their definitions. */
