@@ -229,17 +229,18 @@ const PER_USER_ZONE =
 const fact = <Name extends string>(
   name: Name,
   description: string,
-  facts: keyof ResponderFacts,
+  key: keyof ResponderFacts,
   rounding: Pick<MetricDefinition, 'unit' | 'digits'> = { unit: 'count' },
 ): ResponderMetricDefinition<Name, false> => ({
   name,
   description,
   ...rounding,
   nullable: false,
-  value: (f) => f[facts],
+  value: (f) => f[key],
 });
 /** On-call seconds, to the millisecond. */
 const ON_CALL = { unit: 'seconds', digits: MEAN_DIGITS } as const;
+/** A ratio of the responder's facts, null where its denominator is 0. */
 const ratio = <Name extends string>(
   name: Name,
   description: string,
@@ -349,7 +350,7 @@ export const RESPONDER_METRICS = [
     'count',
     (f) => (f.onCallSeconds > 0 ? (f.sleepInterruptions * WEEK_SECONDS) / f.onCallSeconds : null),
   ),
-] as const;
+] as const satisfies readonly ResponderMetricDefinition[];
 
 /** A responder metric's name. */
 export type ResponderMetric = (typeof RESPONDER_METRICS)[number]['name'];
@@ -371,7 +372,7 @@ export function roundMetric(definition: MetricDefinition, value: number): number
 /** A responder's metrics from their facts, in catalog order, rounded. */
 export function responderMetricValues(facts: ResponderFacts): ResponderMetricValues {
   const values: Record<string, number | null> = {};
-  for (const metric of RESPONDER_METRICS as readonly ResponderMetricDefinition[]) {
+  for (const metric of RESPONDER_METRICS) {
     const value = metric.value(facts);
     values[metric.name] = value === null ? null : roundMetric(metric, value);
   }
