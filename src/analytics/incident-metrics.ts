@@ -70,18 +70,26 @@ export const METRICS_QUERY_PROPERTIES = {
   },
 } as const;
 
+/** The grouping column, as it appears in the query, and the field names it answers with. */
+const GROUP_COLUMNS: Record<
+  Exclude<MetricGroup, 'none'>,
+  { column: string; id: string; name: string | null }
+> = {
+  service: { column: 'm.service_id', id: 'service_id', name: 'service_name' },
+  team: { column: 'it.team_id', id: 'team_id', name: 'team_name' },
+  escalation_policy: {
+    column: 'm.escalation_policy_id',
+    id: 'escalation_policy_id',
+    name: 'escalation_policy_name',
+  },
+  urgency: { column: 'm.urgency', id: 'urgency', name: null },
+  priority: { column: 'm.priority_id', id: 'priority_id', name: 'priority_name' },
+};
+
 /** The fields that name a row's group, whichever the grouping. */
-export const METRIC_GROUP_FIELDS = [
-  'service_id',
-  'service_name',
-  'team_id',
-  'team_name',
-  'escalation_policy_id',
-  'escalation_policy_name',
-  'urgency',
-  'priority_id',
-  'priority_name',
-];
+export const METRIC_GROUP_FIELDS: readonly string[] = Object.values(GROUP_COLUMNS).flatMap((g) =>
+  g.name ? [g.id, g.name] : [g.id],
+);
 
 /** Every metric of a row, in the order the answer gives them. */
 export const METRIC_FIELDS: readonly IncidentMetric[] = INCIDENT_METRICS.map((m) => m.name);
@@ -133,22 +141,6 @@ export function parseMetricsOptions(
     timeZone,
   };
 }
-
-/** The grouping column, as it appears in the query, and the field names it answers with. */
-const GROUP_COLUMNS: Record<
-  Exclude<MetricGroup, 'none'>,
-  { column: string; id: string; name: string | null }
-> = {
-  service: { column: 'm.service_id', id: 'service_id', name: 'service_name' },
-  team: { column: 'it.team_id', id: 'team_id', name: 'team_name' },
-  escalation_policy: {
-    column: 'm.escalation_policy_id',
-    id: 'escalation_policy_id',
-    name: 'escalation_policy_name',
-  },
-  urgency: { column: 'm.urgency', id: 'urgency', name: null },
-  priority: { column: 'm.priority_id', id: 'priority_id', name: 'priority_name' },
-};
 
 /** The answer's time range: the request's, or from the first matching incident to now. */
 async function rangeOf(
