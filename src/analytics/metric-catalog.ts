@@ -212,6 +212,27 @@ export interface ResponderFacts {
   sleepSeconds: number;
 }
 
+/** The facts of a user with no part in any incident and never on call. */
+export const NO_RESPONDER_FACTS: Readonly<ResponderFacts> = {
+  incidents: 0,
+  notifications: 0,
+  interruptions: 0,
+  businessInterruptions: 0,
+  offInterruptions: 0,
+  sleepInterruptions: 0,
+  acknowledged: 0,
+  ttaSum: 0,
+  ttaN: 0,
+  engagedSeconds: 0,
+  onCallSeconds: 0,
+  scheduledSeconds: 0,
+  level1Seconds: 0,
+  level2Seconds: 0,
+  businessSeconds: 0,
+  offSeconds: 0,
+  sleepSeconds: 0,
+};
+
 export interface ResponderMetricDefinition<
   Name extends string = string,
   Nullable extends boolean = boolean,

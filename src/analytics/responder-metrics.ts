@@ -8,6 +8,7 @@ import { isTimeZone } from '../time/zones.js';
 import { parseRange } from './incident-filter.js';
 import { secondsBetween } from './sql-time.js';
 import {
+  NO_RESPONDER_FACTS,
   RESPONDER_METRICS,
   responderMetricValues,
   type ResponderFacts,
@@ -198,7 +199,8 @@ export async function responderMetrics(
       time_zone: zone,
       team_ids: user?.teamIds ?? [],
       ...responderMetricValues({
-        ...(incident.get(id) ?? NO_INCIDENT_PART),
+        ...NO_RESPONDER_FACTS,
+        ...incident.get(id),
         onCallSeconds: totalLength(union) / 1000,
         scheduledSeconds: seconds(spans.scheduled),
         level1Seconds: seconds(spans.level1),
@@ -294,19 +296,6 @@ type IncidentPart = Pick<
   | 'ttaN'
   | 'engagedSeconds'
 >;
-
-const NO_INCIDENT_PART: IncidentPart = {
-  incidents: 0,
-  notifications: 0,
-  interruptions: 0,
-  businessInterruptions: 0,
-  offInterruptions: 0,
-  sleepInterruptions: 0,
-  acknowledged: 0,
-  ttaSum: 0,
-  ttaN: 0,
-  engagedSeconds: 0,
-};
 
 /** Per user, the incident-derived figures over incidents created in [since, until). */
 async function incidentParts(

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   INCIDENT_METRICS,
+  NO_RESPONDER_FACTS,
   RESPONDER_METRICS,
   responderMetricValues,
   roundMetric,
-  type ResponderFacts,
 } from '../../src/analytics/metric-catalog.js';
 
 const SRC = new URL('../../src/', import.meta.url);
@@ -82,25 +82,7 @@ describe('the metric catalog', () => {
   });
 
   it("gives a responder's metrics in catalog order, null where there is nothing to measure", () => {
-    const none: ResponderFacts = {
-      incidents: 0,
-      notifications: 0,
-      interruptions: 0,
-      businessInterruptions: 0,
-      offInterruptions: 0,
-      sleepInterruptions: 0,
-      acknowledged: 0,
-      ttaSum: 0,
-      ttaN: 0,
-      engagedSeconds: 0,
-      onCallSeconds: 0,
-      scheduledSeconds: 0,
-      level1Seconds: 0,
-      level2Seconds: 0,
-      businessSeconds: 0,
-      offSeconds: 0,
-      sleepSeconds: 0,
-    };
+    const none = NO_RESPONDER_FACTS;
     const empty = responderMetricValues(none);
     expect(Object.keys(empty)).toEqual(RESPONDER_METRICS.map((m) => m.name));
     expect(empty.mean_time_to_acknowledge_seconds).toBeNull();
