@@ -6,36 +6,36 @@ export interface ExactPercentilesArgs {
   percentiles: readonly number[];
 }
 
-/** Per group and period: the percentiles of seconds to first ack and to resolve, in order. */
-export type PercentileValues = Record<string, { ack: number[]; resolve: number[] }>;
+/** Per group and period: for each fact, its percentiles in order (none when it has no values). */
+export type PercentileValues = Record<string, number[][]>;
 
 /**
- * Exact percentiles from rows [group, period, seconds_to_first_ack, seconds_to_resolve] (either
- * value may be null): linear interpolation between the closest ranks, as PostgreSQL's
- * percentile_cont. Sorting typed arrays here replaced a window function per metric
- * (row_number() over a partition), which made SQLite sort a million rows with its own
- * comparisons twice per request. Keys are `${group ?? '\u0000'}|${period}`.
+ * Exact percentiles from rows [group, period, ...facts] (any fact may be null): linear
+ * interpolation between the closest ranks, as PostgreSQL's percentile_cont. Sorting typed arrays
+ * here replaced a window function per metric (row_number() over a partition), which made SQLite
+ * sort a million rows with its own comparisons twice per request. Keys are
+ * `${group ?? '\u0000'}|${period}`.
  */
 export function exactPercentiles(
   rows: Iterable<readonly unknown[]>,
   args: ExactPercentilesArgs,
 ): PercentileValues {
-  const acks = new Map<string, number[]>();
-  const resolves = new Map<string, number[]>();
-  const push = (into: Map<string, number[]>, key: string, value: unknown) => {
-    if (value === null || value === undefined) return;
-    const list = into.get(key);
-    if (list) list.push(Number(value));
-    else into.set(key, [Number(value)]);
-  };
+  // Per key, per fact, its values.
+  const values = new Map<string, number[][]>();
   for (const row of rows) {
     const group = row[0];
     const key = `${group === null || group === undefined ? '\u0000' : String(group)}|${Number(row[1])}`;
-    push(acks, key, row[2]);
-    push(resolves, key, row[3]);
+    let lists = values.get(key);
+    if (!lists) {
+      lists = row.slice(2).map(() => []);
+      values.set(key, lists);
+    }
+    row.slice(2).forEach((value, i) => {
+      if (value !== null && value !== undefined) lists[i]?.push(Number(value));
+    });
   }
-  const pick = (list: number[] | undefined): number[] => {
-    if (!list || list.length === 0) return [];
+  const pick = (list: number[]): number[] => {
+    if (list.length === 0) return [];
     const sorted = Float64Array.from(list).sort();
     const n = sorted.length;
     return args.percentiles.map((p) => {
@@ -49,7 +49,6 @@ export function exactPercentiles(
     });
   };
   const out: PercentileValues = {};
-  for (const key of new Set([...acks.keys(), ...resolves.keys()]))
-    out[key] = { ack: pick(acks.get(key)), resolve: pick(resolves.get(key)) };
+  for (const [key, lists] of values) out[key] = lists.map(pick);
   return out;
 }

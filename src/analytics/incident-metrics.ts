@@ -11,6 +11,19 @@ import { groupBy } from './group-by.js';
 import { unionSpans, type Span } from './spans.js';
 import { unorderedGroupColumn } from './sql-grouping.js';
 import type { IncidentFilter } from './incident-filter.js';
+import {
+  aggregateOf,
+  aggregateSelections,
+  emptyAggregate,
+  keyOf,
+  metricValues,
+  PERCENTILE_FACTS,
+  postgresPercentileSelections,
+  postgresPercentileValues,
+  type Aggregate,
+  type UpTime,
+} from './incident-metric-values.js';
+import { INCIDENT_METRICS, PERCENTILES, type IncidentMetric } from './metric-catalog.js';
 
 // PagerDuty's AnalyticsIncidentMetrics, computed exactly from the mirror for any range: the
 // per-incident facts kept by the writes (incident_metrics, see src/mirror/incident-facts.ts)
@@ -57,50 +70,29 @@ export const METRICS_QUERY_PROPERTIES = {
   },
 } as const;
 
+/** The grouping column, as it appears in the query, and the field names it answers with. */
+const GROUP_COLUMNS: Record<
+  Exclude<MetricGroup, 'none'>,
+  { column: string; id: string; name: string | null }
+> = {
+  service: { column: 'm.service_id', id: 'service_id', name: 'service_name' },
+  team: { column: 'it.team_id', id: 'team_id', name: 'team_name' },
+  escalation_policy: {
+    column: 'm.escalation_policy_id',
+    id: 'escalation_policy_id',
+    name: 'escalation_policy_name',
+  },
+  urgency: { column: 'm.urgency', id: 'urgency', name: null },
+  priority: { column: 'm.priority_id', id: 'priority_id', name: 'priority_name' },
+};
+
 /** The fields that name a row's group, whichever the grouping. */
-export const METRIC_GROUP_FIELDS = [
-  'service_id',
-  'service_name',
-  'team_id',
-  'team_name',
-  'escalation_policy_id',
-  'escalation_policy_name',
-  'urgency',
-  'priority_id',
-  'priority_name',
-];
+export const METRIC_GROUP_FIELDS: readonly string[] = Object.values(GROUP_COLUMNS).flatMap((g) =>
+  g.name ? [g.id, g.name] : [g.id],
+);
 
 /** Every metric of a row, in the order the answer gives them. */
-export const METRIC_FIELDS = [
-  'total_incident_count',
-  'total_incidents_acknowledged',
-  'total_incidents_auto_resolved',
-  'total_incidents_reassigned',
-  'total_incidents_manual_escalated',
-  'total_incidents_timeout_escalated',
-  'total_escalation_count',
-  'mean_seconds_to_first_ack',
-  'p50_seconds_to_first_ack',
-  'p75_seconds_to_first_ack',
-  'p90_seconds_to_first_ack',
-  'p95_seconds_to_first_ack',
-  'mean_seconds_to_resolve',
-  'p50_seconds_to_resolve',
-  'p75_seconds_to_resolve',
-  'p90_seconds_to_resolve',
-  'p95_seconds_to_resolve',
-  'total_notifications',
-  'total_interruptions',
-  'total_business_hour_interruptions',
-  'total_off_hour_interruptions',
-  'total_sleep_hour_interruptions',
-  'total_engaged_seconds',
-  'mean_engaged_user_count',
-  'up_time_pct',
-];
-
-/** The percentiles reported, in percent. */
-export const PERCENTILES = [50, 75, 90, 95] as const;
+export const METRIC_FIELDS: readonly IncidentMetric[] = INCIDENT_METRICS.map((m) => m.name);
 
 export interface MetricsRequest {
   filter: IncidentFilter & { priorityId?: string };
@@ -149,22 +141,6 @@ export function parseMetricsOptions(
     timeZone,
   };
 }
-
-/** The grouping column, as it appears in the query, and the field names it answers with. */
-const GROUP_COLUMNS: Record<
-  Exclude<MetricGroup, 'none'>,
-  { column: string; id: string; name: string | null }
-> = {
-  service: { column: 'm.service_id', id: 'service_id', name: 'service_name' },
-  team: { column: 'it.team_id', id: 'team_id', name: 'team_name' },
-  escalation_policy: {
-    column: 'm.escalation_policy_id',
-    id: 'escalation_policy_id',
-    name: 'escalation_policy_name',
-  },
-  urgency: { column: 'm.urgency', id: 'urgency', name: null },
-  priority: { column: 'm.priority_id', id: 'priority_id', name: 'priority_name' },
-};
 
 /** The answer's time range: the request's, or from the first matching incident to now. */
 async function rangeOf(
@@ -236,60 +212,16 @@ export function periodIndex(
   return within(0, periods.length - 1);
 }
 
-interface Aggregate {
-  key: string;
-  group: string | null;
-  period: number;
-  n: number;
-  acknowledged: number;
-  auto_resolved: number;
-  reassigned: number;
-  manual_escalated: number;
-  timeout_escalated: number;
-  escalations: number;
-  ack_sum: number;
-  ack_n: number;
-  resolve_sum: number;
-  resolve_n: number;
-  notifications: number;
-  interruptions: number;
-  business: number;
-  off: number;
-  sleep: number;
-  engaged_seconds: number;
-  engaged_users: number;
-}
-
 // Run where the rows are read: in a read worker on SQLite (see exact-percentiles.ts).
 const EXACT_PERCENTILES = new URL(
   import.meta.url.endsWith('.ts') ? './exact-percentiles.ts' : './exact-percentiles.js',
   import.meta.url,
 ).href;
 
-const keyOf = (group: string | null, period: number) => `${group ?? '\u0000'}|${period}`;
-const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
-const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;
-
 /**
- * The incident metrics of PagerDuty's Analytics for the incidents created in the request's range
- * that match its filters, per group and period. Definitions (each incident's facts are those of
- * src/mirror/incident-facts.ts):
- * - total_incident_count: incidents; total_incidents_acknowledged: with an acknowledgement;
- *   total_incidents_auto_resolved: resolved by a service or an integration;
- *   total_incidents_reassigned; total_incidents_manual_escalated; total_incidents_timeout_escalated;
- *   total_escalation_count: every escalate_log_entry.
- * - mean_seconds_to_first_ack and p50/p75/p90/p95_seconds_to_first_ack: over acknowledged
- *   incidents, the first acknowledgement minus created_at; mean_seconds_to_resolve and its
- *   percentiles: over resolved incidents, resolved_at minus created_at. Percentiles are exact:
- *   linear interpolation between the closest ranks (percentile_cont).
- * - total_notifications: every notify_log_entry; total_interruptions and by business, off and
- *   sleep hours: SMS, phone and push notifications of an incident to a user, merged within 60 s,
- *   placed in the user's zone.
- * - total_engaged_seconds: for each user who acknowledged, from their first acknowledgement to
- *   the resolve; mean_engaged_user_count: users who acknowledged, per incident.
- * - up_time_pct (groups none, service, team, escalation_policy): the share of the period not
- *   covered by an open major incident (a priority in MAJOR_PRIORITIES, by default the account's
- *   two highest) of the group; open incidents cover until now.
+ * The incident metrics of PagerDuty's Analytics (each defined in INCIDENT_METRICS, the metric
+ * catalog) for the incidents created in the request's range that match its filters, per group
+ * and period; up_time_pct only for the groups none, service, team and escalation_policy.
  */
 export async function incidentMetrics(
   handle: Pick<Db, 'read' | 'readPage'>,
@@ -319,27 +251,7 @@ export async function incidentMetrics(
   // instead of one after another.
   const aggregatesRead = range
     ? matching(db, request)
-        .select((eb) => [
-          groupRef.as('grp'),
-          period.as('period'),
-          eb.fn.countAll<number>().as('n'),
-          eb.fn.count<number>('m.seconds_to_first_ack').as('ack_n'),
-          eb.fn.sum<number>('m.seconds_to_first_ack').as('ack_sum'),
-          eb.fn.count<number>('m.seconds_to_resolve').as('resolve_n'),
-          eb.fn.sum<number>('m.seconds_to_resolve').as('resolve_sum'),
-          eb.fn.sum<number>('m.auto_resolved').as('auto_resolved'),
-          eb.fn.sum<number>('m.reassigned').as('reassigned'),
-          eb.fn.sum<number>('m.manual_escalated').as('manual_escalated'),
-          eb.fn.sum<number>('m.timeout_escalated').as('timeout_escalated'),
-          eb.fn.sum<number>('m.escalation_count').as('escalations'),
-          eb.fn.sum<number>('m.notification_count').as('notifications'),
-          eb.fn.sum<number>('m.interruption_count').as('interruptions'),
-          eb.fn.sum<number>('m.business_hour_interruptions').as('business'),
-          eb.fn.sum<number>('m.off_hour_interruptions').as('off'),
-          eb.fn.sum<number>('m.sleep_hour_interruptions').as('sleep'),
-          eb.fn.sum<number>('m.engaged_seconds').as('engaged_seconds'),
-          eb.fn.sum<number>('m.engaged_user_count').as('engaged_users'),
-        ])
+        .select([groupRef.as('grp'), period.as('period'), ...aggregateSelections()])
         // By the output names: PostgreSQL does not match a parameterised expression of GROUP BY
         // with the same expression in the select list.
         .groupBy([sql`grp`, sql`period`])
@@ -348,21 +260,19 @@ export async function incidentMetrics(
   const percentilesRead: Promise<PercentileValues> = !range
     ? Promise.resolve({})
     : dialectOf(db) === 'postgres'
-      ? postgresPercentiles(matching(db, request), groupRef, period)
+      ? matching(db, request)
+          .select([groupRef.as('grp'), period.as('period'), ...postgresPercentileSelections()])
+          .groupBy([sql`grp`, sql`period`])
+          .execute()
+          .then(postgresPercentileValues)
       : handle
           .readPage<PercentileValues>(
             matching(db, request)
-              .where((eb) =>
-                eb.or([
-                  eb('m.seconds_to_first_ack', 'is not', null),
-                  eb('m.seconds_to_resolve', 'is not', null),
-                ]),
-              )
+              .where((eb) => eb.or(PERCENTILE_FACTS.map((f) => eb(`m.${f}`, 'is not', null))))
               .select([
                 groupRef.as('grp'),
                 period.as('period'),
-                'm.seconds_to_first_ack',
-                'm.seconds_to_resolve',
+                ...PERCENTILE_FACTS.map((f) => `m.${f}` as const),
               ])
               .compile(),
             [],
@@ -383,32 +293,9 @@ export async function incidentMetrics(
     uptimeRead,
   ]);
   const byKey = new Map<string, Aggregate>();
-  for (const a of aggregates) {
-    const g = a.grp === null || a.grp === undefined ? null : String(a.grp);
-    const p = Number(a.period);
-    byKey.set(keyOf(g, p), {
-      key: keyOf(g, p),
-      group: g,
-      period: p,
-      n: num(a.n),
-      acknowledged: num(a.ack_n),
-      auto_resolved: num(a.auto_resolved),
-      reassigned: num(a.reassigned),
-      manual_escalated: num(a.manual_escalated),
-      timeout_escalated: num(a.timeout_escalated),
-      escalations: num(a.escalations),
-      ack_sum: num(a.ack_sum),
-      ack_n: num(a.ack_n),
-      resolve_sum: num(a.resolve_sum),
-      resolve_n: num(a.resolve_n),
-      notifications: num(a.notifications),
-      interruptions: num(a.interruptions),
-      business: num(a.business),
-      off: num(a.off),
-      sleep: num(a.sleep),
-      engaged_seconds: num(a.engaged_seconds),
-      engaged_users: num(a.engaged_users),
-    });
+  for (const row of aggregates) {
+    const a = aggregateOf(row);
+    byKey.set(a.key, a);
   }
   // Every period is answered, empty ones included: with no grouping one series, else one per
   // group with incidents in the range, so that a chart of any of them has no holes.
@@ -443,27 +330,7 @@ export async function incidentMetrics(
     const start = whole[a.period]?.[0];
     if (unit)
       row['range_start'] = start === undefined ? null : formatWithOffset(start, request.timeZone);
-    Object.assign(row, {
-      total_incident_count: a.n,
-      total_incidents_acknowledged: a.acknowledged,
-      total_incidents_auto_resolved: a.auto_resolved,
-      total_incidents_reassigned: a.reassigned,
-      total_incidents_manual_escalated: a.manual_escalated,
-      total_incidents_timeout_escalated: a.timeout_escalated,
-      total_escalation_count: a.escalations,
-      mean_seconds_to_first_ack: a.ack_n > 0 ? round(a.ack_sum / a.ack_n) : null,
-      ...percentileFields('seconds_to_first_ack', percentiles[a.key]?.ack),
-      mean_seconds_to_resolve: a.resolve_n > 0 ? round(a.resolve_sum / a.resolve_n) : null,
-      ...percentileFields('seconds_to_resolve', percentiles[a.key]?.resolve),
-      total_notifications: a.notifications,
-      total_interruptions: a.interruptions,
-      total_business_hour_interruptions: a.business,
-      total_off_hour_interruptions: a.off,
-      total_sleep_hour_interruptions: a.sleep,
-      total_engaged_seconds: a.engaged_seconds,
-      mean_engaged_user_count: a.n > 0 ? round(a.engaged_users / a.n) : null,
-      up_time_pct: uptime ? (uptime(a.group, a.period) ?? null) : null,
-    });
+    Object.assign(row, metricValues(a, percentiles, uptime));
     return row;
   });
   const sortName = (r: IncidentMetricsRow) =>
@@ -478,91 +345,13 @@ export async function incidentMetrics(
   );
 }
 
-function emptyAggregate(group: string | null, period: number): Aggregate {
-  return {
-    key: keyOf(group, period),
-    group,
-    period,
-    n: 0,
-    acknowledged: 0,
-    auto_resolved: 0,
-    reassigned: 0,
-    manual_escalated: 0,
-    timeout_escalated: 0,
-    escalations: 0,
-    ack_sum: 0,
-    ack_n: 0,
-    resolve_sum: 0,
-    resolve_n: 0,
-    notifications: 0,
-    interruptions: 0,
-    business: 0,
-    off: 0,
-    sleep: 0,
-    engaged_seconds: 0,
-    engaged_users: 0,
-  };
-}
-
-/** p50..p95 of one metric, named as PagerDuty names them. */
-function percentileFields(
-  metric: string,
-  values: readonly number[] | undefined,
-): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  PERCENTILES.forEach((p, i) => {
-    const v = values?.[i];
-    out[`p${p}_${metric}`] = v === undefined ? null : round(v);
-  });
-  return out;
-}
-
-/**
- * The same percentiles on PostgreSQL, by its own percentile_cont (the definition
- * exact-percentiles.ts follows): the values are sorted where they are stored, and only one row
- * per group and period comes back, instead of every incident's two values.
- */
-async function postgresPercentiles(
-  rows: ReturnType<typeof matching>,
-  groupRef: RawBuilder<unknown>,
-  period: RawBuilder<number>,
-): Promise<PercentileValues> {
-  const fractions = sql.raw(`array[${PERCENTILES.map((p) => p / 100).join(', ')}]::float8[]`);
-  const found = await rows
-    .select([
-      groupRef.as('grp'),
-      period.as('period'),
-      sql<
-        number[] | null
-      >`percentile_cont(${fractions}) within group (order by ${sql.ref('m.seconds_to_first_ack')})`.as(
-        'ack',
-      ),
-      sql<
-        number[] | null
-      >`percentile_cont(${fractions}) within group (order by ${sql.ref('m.seconds_to_resolve')})`.as(
-        'resolve',
-      ),
-    ])
-    .groupBy([sql`grp`, sql`period`])
-    .execute();
-  const out: PercentileValues = {};
-  for (const r of found) {
-    const g = r.grp === null || r.grp === undefined ? null : String(r.grp);
-    out[keyOf(g, Number(r.period))] = {
-      ack: (r.ack ?? []).map(Number),
-      resolve: (r.resolve ?? []).map(Number),
-    };
-  }
-  return out;
-}
-
-/** up_time_pct per group and period, from the major incidents that overlap the range. */
+/** The up time per group and period (unrounded), from the major incidents that overlap the range. */
 async function upTime(
   db: Kysely<Database>,
   request: MetricsRequest,
   majorIds: readonly string[],
   periods: readonly [number, number][],
-): Promise<(group: string | null, period: number) => number | undefined> {
+): Promise<UpTime> {
   const [start, end] = [periods[0]?.[0] ?? 0, periods.at(-1)?.[1] ?? 0];
   const group = request.groupBy === 'none' ? undefined : GROUP_COLUMNS[request.groupBy];
   const majors =
@@ -616,7 +405,7 @@ async function upTime(
       if (!span || span.start >= e) break;
       covered += Math.min(e, span.end) - Math.max(s, span.start);
     }
-    return round(100 * (1 - covered / (e - s)), 4);
+    return 100 * (1 - covered / (e - s));
   };
 }
 

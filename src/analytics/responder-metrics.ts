@@ -7,6 +7,14 @@ import { HourClassSplitter, emptyHourClassSeconds } from '../time/hour-class-spl
 import { isTimeZone } from '../time/zones.js';
 import { parseRange } from './incident-filter.js';
 import { secondsBetween } from './sql-time.js';
+import {
+  NO_RESPONDER_FACTS,
+  RESPONDER_METRICS,
+  responderMetricValues,
+  type ResponderFacts,
+  type ResponderMetric,
+  type ResponderMetricValues,
+} from './metric-catalog.js';
 import { clipSpans, totalLength, unionSpans, type Span } from './spans.js';
 import { unorderedGroupColumn } from './sql-grouping.js';
 
@@ -17,27 +25,9 @@ import { unorderedGroupColumn } from './sql-grouping.js';
 // user's own zone.
 
 /** Every metric of a row, in the order the answer gives them. */
-export const RESPONDER_METRIC_FIELDS = [
-  'total_incident_count',
-  'total_notifications',
-  'total_interruptions',
-  'total_business_hour_interruptions',
-  'total_off_hour_interruptions',
-  'total_sleep_hour_interruptions',
-  'total_incidents_acknowledged',
-  'mean_time_to_acknowledge_seconds',
-  'total_engaged_seconds',
-  'mean_engaged_seconds',
-  'total_seconds_on_call',
-  'total_seconds_on_call_scheduled',
-  'total_seconds_on_call_level_1',
-  'total_seconds_on_call_level_2_plus',
-  'total_business_hour_seconds_on_call',
-  'total_off_hour_seconds_on_call',
-  'total_sleep_hour_seconds_on_call',
-  'sleep_hour_interruptions_per_7_days_on_call',
-] as const;
-export type ResponderMetric = (typeof RESPONDER_METRIC_FIELDS)[number];
+export const RESPONDER_METRIC_FIELDS: readonly ResponderMetric[] = RESPONDER_METRICS.map(
+  (m) => m.name,
+);
 
 // Scheduled time first: PagerDuty's total_seconds_on_call counts a direct escalation target as on
 // call around the clock, which put people no rotation names at the top of every list.
@@ -88,29 +78,11 @@ export const RESPONDER_QUERY_PROPERTIES = {
   },
 } as const;
 
-export interface ResponderRow {
+export interface ResponderRow extends ResponderMetricValues {
   responder_id: string;
   responder_name: string;
   time_zone: string;
   team_ids: string[];
-  total_incident_count: number;
-  total_notifications: number;
-  total_interruptions: number;
-  total_business_hour_interruptions: number;
-  total_off_hour_interruptions: number;
-  total_sleep_hour_interruptions: number;
-  total_incidents_acknowledged: number;
-  mean_time_to_acknowledge_seconds: number | null;
-  total_engaged_seconds: number;
-  mean_engaged_seconds: number | null;
-  total_seconds_on_call: number;
-  total_seconds_on_call_scheduled: number;
-  total_seconds_on_call_level_1: number;
-  total_seconds_on_call_level_2_plus: number;
-  total_business_hour_seconds_on_call: number;
-  total_off_hour_seconds_on_call: number;
-  total_sleep_hour_seconds_on_call: number;
-  sleep_hour_interruptions_per_7_days_on_call: number | null;
   /** The escalation rules that name this user directly (no schedule): always on call there. */
   direct_targets: DirectTarget[];
 }
@@ -171,9 +143,6 @@ export function parseResponderSort(raw: string | undefined): ResponderSort {
   return { field: field as ResponderSort['field'], direction };
 }
 
-const WEEK_SECONDS = 7 * 24 * 3600;
-const round = (v: number, digits = 3) => Math.round(v * 10 ** digits) / 10 ** digits;
-
 export interface ResponderAnswer {
   since: Date;
   until: Date;
@@ -219,40 +188,27 @@ export async function responderMetrics(
   const rows = ids.map((id) => {
     const user = users.get(id);
     const zone = user?.time_zone && isTimeZone(user.time_zone) ? user.time_zone : config.timeZone;
-    const part = incident.get(id);
     const spans = oncall.get(id) ?? emptySpans();
     const union = unionSpans(spans.all);
-    const onCallSeconds = totalLength(union) / 1000;
     const split = emptyHourClassSeconds();
     for (const s of union) splitter.split(s.start, s.end, zone, split);
-    const sleepInterruptions = part?.sleep ?? 0;
-    const incidents = part?.incidents ?? 0;
-    const engaged = part?.engaged ?? 0;
+    const seconds = (list: Span[]) => totalLength(unionSpans(list)) / 1000;
     return {
       responder_id: id,
       responder_name: user?.name ?? id,
       time_zone: zone,
       team_ids: user?.teamIds ?? [],
-      total_incident_count: incidents,
-      total_notifications: part?.notifications ?? 0,
-      total_interruptions: part?.interruptions ?? 0,
-      total_business_hour_interruptions: part?.business ?? 0,
-      total_off_hour_interruptions: part?.off ?? 0,
-      total_sleep_hour_interruptions: sleepInterruptions,
-      total_incidents_acknowledged: part?.acknowledged ?? 0,
-      mean_time_to_acknowledge_seconds:
-        part && part.ttaN > 0 ? round(part.ttaSum / part.ttaN) : null,
-      total_engaged_seconds: engaged,
-      mean_engaged_seconds: incidents > 0 ? round(engaged / incidents) : null,
-      total_seconds_on_call: round(onCallSeconds),
-      total_seconds_on_call_scheduled: round(totalLength(unionSpans(spans.scheduled)) / 1000),
-      total_seconds_on_call_level_1: round(totalLength(unionSpans(spans.level1)) / 1000),
-      total_seconds_on_call_level_2_plus: round(totalLength(unionSpans(spans.level2)) / 1000),
-      total_business_hour_seconds_on_call: round(split.business),
-      total_off_hour_seconds_on_call: round(split.off),
-      total_sleep_hour_seconds_on_call: round(split.sleep),
-      sleep_hour_interruptions_per_7_days_on_call:
-        onCallSeconds > 0 ? round((sleepInterruptions * WEEK_SECONDS) / onCallSeconds) : null,
+      ...responderMetricValues({
+        ...NO_RESPONDER_FACTS,
+        ...incident.get(id),
+        onCallSeconds: totalLength(union) / 1000,
+        scheduledSeconds: seconds(spans.scheduled),
+        level1Seconds: seconds(spans.level1),
+        level2Seconds: seconds(spans.level2),
+        businessSeconds: split.business,
+        offSeconds: split.off,
+        sleepSeconds: split.sleep,
+      }),
       direct_targets: spans.direct
         .map((d) => ({
           escalation_policy_id: d.policyId,
@@ -315,18 +271,20 @@ async function teamMemberIds(db: Kysely<Database>, teamIds: readonly string[]): 
   return rows.map((r) => r.user_id);
 }
 
-interface IncidentPart {
-  incidents: number;
-  notifications: number;
-  interruptions: number;
-  business: number;
-  off: number;
-  sleep: number;
-  acknowledged: number;
-  ttaSum: number;
-  ttaN: number;
-  engaged: number;
-}
+/** A user's facts from their incidents. */
+type IncidentPart = Pick<
+  ResponderFacts,
+  | 'incidents'
+  | 'notifications'
+  | 'interruptions'
+  | 'businessInterruptions'
+  | 'offInterruptions'
+  | 'sleepInterruptions'
+  | 'acknowledged'
+  | 'ttaSum'
+  | 'ttaN'
+  | 'engagedSeconds'
+>;
 
 /** Per user, the incident-derived figures over incidents created in [since, until). */
 async function incidentParts(
@@ -381,13 +339,13 @@ async function incidentParts(
         incidents: Number(r.incidents),
         notifications: Number(r.notifications ?? 0),
         interruptions: Number(r.interruptions ?? 0),
-        business: Number(r.business ?? 0),
-        off: Number(r.off ?? 0),
-        sleep: Number(r.sleep ?? 0),
+        businessInterruptions: Number(r.business ?? 0),
+        offInterruptions: Number(r.off ?? 0),
+        sleepInterruptions: Number(r.sleep ?? 0),
         acknowledged: Number(r.acknowledged),
         ttaSum: Number(r.tta_sum ?? 0),
         ttaN: Number(r.tta_n),
-        engaged: Number(r.engaged ?? 0),
+        engagedSeconds: Number(r.engaged ?? 0),
       },
     ]),
   );

@@ -1,7 +1,6 @@
 import { runAnalytics } from '../analytics/analytics-tasks.js';
 import { listEscalationPolicies } from '../analytics/escalation-policies-analytics.js';
 import {
-  METRIC_FIELDS,
   METRIC_GROUP_FIELDS,
   METRICS_QUERY_PROPERTIES,
   parseMetricsOptions,
@@ -13,12 +12,16 @@ import {
   INCIDENT_REPORT_KEYS,
 } from '../analytics/incidents-analytics.js';
 import { INCIDENT_STATUSES, type IncidentFilter } from '../analytics/incident-filter.js';
+import {
+  INCIDENT_METRICS,
+  RESPONDER_METRICS,
+  type MetricDefinition,
+} from '../analytics/metric-catalog.js';
 import { iterPages } from '../analytics/paging.js';
 import {
   checkResponderFilter,
   parseResponderFilter,
   parseResponderSort,
-  RESPONDER_METRIC_FIELDS,
   RESPONDER_QUERY_PROPERTIES,
   type ResponderRow,
 } from '../analytics/responder-metrics.js';
@@ -60,6 +63,12 @@ const timestamp = <Row>(header: string, cell: (row: Row) => unknown): ReportColu
   kind: 'timestamp',
   cell,
 });
+
+/** A number column per metric of a catalog, in its order. */
+const metricColumns = <Name extends string>(
+  catalog: readonly MetricDefinition<Name>[],
+): ReportColumn<Partial<Record<Name, unknown>>>[] =>
+  catalog.map((m) => number(m.name, (row) => row[m.name] ?? null));
 
 const allServices = (db: Db, filter: IncidentFilter) =>
   iterPages((limit, offset) => listServices(db.read, filter, limit, offset));
@@ -287,11 +296,12 @@ export const REPORTS: readonly Report[] = [
     query: METRICS_QUERY_PROPERTIES,
     // Before the first byte: a bad option is a 400, not a stream cut short.
     check: async (_db, { query, analytics }) => void parseMetricsOptions(query, analytics),
-    columns: [...METRIC_GROUP_FIELDS, 'range_start', ...METRIC_FIELDS].map((field) => ({
-      header: field,
-      kind: METRIC_GROUP_FIELDS.includes(field) || field === 'range_start' ? 'text' : 'number',
-      cell: (row: IncidentMetricsRow) => row[field] ?? null,
-    })),
+    columns: [
+      ...[...METRIC_GROUP_FIELDS, 'range_start'].map((field) =>
+        text(field, (row: IncidentMetricsRow) => row[field] ?? null),
+      ),
+      ...metricColumns(INCIDENT_METRICS),
+    ],
     rows: async function* (db, { filter, query, now, analytics }) {
       yield (
         await runAnalytics(db, 'incidentMetricsTask', { filter, query, now, config: analytics })
@@ -315,11 +325,7 @@ export const REPORTS: readonly Report[] = [
       text('responder_name', (r: ResponderRow) => r.responder_name),
       text('time_zone', (r: ResponderRow) => r.time_zone),
       text('team_ids', (r: ResponderRow) => joinCell(r.team_ids)),
-      ...RESPONDER_METRIC_FIELDS.map((field) => ({
-        header: field,
-        kind: 'number' as const,
-        cell: (r: ResponderRow) => r[field],
-      })),
+      ...metricColumns(RESPONDER_METRICS),
     ],
     rows: async function* (db, { query, now, analytics }) {
       const answer = await runAnalytics(db, 'responderMetricsTask', {
