@@ -1,7 +1,12 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { ACROSS_SERVICES } from '../mirror/rollups.js';
 import type { Database } from '../db/schema.js';
-import { incidentConditions, type IncidentFilter } from './incident-filter.js';
+import {
+  filterWhere,
+  INCIDENT_COLUMNS,
+  type FilterColumns,
+  type IncidentFilter,
+} from './incident-filter.js';
 import { utcDay } from './sql-time.js';
 
 // Incident counts from the rollups the writes keep (incident_counts, incident_team_counts: per
@@ -28,6 +33,14 @@ interface Segment {
 }
 
 const DAY = 24 * 3600 * 1000;
+
+/** Where the rollups (incident_counts, incident_team_counts) hold what the filter tests. */
+const ROLLUP_COLUMNS: FilterColumns = {
+  service: { serviceId: 'service_id' },
+  urgency: 'urgency',
+  status: 'status',
+  team: { teamId: 'team_id' },
+};
 
 function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
@@ -134,25 +147,22 @@ export async function countIncidents(
       );
       continue;
     }
-    // The team rollup has the same columns and a team_id: one query reads either.
+    // The team rollup has the same columns and a team_id: one query reads either (team_id is
+    // tested only when a team is asked for, that is on the team rollup).
     const table = (
       filter.teamId === undefined ? 'incident_counts' : 'incident_team_counts'
     ) as 'incident_counts';
     const found = await db
       .selectFrom(table)
-      .$if(filter.teamId !== undefined, (q) =>
-        q.where(sql.ref('team_id'), 'in', filter.teamId ?? []),
-      )
       .where('grain', '=', across ? ACROSS_SERVICES[segment.grain] : segment.grain)
       .$if(segment.grain !== 'all', (q) =>
         q.where('bucket', '>=', segment.from).where('bucket', '<', segment.to),
       )
-      .$if(filter.serviceId !== undefined, (q) =>
-        q.where('service_id', 'in', filter.serviceId ?? []),
+      // The segment's buckets stand for the range.
+      .where((eb) =>
+        eb.and(filterWhere(eb, { ...filter, since: undefined, until: undefined }, ROLLUP_COLUMNS)),
       )
       .$if(ids !== undefined, (q) => q.where('service_id', 'in', ids ?? []))
-      .$if(filter.urgency !== undefined, (q) => q.where('urgency', 'in', filter.urgency ?? []))
-      .$if(filter.status !== undefined, (q) => q.where('status', 'in', filter.status ?? []))
       .select((eb) => ['service_id', 'status', 'bucket', eb.fn.sum<number>('n').as('n')])
       .groupBy(['service_id', 'status', 'bucket'])
       .execute();
@@ -176,7 +186,7 @@ async function countRaw(
   const day = utcDay(db, 'incidents.created_at');
   const found = await db
     .selectFrom('incidents')
-    .where((eb) => eb.and(incidentConditions(eb, filter)))
+    .where((eb) => eb.and(filterWhere(eb, filter, INCIDENT_COLUMNS)))
     .$if(ids !== undefined, (q) => q.where('incidents.service_id', 'in', ids ?? []))
     .select((eb) => [
       'incidents.service_id',

@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { AnalyticsConfig } from '../config.js';
 import type { Db } from '../db/connection.js';
 import { dialectOf } from '../db/dialect.js';
@@ -10,7 +10,7 @@ import type { PercentileValues } from './exact-percentiles.js';
 import { groupBy } from './group-by.js';
 import { unionSpans, type Span } from './spans.js';
 import { unorderedGroupColumn } from './sql-grouping.js';
-import type { IncidentFilter } from './incident-filter.js';
+import { filterWhere, type FilterColumns, type IncidentFilter } from './incident-filter.js';
 import {
   aggregateOf,
   aggregateSelections,
@@ -156,32 +156,24 @@ async function rangeOf(
   return [new Date(row.first).getTime(), until];
 }
 
+/** Where incident_metrics (as m) holds what the filter tests. */
+const FACT_COLUMNS: FilterColumns = {
+  time: 'm.created_at',
+  service: { serviceId: 'm.service_id' },
+  urgency: 'm.urgency',
+  status: 'm.status',
+  priority: 'm.priority_id',
+  team: { incidentId: 'm.incident_id' },
+};
+
 /** incident_metrics (as m) of the incidents the filter matches; with team rows (as it) when grouped by team. */
 function matching(db: Kysely<Database>, request: MetricsRequest) {
-  const f = request.filter;
   return db
     .selectFrom('incident_metrics as m')
     .$if(request.groupBy === 'team', (q) =>
       q.leftJoin('incident_teams as it', 'it.incident_id', 'm.incident_id'),
     )
-    .where((eb) => {
-      const c: Expression<SqlBool>[] = [];
-      if (f.since) c.push(eb('m.created_at', '>=', f.since));
-      if (f.until) c.push(eb('m.created_at', '<', f.until));
-      if (f.serviceId) c.push(eb('m.service_id', 'in', f.serviceId));
-      if (f.urgency) c.push(eb('m.urgency', 'in', f.urgency));
-      if (f.status) c.push(eb('m.status', 'in', f.status));
-      if (f.priorityId) c.push(eb('m.priority_id', '=', f.priorityId));
-      if (f.teamId)
-        c.push(
-          eb(
-            'm.incident_id',
-            'in',
-            eb.selectFrom('incident_teams').select('incident_id').where('team_id', 'in', f.teamId),
-          ),
-        );
-      return eb.and(c);
-    });
+    .where((eb) => eb.and(filterWhere(eb, request.filter, FACT_COLUMNS)));
 }
 
 /** The grouping column as selected (see unorderedGroupColumn). */

@@ -2,7 +2,12 @@ import type { CompiledQuery, Kysely } from 'kysely';
 import { toIsoTimestamp } from '../db/connection.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
-import { incidentConditions, INCIDENT_STATUSES, type IncidentFilter } from './incident-filter.js';
+import {
+  filterWhere,
+  INCIDENT_COLUMNS,
+  INCIDENT_STATUSES,
+  type IncidentFilter,
+} from './incident-filter.js';
 import {
   breakdownTotal,
   countByServiceAndStatus,
@@ -46,7 +51,7 @@ function incidentsQuery(db: Kysely<Database>, filter: IncidentFilter) {
   return db
     .selectFrom('incidents')
     .leftJoin('services', 'services.id', 'incidents.service_id')
-    .where((eb) => eb.and(incidentConditions(eb, filter)))
+    .where((eb) => eb.and(filterWhere(eb, filter, INCIDENT_COLUMNS)))
     .select([
       'incidents.id',
       'incidents.incident_number',
@@ -110,7 +115,7 @@ export async function countIncidentsMatching(
 ): Promise<number> {
   const row = await db
     .selectFrom('incidents')
-    .where((eb) => eb.and(incidentConditions(eb, filter)))
+    .where((eb) => eb.and(filterWhere(eb, filter, INCIDENT_COLUMNS)))
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
@@ -170,7 +175,7 @@ export function incidentReportPage(
   return db
     .selectFrom('incidents')
     .leftJoin('services', 'services.id', 'incidents.service_id')
-    .where((eb) => eb.and(incidentConditions(eb, filter)))
+    .where((eb) => eb.and(filterWhere(eb, filter, INCIDENT_COLUMNS)))
     .$if(after !== null, (q) =>
       q.where((eb) => {
         const [created, id] = [after?.[0] as string, after?.[1] as string];

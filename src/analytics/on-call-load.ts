@@ -1,4 +1,4 @@
-import type { Expression, Kysely, SqlBool } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AnalyticsConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { NotFoundError } from '../errors.js';
@@ -10,6 +10,7 @@ import {
   type DirectTarget,
   type ResponderFilter,
 } from './responder-metrics.js';
+import { filterWhere, type FilterColumns } from './incident-filter.js';
 import { utcQuarterHour } from './sql-time.js';
 
 // Who carries a team's pager, and whether that is fair; and when interruptions land in the week.
@@ -132,6 +133,14 @@ export interface HeatmapCell {
   interruptions: number;
 }
 
+/** Where interruptions (as i) hold what a responder filter tests; a team is its members. */
+const INTERRUPTION_COLUMNS: FilterColumns = {
+  time: 'i.started_at',
+  user: 'i.user_id',
+  team: { userId: 'i.user_id' },
+  service: { incidentId: 'i.incident_id' },
+};
+
 const QUARTER_MS = 900_000;
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -153,30 +162,7 @@ export async function interruptionsHeatmap(
   const rows = await db
     .selectFrom('interruptions as i')
     .select((eb) => [bucket.as('q'), eb.fn.countAll<number>().as('n')])
-    .where((eb) => {
-      const c: Expression<SqlBool>[] = [
-        eb('i.started_at', '>=', since),
-        eb('i.started_at', '<', until),
-      ];
-      if (filter.userId) c.push(eb('i.user_id', '=', filter.userId));
-      if (filter.teamId)
-        c.push(
-          eb(
-            'i.user_id',
-            'in',
-            eb.selectFrom('team_members').select('user_id').where('team_id', 'in', filter.teamId),
-          ),
-        );
-      if (filter.serviceId)
-        c.push(
-          eb(
-            'i.incident_id',
-            'in',
-            eb.selectFrom('incidents').select('id').where('service_id', 'in', filter.serviceId),
-          ),
-        );
-      return eb.and(c);
-    })
+    .where((eb) => eb.and(filterWhere(eb, { ...filter, since, until }, INTERRUPTION_COLUMNS)))
     .groupBy(bucket)
     .execute();
   const counts = Array.from({ length: 7 * 24 }, () => 0);

@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { HourClassSplitter, emptyHourClassSeconds } from '../time/hour-class-split.js';
 import { isTimeZone } from '../time/zones.js';
-import { parseRange } from './incident-filter.js';
+import { filterWhere, parseRange, type FilterColumns } from './incident-filter.js';
 import { secondsBetween } from './sql-time.js';
 import {
   NO_RESPONDER_FACTS,
@@ -164,7 +164,6 @@ export async function responderMetrics(
   const known = await historyStart(db);
   const since = filter.since ?? known ?? until;
   if (since >= until) return { since, until, rows: [] };
-  const members = filter.teamId ? await teamMemberIds(db, filter.teamId) : undefined;
   // A user targeted directly is on call all the time, but only as far as the mirror knows: from
   // its history start to now (an ancient since or a far until would otherwise make centuries of
   // hours to split).
@@ -173,8 +172,8 @@ export async function responderMetrics(
     end: Math.min(until.getTime(), now.getTime()),
   };
   const [incident, oncall] = await Promise.all([
-    incidentParts(db, filter, since, until, members),
-    oncallSpans(db, filter, since, until, members, permanent),
+    incidentParts(db, filter, since, until),
+    oncallSpans(db, filter, since, until, permanent),
   ]);
   const ids = [...new Set([...incident.keys(), ...oncall.keys()])];
   const [users, policyNames] = await Promise.all([
@@ -262,15 +261,6 @@ export async function checkResponderFilter(
   }
 }
 
-async function teamMemberIds(db: Kysely<Database>, teamIds: readonly string[]): Promise<string[]> {
-  const rows = await db
-    .selectFrom('team_members')
-    .select('user_id')
-    .where('team_id', 'in', teamIds)
-    .execute();
-  return rows.map((r) => r.user_id);
-}
-
 /** A user's facts from their incidents. */
 type IncidentPart = Pick<
   ResponderFacts,
@@ -286,15 +276,21 @@ type IncidentPart = Pick<
   | 'engagedSeconds'
 >;
 
+/** Where incident_responders (as r) holds what a responder filter tests; a team is its members. */
+const RESPONDER_COLUMNS: FilterColumns = {
+  time: 'r.incident_created_at',
+  user: 'r.user_id',
+  team: { userId: 'r.user_id' },
+  service: { incidentId: 'r.incident_id' },
+};
+
 /** Per user, the incident-derived figures over incidents created in [since, until). */
 async function incidentParts(
   db: Kysely<Database>,
   filter: ResponderFilter,
   since: Date,
   until: Date,
-  members: string[] | undefined,
 ): Promise<Map<string, IncidentPart>> {
-  if (members?.length === 0) return new Map();
   const tta = secondsBetween(db, 'r.first_acknowledged_at', 'r.first_assigned_at');
   const rows = await db
     .selectFrom('incident_responders as r')
@@ -312,21 +308,7 @@ async function incidentParts(
       eb.fn.sum<number>('r.engaged_seconds').as('engaged'),
     ])
     .where((eb) => {
-      const c: Expression<SqlBool>[] = [
-        eb('r.incident_created_at', '>=', since),
-        eb('r.incident_created_at', '<', until),
-      ];
-      if (filter.userId) c.push(eb('r.user_id', '=', filter.userId));
-      if (members) c.push(eb('r.user_id', 'in', members));
-      if (filter.serviceId)
-        c.push(
-          eb(
-            'r.incident_id',
-            'in',
-            eb.selectFrom('incidents').select('id').where('service_id', 'in', filter.serviceId),
-          ),
-        );
-      return eb.and(c);
+      return eb.and(filterWhere(eb, { ...filter, since, until }, RESPONDER_COLUMNS));
     })
     // By the output name, as selected.
     .groupBy(sql`uid`)
@@ -383,17 +365,25 @@ async function namesOfPolicies(
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
+/**
+ * Where oncalls holds what a responder filter tests: a service is the escalation policy it uses
+ * (on-call spans belong to no incident); the range is an overlap, tested by the query itself.
+ */
+const ONCALL_COLUMNS: FilterColumns = {
+  user: 'user_id',
+  team: { userId: 'user_id' },
+  service: { escalationPolicyId: 'escalation_policy_id' },
+};
+
 /** Per user, the on-call spans in [since, until), clipped to it; permanent ones are all of it. */
 async function oncallSpans(
   db: Kysely<Database>,
   filter: ResponderFilter,
   since: Date,
   until: Date,
-  members: string[] | undefined,
   permanent: Span,
 ): Promise<Map<string, UserSpans>> {
   const result = new Map<string, UserSpans>();
-  if (members?.length === 0) return result;
   const rows = await db
     .selectFrom('oncalls')
     .select(['user_id', 'escalation_policy_id', 'escalation_level', 'schedule_id', 'start', 'end'])
@@ -401,20 +391,7 @@ async function oncallSpans(
       const c: Expression<SqlBool>[] = [
         eb.or([eb('start', 'is', null), eb.and([eb('start', '<', until), eb('end', '>', since)])]),
       ];
-      if (filter.userId) c.push(eb('user_id', '=', filter.userId));
-      if (members) c.push(eb('user_id', 'in', members));
-      if (filter.serviceId)
-        c.push(
-          eb(
-            'escalation_policy_id',
-            'in',
-            eb
-              .selectFrom('services')
-              .select('escalation_policy_id')
-              .where('id', 'in', filter.serviceId),
-          ),
-        );
-      return eb.and(c);
+      return eb.and([...c, ...filterWhere(eb, filter, ONCALL_COLUMNS)]);
     })
     .execute();
   const range = { start: since.getTime(), end: until.getTime() };

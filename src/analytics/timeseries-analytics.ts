@@ -3,7 +3,8 @@ import type { Database } from '../db/schema.js';
 import { formatWithOffset, localDate, type PeriodUnit } from '../time/zones.js';
 import { boundedPeriods } from './bounded-periods.js';
 import {
-  incidentConditions,
+  filterWhere,
+  INCIDENT_COLUMNS,
   INCIDENT_STATUSES,
   type IncidentFilter,
   type IncidentStatus,
@@ -44,7 +45,7 @@ export async function incidentsOverTime(
     const first = await db
       .selectFrom('incidents')
       .select((eb) => eb.fn.min('incidents.created_at').as('first'))
-      .where((eb) => eb.and(incidentConditions(eb, filter)))
+      .where((eb) => eb.and(filterWhere(eb, filter, INCIDENT_COLUMNS)))
       .executeTakeFirst();
     if (!first?.first) return [];
     since = new Date(first.first).getTime();
@@ -72,7 +73,7 @@ export async function incidentsOverTime(
   } else {
     const rows = await db
       .selectFrom('incidents')
-      .where((eb) => eb.and(incidentConditions(eb, range)))
+      .where((eb) => eb.and(filterWhere(eb, range, INCIDENT_COLUMNS)))
       .select((eb) => [
         periodIndex(periods, 'incidents.created_at').as('period'),
         'incidents.status',
