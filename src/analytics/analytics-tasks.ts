@@ -1,5 +1,6 @@
 import type { AnalyticsConfig } from '../config.js';
 import type { Db } from '../db/connection.js';
+import type { AnalyticsRequest } from './analytics-request.js';
 import type { IncidentFilter } from './incident-filter.js';
 import { incidentMetricsFor } from './incident-metrics.js';
 import { interruptionsHeatmap, teamOnCallLoad, type OnCallBasis } from './on-call-load.js';
@@ -22,13 +23,12 @@ type Handle = Pick<Db, 'read' | 'readPage'>;
 export async function incidentMetricsTask(
   handle: Handle,
   args: {
-    filter: IncidentFilter;
-    query: Parameters<typeof incidentMetricsFor>[2];
+    request: AnalyticsRequest;
     now: Date;
     config: AnalyticsConfig;
   },
 ) {
-  return incidentMetricsFor(handle, args.filter, args.query, args.now, args.config);
+  return incidentMetricsFor(handle, args.request, args.now, args.config);
 }
 
 /** Responder metrics, sorted; a page of them when `page` is given, with the total. */

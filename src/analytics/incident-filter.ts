@@ -1,7 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { ValidationError } from '../errors.js';
-import { DateInputError, parseOptionalInstant } from '../time/dates.js';
 
 export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -18,30 +16,6 @@ export interface IncidentFilter {
   teamId?: readonly string[];
   urgency?: readonly (typeof URGENCIES)[number][];
   status?: readonly IncidentStatus[];
-}
-
-function queryDate(raw: string | undefined, name: string): Date | undefined {
-  try {
-    return parseOptionalInstant(raw, name);
-  } catch (error) {
-    if (!(error instanceof DateInputError)) throw error;
-    throw new ValidationError(`invalid querystring parameter '${name}': ${error.reason}`, name);
-  }
-}
-
-/** A request's since and until; malformed, or until not after since, is a 400 naming it. */
-export function parseRange(query: { since?: string | undefined; until?: string | undefined }): {
-  since: Date | undefined;
-  until: Date | undefined;
-} {
-  const since = queryDate(query.since, 'since');
-  const until = queryDate(query.until, 'until');
-  if (since && until && since >= until)
-    throw new ValidationError(
-      "invalid querystring parameter 'until': must be after since",
-      'until',
-    );
-  return { since, until };
 }
 
 // The one translation of a request's filter into SQL conditions, for every table the analytics

@@ -3,14 +3,13 @@ import type { AnalyticsConfig } from '../config.js';
 import type { Db } from '../db/connection.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
-import { ValidationError } from '../errors.js';
-import { formatWithOffset, isTimeZone, type PeriodUnit } from '../time/zones.js';
+import { formatWithOffset, type PeriodUnit } from '../time/zones.js';
 import { boundedPeriods, MAX_PERIODS, tooManyPeriods } from './bounded-periods.js';
 import type { PercentileValues } from './exact-percentiles.js';
 import { groupBy } from './group-by.js';
 import { unionSpans, type Span } from './spans.js';
 import { unorderedGroupColumn } from './sql-grouping.js';
-import { filterWhere, type FilterColumns, type IncidentFilter } from './incident-filter.js';
+import { filterWhere, type FilterColumns } from './incident-filter.js';
 import {
   aggregateOf,
   aggregateSelections,
@@ -24,23 +23,18 @@ import {
   type UpTime,
 } from './incident-metric-values.js';
 import { INCIDENT_METRICS, PERCENTILES, type IncidentMetric } from './metric-catalog.js';
+import {
+  AGGREGATE_UNITS,
+  METRIC_GROUPS,
+  type AnalyticsRequest,
+  type MetricGroup,
+} from './analytics-request.js';
 
 // PagerDuty's AnalyticsIncidentMetrics, computed exactly from the mirror for any range: the
 // per-incident facts kept by the writes (incident_metrics, see src/mirror/incident-facts.ts)
 // aggregated in SQL, with exact percentiles (linear interpolation between the closest ranks,
 // as PostgreSQL's percentile_cont) from ranks the database picks, the same on every dialect.
 
-export const METRIC_GROUPS = [
-  'none',
-  'service',
-  'team',
-  'escalation_policy',
-  'urgency',
-  'priority',
-] as const;
-export type MetricGroup = (typeof METRIC_GROUPS)[number];
-export const AGGREGATE_UNITS = ['day', 'week', 'month'] as const;
-export type AggregateUnit = (typeof AGGREGATE_UNITS)[number];
 /** The metrics' own query parameters (JSON Schema), for the endpoint and its CSV report. */
 export const METRICS_QUERY_PROPERTIES = {
   priority_id: {
@@ -94,11 +88,7 @@ export const METRIC_GROUP_FIELDS: readonly string[] = Object.values(GROUP_COLUMN
 /** Every metric of a row, in the order the answer gives them. */
 export const METRIC_FIELDS: readonly IncidentMetric[] = INCIDENT_METRICS.map((m) => m.name);
 
-export interface MetricsRequest {
-  filter: IncidentFilter & { priorityId?: string };
-  groupBy: MetricGroup;
-  aggregateUnit: AggregateUnit | undefined;
-  timeZone: string;
+export interface MetricsRequest extends AnalyticsRequest {
   /** "Now": the end of the range when the request gives none, and of open incidents. */
   now: Date;
 }
@@ -106,40 +96,6 @@ export interface MetricsRequest {
 /** One row of the answer: a group (and period), named as PagerDuty names its fields. */
 export interface IncidentMetricsRow {
   [field: string]: string | number | null;
-}
-
-/** Checks the options of a metrics request; a bad one is a 400 naming it. */
-export function parseMetricsOptions(
-  raw: {
-    group_by?: string | undefined;
-    aggregate_unit?: string | undefined;
-    time_zone?: string | undefined;
-  },
-  config: AnalyticsConfig,
-): Pick<MetricsRequest, 'groupBy' | 'aggregateUnit' | 'timeZone'> {
-  const groupBy = raw.group_by ?? 'none';
-  if (!(METRIC_GROUPS as readonly string[]).includes(groupBy))
-    throw new ValidationError(
-      `invalid querystring parameter 'group_by': must be one of ${METRIC_GROUPS.join(', ')}`,
-      'group_by',
-    );
-  const unit = raw.aggregate_unit;
-  if (unit !== undefined && unit !== '' && !(AGGREGATE_UNITS as readonly string[]).includes(unit))
-    throw new ValidationError(
-      `invalid querystring parameter 'aggregate_unit': must be one of ${AGGREGATE_UNITS.join(', ')}`,
-      'aggregate_unit',
-    );
-  const timeZone = raw.time_zone || config.timeZone;
-  if (!isTimeZone(timeZone))
-    throw new ValidationError(
-      "invalid querystring parameter 'time_zone': must be an IANA time zone such as America/New_York",
-      'time_zone',
-    );
-  return {
-    groupBy: groupBy as MetricGroup,
-    aggregateUnit: unit ? (unit as AggregateUnit) : undefined,
-    timeZone,
-  };
 }
 
 /** The answer's time range: the request's, or from the first matching incident to now. */
@@ -222,12 +178,12 @@ export async function incidentMetrics(
 ): Promise<IncidentMetricsRow[]> {
   const db = handle.read;
   const range = await rangeOf(db, request);
-  const unit = request.aggregateUnit;
+  const unit = request.unit;
   // Whole periods in the zone (their starts are the rows' range_start), and the same clipped
   // to the range (what up_time_pct measures).
   const whole: [number, number][] = range
     ? unit
-      ? boundedPeriods(range[0], range[1], unit as PeriodUnit, request.timeZone, 'aggregate_unit')
+      ? boundedPeriods(range[0], range[1], unit as PeriodUnit, request.zone, 'aggregate_unit')
       : [range]
     : [];
   const periods: [number, number][] = whole.map(([s, e]) => [
@@ -321,7 +277,7 @@ export async function incidentMetrics(
     }
     const start = whole[a.period]?.[0];
     if (unit)
-      row['range_start'] = start === undefined ? null : formatWithOffset(start, request.timeZone);
+      row['range_start'] = start === undefined ? null : formatWithOffset(start, request.zone);
     Object.assign(row, metricValues(a, percentiles, uptime));
     return row;
   });
@@ -446,28 +402,16 @@ export async function majorPriorityIds(
     .map((p) => p.id);
 }
 
-/**
- * The incident metrics for a request as the endpoint and the report take it: the incident
- * filters, and the raw priority_id, group_by, aggregate_unit and time_zone (checked here).
- */
+/** The incident metrics of a checked request, as the endpoint and the report take it. */
 export async function incidentMetricsFor(
   handle: Pick<Db, 'read' | 'readPage'>,
-  filter: IncidentFilter,
-  query: {
-    priority_id?: string | undefined;
-    group_by?: string | undefined;
-    aggregate_unit?: string | undefined;
-    time_zone?: string | undefined;
-  },
+  request: AnalyticsRequest,
   now: Date,
   config: AnalyticsConfig,
-): Promise<{ options: ReturnType<typeof parseMetricsOptions>; rows: IncidentMetricsRow[] }> {
-  const options = parseMetricsOptions(query, config);
-  const priority = query.priority_id;
-  const rows = await incidentMetrics(
+): Promise<IncidentMetricsRow[]> {
+  return incidentMetrics(
     handle,
-    { filter: { ...filter, ...(priority ? { priorityId: priority } : {}) }, ...options, now },
+    { ...request, now },
     { priorityIds: await majorPriorityIds(handle.read, config.majorPriorities) },
   );
-  return { options, rows };
 }

@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { HourClassSplitter, emptyHourClassSeconds } from '../time/hour-class-split.js';
 import { isTimeZone } from '../time/zones.js';
-import { filterWhere, parseRange, type FilterColumns } from './incident-filter.js';
+import { filterWhere, type FilterColumns } from './incident-filter.js';
 import { secondsBetween } from './sql-time.js';
 import {
   NO_RESPONDER_FACTS,
@@ -107,25 +107,6 @@ export interface ResponderFilter {
 export interface ResponderSort {
   field: (typeof RESPONDER_SORT_FIELDS)[number];
   direction: 'asc' | 'desc';
-}
-
-/** The responder filter of a request's query; bad dates, or since after until, are a 400. */
-export function parseResponderFilter(query: ResponderQuery): ResponderFilter {
-  return {
-    ...parseRange(query),
-    teamId: query.team_id?.length ? [...new Set(query.team_id)] : undefined,
-    serviceId: query.service_id?.length ? [...new Set(query.service_id)] : undefined,
-    userId: query.user_id || undefined,
-  };
-}
-
-/** The query parameters of a responder filter. */
-export interface ResponderQuery {
-  since?: string | undefined;
-  until?: string | undefined;
-  team_id?: string[] | undefined;
-  service_id?: string[] | undefined;
-  user_id?: string | undefined;
 }
 
 /** Checks `sort` (field[:asc|:desc]); a bad one is a 400 naming it. */

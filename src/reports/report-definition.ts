@@ -1,13 +1,13 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { CompiledQuery } from 'kysely';
-import type { IncidentFilter } from '../analytics/incident-filter.js';
+import type { AnalyticsFilter } from '../analytics/incident-filter.js';
 import type { AnalyticsConfig } from '../config.js';
 import type { Db } from '../db/connection.js';
 import { formatCsvHeader, formatCsvRows, type CsvKind } from './csv-format.js';
 
 /** What a report is asked for: the incident filters (for those that take them), a path parameter, now. */
 export interface ReportRequest {
-  filter: IncidentFilter;
+  filter: AnalyticsFilter;
   /** The report's path parameter, for the report that takes one. */
   param: string | undefined;
   /** The report's own query parameters (see Report.query), as given. */

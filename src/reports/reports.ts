@@ -1,9 +1,9 @@
+import { parseAnalyticsFilter, parseAnalyticsRequest } from '../analytics/analytics-request.js';
 import { runAnalytics } from '../analytics/analytics-tasks.js';
 import { listEscalationPolicies } from '../analytics/escalation-policies-analytics.js';
 import {
   METRIC_GROUP_FIELDS,
   METRICS_QUERY_PROPERTIES,
-  parseMetricsOptions,
   type IncidentMetricsRow,
 } from '../analytics/incident-metrics.js';
 import {
@@ -20,7 +20,6 @@ import {
 import { iterPages } from '../analytics/paging.js';
 import {
   checkResponderFilter,
-  parseResponderFilter,
   parseResponderSort,
   RESPONDER_QUERY_PROPERTIES,
   type ResponderRow,
@@ -295,7 +294,7 @@ export const REPORTS: readonly Report[] = [
     relativeToNow: true,
     query: METRICS_QUERY_PROPERTIES,
     // Before the first byte: a bad option is a 400, not a stream cut short.
-    check: async (_db, { query, analytics }) => void parseMetricsOptions(query, analytics),
+    check: async (_db, { query, analytics }) => void parseAnalyticsRequest(query, analytics),
     columns: [
       ...[...METRIC_GROUP_FIELDS, 'range_start'].map((field) =>
         text(field, (row: IncidentMetricsRow) => row[field] ?? null),
@@ -303,9 +302,13 @@ export const REPORTS: readonly Report[] = [
       ...metricColumns(INCIDENT_METRICS),
     ],
     rows: async function* (db, { filter, query, now, analytics }) {
-      yield (
-        await runAnalytics(db, 'incidentMetricsTask', { filter, query, now, config: analytics })
-      ).rows;
+      yield await runAnalytics(db, 'incidentMetricsTask', {
+        // The grouping, unit and zone from the report's own parameters; the filter (priority_id
+        // included) as the reports route parsed it from the whole query string.
+        request: { ...parseAnalyticsRequest(query, analytics), filter },
+        now,
+        config: analytics,
+      });
     },
   }),
   defineReport<ResponderRow>({
@@ -318,7 +321,7 @@ export const REPORTS: readonly Report[] = [
     // Before the first byte: a bad option is a 400 and an unknown id a 404, not a stream cut short.
     check: async (db, { query }) => {
       parseResponderSort(query['sort']);
-      await checkResponderFilter(db.read, parseResponderFilter(query));
+      await checkResponderFilter(db.read, parseAnalyticsFilter(query));
     },
     columns: [
       text('responder_id', (r: ResponderRow) => r.responder_id),
@@ -329,7 +332,7 @@ export const REPORTS: readonly Report[] = [
     ],
     rows: async function* (db, { query, now, analytics }) {
       const answer = await runAnalytics(db, 'responderMetricsTask', {
-        filter: parseResponderFilter(query),
+        filter: parseAnalyticsFilter(query),
         sort: parseResponderSort(query['sort']),
         now,
         config: analytics,

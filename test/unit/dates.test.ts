@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
-import { parseRange } from '../../src/analytics/incident-filter.js';
+import { parseRange } from '../../src/analytics/analytics-request.js';
 import { parseDateOption } from '../../src/cli/options.js';
 import { DateInputError, parseCalendarDate, parseInstant } from '../../src/time/dates.js';
 

@@ -1,12 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { runAnalytics, runAnalyticsJson } from '../../analytics/analytics-tasks.js';
-import { parseMetricsOptions } from '../../analytics/incident-metrics.js';
-import type { OnCallBasis } from '../../analytics/on-call-load.js';
 import {
-  parseResponderFilter,
-  parseResponderSort,
-  type ResponderQuery,
-} from '../../analytics/responder-metrics.js';
+  parseAnalyticsFilter,
+  parseAnalyticsRequest,
+  parseTimeZone,
+} from '../../analytics/analytics-request.js';
+import { parseResponderSort } from '../../analytics/responder-metrics.js';
 import {
   HEATMAP_QUERY,
   HEATMAP_RESPONSE,
@@ -16,8 +15,12 @@ import {
   ON_CALL_LOAD_RESPONSE,
   RESPONDER_METRICS_QUERY,
   RESPONDER_METRICS_RESPONSE,
+  type HeatmapQuery,
+  type IncidentMetricsQuery,
+  type OnCallLoadQuery,
+  type ResponderMetricsQuery,
 } from '../schemas/analytics.js';
-import { idParams, parseFilter, type FilterQuery, type PageQuery } from '../schemas/common.js';
+import { idParams, type PageQuery } from '../schemas/common.js';
 import { COMMON_ERRORS } from '../schemas/error.js';
 import type { AnalyticsRoutesOptions } from './route-options.js';
 
@@ -25,19 +28,12 @@ import type { AnalyticsRoutesOptions } from './route-options.js';
 const TEAM_NOTE =
   'An incident of a service that belongs to several teams counts once for each of them: the team rows add up to more than the incidents.';
 
-export interface MetricsQuery extends FilterQuery {
-  priority_id?: string;
-  group_by?: string;
-  aggregate_unit?: string;
-  time_zone?: string;
-}
-
 /** /analytics: PagerDuty's Analytics, from the mirror. */
 export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (
   app,
   { db, clock, analytics },
 ) => {
-  app.get<{ Querystring: MetricsQuery }>(
+  app.get<{ Querystring: IncidentMetricsQuery }>(
     '/analytics/incidents',
     {
       // Open incidents' resolve and up time run to now.
@@ -53,31 +49,19 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
       },
     },
     async (request, reply) => {
-      const q = request.query;
-      // Checked here first: a bad option is a 400 before a worker is asked.
-      const options = parseMetricsOptions(q, analytics);
+      // Checked here: a bad parameter is a 400 before a worker is asked.
+      const parsed = parseAnalyticsRequest(request.query, analytics);
       const body = await runAnalyticsJson(
         db,
         'incidentMetricsTask',
-        {
-          filter: parseFilter(q),
-          query: {
-            priority_id: q.priority_id,
-            group_by: q.group_by,
-            aggregate_unit: q.aggregate_unit,
-            time_zone: q.time_zone,
-          },
-          now: clock(),
-          config: analytics,
-        },
+        { request: parsed, now: clock(), config: analytics },
         {
           key: 'data',
-          pick: 'rows',
           envelope: {
-            group_by: options.groupBy,
-            aggregate_unit: options.aggregateUnit ?? null,
-            time_zone: options.timeZone,
-            ...(options.groupBy === 'team' ? { notes: [TEAM_NOTE] } : {}),
+            group_by: parsed.groupBy,
+            aggregate_unit: parsed.unit ?? null,
+            time_zone: parsed.zone,
+            ...(parsed.groupBy === 'team' ? { notes: [TEAM_NOTE] } : {}),
           },
         },
       );
@@ -85,7 +69,7 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
     },
   );
 
-  app.get<{ Querystring: ResponderQuery & PageQuery & { sort?: string } }>(
+  app.get<{ Querystring: ResponderMetricsQuery & PageQuery }>(
     '/analytics/responders',
     {
       // On-call time runs to now when until is omitted.
@@ -104,7 +88,7 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
       const q = request.query;
       const sort = parseResponderSort(q.sort);
       const answer = await runAnalytics(db, 'responderMetricsTask', {
-        filter: parseResponderFilter(q),
+        filter: parseAnalyticsFilter(q),
         sort,
         page: { limit: q.limit, offset: q.offset },
         now: clock(),
@@ -124,7 +108,7 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
 
   app.get<{
     Params: { id: string };
-    Querystring: { since?: string; until?: string; basis?: OnCallBasis };
+    Querystring: OnCallLoadQuery;
   }>(
     '/analytics/teams/:id/on-call-load',
     {
@@ -142,16 +126,16 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
     async (request) => {
       const load = await runAnalytics(db, 'teamOnCallLoadTask', {
         teamId: request.params.id,
-        filter: parseResponderFilter(request.query),
+        filter: parseAnalyticsFilter(request.query),
         now: clock(),
         config: analytics,
-        basis: request.query.basis ?? 'scheduled',
+        basis: request.query.basis,
       });
       return { ...load, since: load.since.toISOString(), until: load.until.toISOString() };
     },
   );
 
-  app.get<{ Querystring: ResponderQuery & { time_zone?: string } }>(
+  app.get<{ Querystring: HeatmapQuery }>(
     '/analytics/interruptions/heatmap',
     {
       config: { cache: 'clock' },
@@ -165,9 +149,9 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
       },
     },
     async (request) => {
-      const { timeZone } = parseMetricsOptions({ time_zone: request.query.time_zone }, analytics);
+      const timeZone = parseTimeZone(request.query.time_zone, analytics);
       const map = await runAnalytics(db, 'interruptionsHeatmapTask', {
-        filter: parseResponderFilter(request.query),
+        filter: parseAnalyticsFilter(request.query),
         zone: timeZone,
         now: clock(),
       });

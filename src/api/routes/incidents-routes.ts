@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { parseAnalyticsFilter, parseTimeZone } from '../../analytics/analytics-request.js';
 import {
   incidentsByService,
   incidentsByStatus,
@@ -6,14 +7,12 @@ import {
 } from '../../analytics/incidents-analytics.js';
 import { STATUS_COLORS } from '../../charts/status-colors.js';
 import { runAnalyticsJson } from '../../analytics/analytics-tasks.js';
-import { parseMetricsOptions } from '../../analytics/incident-metrics.js';
 import { INTERVALS, type Interval } from '../../analytics/timeseries-analytics.js';
 import {
   FILTER_QUERY,
   FILTERED_PAGE,
   FILTERS,
   page,
-  parseFilter,
   querySchema,
   type FilterQuery,
   type PageQuery,
@@ -43,7 +42,7 @@ export const incidentsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
     },
     async (request) => {
       const { limit, offset } = request.query;
-      const result = await listIncidents(d, parseFilter(request.query), limit, offset);
+      const result = await listIncidents(d, parseAnalyticsFilter(request.query), limit, offset);
       return { incidents: result.items, total: result.total, limit, offset };
     },
   );
@@ -60,7 +59,7 @@ export const incidentsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
       },
     },
     async (request) => {
-      const services = await incidentsByService(d, parseFilter(request.query));
+      const services = await incidentsByService(d, parseAnalyticsFilter(request.query));
       return { services, total_incidents: services.reduce((n, s) => n + s.incident_count, 0) };
     },
   );
@@ -75,7 +74,7 @@ export const incidentsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
         response: { 200: BY_STATUS, ...COMMON_ERRORS },
       },
     },
-    async (request) => incidentsByStatus(d, parseFilter(request.query)),
+    async (request) => incidentsByStatus(d, parseAnalyticsFilter(request.query)),
   );
 
   app.get<{ Querystring: FilterQuery & PageQuery }>(
@@ -122,12 +121,12 @@ export const incidentsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
       },
     },
     async (request, reply) => {
-      const { timeZone } = parseMetricsOptions({ time_zone: request.query.time_zone }, analytics);
+      const timeZone = parseTimeZone(request.query.time_zone, analytics);
       const body = await runAnalyticsJson(
         db,
         'incidentsOverTimeTask',
         {
-          filter: parseFilter(request.query),
+          filter: parseAnalyticsFilter(request.query),
           interval: request.query.interval,
           zone: timeZone,
           now: clock(),

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
+import { parseAnalyticsFilter } from '../../analytics/analytics-request.js';
 import { REPORTS } from '../../reports/reports.js';
 import type { ReportRequest } from '../../reports/report-definition.js';
 import {
@@ -7,7 +8,6 @@ import {
   FILTER_QUERY,
   idParams,
   obj,
-  parseFilter,
   querySchema,
   str,
   type FilterQuery,
@@ -92,7 +92,7 @@ export const reportsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (
         const now = clock();
         const raw = request.query as Record<string, string | undefined>;
         const query: ReportRequest = {
-          filter: report.filtered ? parseFilter(request.query) : {},
+          filter: report.filtered ? parseAnalyticsFilter(request.query) : {},
           param: report.param ? request.params[report.param] : undefined,
           query: Object.fromEntries(Object.keys(report.query).map((k) => [k, raw[k]])),
           now,

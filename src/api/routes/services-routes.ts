@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { parseAnalyticsFilter } from '../../analytics/analytics-request.js';
 import type { Kysely } from 'kysely';
 import { listIncidents } from '../../analytics/incidents-analytics.js';
 import {
@@ -20,7 +21,6 @@ import {
   idParams,
   page,
   pageBody,
-  parseFilter,
   querySchema,
   type FilterQuery,
   type PageQuery,
@@ -35,7 +35,7 @@ export async function servicesPage<U>(
   query: FilterQuery & PageQuery,
   present: (service: ServiceRow) => U,
 ) {
-  const result = await listServices(db, parseFilter(query), query.limit, query.offset);
+  const result = await listServices(db, parseAnalyticsFilter(query), query.limit, query.offset);
   return pageBody('services', result, query, present);
 }
 
@@ -90,7 +90,7 @@ export const servicesRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async 
       },
     },
     async (request) => {
-      const most = await findMostIncidents(d, parseFilter(request.query));
+      const most = await findMostIncidents(d, parseAnalyticsFilter(request.query));
       if (!most) throw new NotFoundError('no incident matches the filters');
       return most;
     },
@@ -124,7 +124,7 @@ export const servicesRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async 
       // ECharts and resvg are loaded on the first chart drawn, not at start-up: most servers never draw one.
       const { renderStatusChartSvg, statusChartData, svgToPng } =
         await import('../../charts/status-chart.js');
-      const data = statusChartData(await findMostIncidents(d, parseFilter(request.query)));
+      const data = statusChartData(await findMostIncidents(d, parseAnalyticsFilter(request.query)));
       const format = request.query.format ?? 'json';
       if (format === 'json') return reply.type('application/json').send(data);
       const svg = renderStatusChartSvg(data);
@@ -148,7 +148,11 @@ export const servicesRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async 
       },
     },
     async (request) => {
-      const service = await findServiceDetail(d, request.params.id, parseFilter(request.query));
+      const service = await findServiceDetail(
+        d,
+        request.params.id,
+        parseAnalyticsFilter(request.query),
+      );
       if (!service) throw new NotFoundError(`no service ${request.params.id}`);
       return service;
     },
@@ -172,7 +176,7 @@ export const servicesRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async 
         throw new NotFoundError(`no service ${request.params.id}`);
       const result = await listIncidents(
         d,
-        { ...parseFilter(request.query), serviceId: [request.params.id] },
+        { ...parseAnalyticsFilter(request.query), serviceId: [request.params.id] },
         limit,
         offset,
       );

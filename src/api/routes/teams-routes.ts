@@ -1,13 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { parseAnalyticsFilter } from '../../analytics/analytics-request.js';
 import { countTeams, listTeams } from '../../analytics/teams-analytics.js';
-import {
-  COUNT,
-  FILTERED_PAGE,
-  page,
-  parseFilter,
-  type FilterQuery,
-  type PageQuery,
-} from '../schemas/common.js';
+import { COUNT, FILTERED_PAGE, page, type FilterQuery, type PageQuery } from '../schemas/common.js';
 import { TEAM } from '../schemas/directory.js';
 import { COMMON_ERRORS } from '../schemas/error.js';
 import type { AnalyticsRoutesOptions } from './route-options.js';
@@ -38,7 +32,7 @@ export const teamsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (ap
     },
     async (request) => {
       const { limit, offset } = request.query;
-      const result = await listTeams(db.read, parseFilter(request.query), limit, offset);
+      const result = await listTeams(db.read, parseAnalyticsFilter(request.query), limit, offset);
       return { teams: result.items, total: result.total, limit, offset };
     },
   );

@@ -1,8 +1,6 @@
-import {
-  AGGREGATE_UNITS,
-  METRIC_GROUPS,
-  METRICS_QUERY_PROPERTIES,
-} from '../../analytics/incident-metrics.js';
+import type { FromSchema } from 'json-schema-to-ts';
+import { AGGREGATE_UNITS, METRIC_GROUPS } from '../../analytics/analytics-request.js';
+import { METRICS_QUERY_PROPERTIES } from '../../analytics/incident-metrics.js';
 import {
   RESPONDER_METRIC_FIELDS,
   RESPONDER_QUERY_PROPERTIES,
@@ -66,6 +64,8 @@ export const INCIDENT_METRICS_QUERY = querySchema({
   ...METRICS_QUERY_PROPERTIES,
 });
 
+export type IncidentMetricsQuery = FromSchema<typeof INCIDENT_METRICS_QUERY>;
+
 export const INCIDENT_METRICS_RESPONSE = {
   type: 'object',
   required: ['data', 'group_by', 'aggregate_unit', 'time_zone'],
@@ -93,6 +93,8 @@ export const RESPONDER_METRICS_QUERY = querySchema({
   ...RESPONDER_QUERY_PROPERTIES,
   ...PAGINATION_QUERY,
 });
+
+export type ResponderMetricsQuery = FromSchema<typeof RESPONDER_METRICS_QUERY>;
 
 const DIRECT_TARGET = {
   type: 'object',
@@ -155,6 +157,8 @@ export const ON_CALL_LOAD_QUERY = querySchema({
       "The on-call seconds shares and Gini are of: scheduled (from schedules), or all (PagerDuty's total_seconds_on_call, direct targets always on call)",
   },
 });
+
+export type OnCallLoadQuery = FromSchema<typeof ON_CALL_LOAD_QUERY>;
 
 const share = (of: string) =>
   ({
@@ -226,6 +230,8 @@ export const HEATMAP_QUERY = querySchema({
   ...RESPONDER_FILTER_QUERY,
   time_zone: METRICS_QUERY_PROPERTIES.time_zone,
 });
+
+export type HeatmapQuery = FromSchema<typeof HEATMAP_QUERY>;
 
 export const HEATMAP_RESPONSE = {
   type: 'object',

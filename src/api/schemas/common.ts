@@ -1,9 +1,5 @@
-import {
-  INCIDENT_STATUSES,
-  parseRange,
-  URGENCIES,
-  type IncidentFilter,
-} from '../../analytics/incident-filter.js';
+import type { FromSchema } from 'json-schema-to-ts';
+import { INCIDENT_STATUSES, URGENCIES } from '../../analytics/incident-filter.js';
 
 // JSON Schema helpers for route declarations, so every response is in the OpenAPI document.
 export const str = (description?: string) =>
@@ -63,7 +59,7 @@ export const MAX_FILTER_VALUES = 100;
  * A filter parameter that may be repeated (`service_id=A&service_id=B`: any of them). A single
  * value arrives as a one-item array (ajv's coerceTypes: 'array').
  */
-export const anyOf = (item: Record<string, unknown>, description: string) =>
+export const anyOf = <const I extends Record<string, unknown>>(item: I, description: string) =>
   ({
     type: 'array',
     items: item,
@@ -91,7 +87,7 @@ export const FILTER_QUERY = {
   status: anyOf({ type: 'string', enum: [...INCIDENT_STATUSES] }, 'Only incidents in this status'),
 } as const;
 
-export const querySchema = (properties: Record<string, unknown>) =>
+export const querySchema = <const P extends Record<string, unknown>>(properties: P) =>
   ({ type: 'object', additionalProperties: false, properties }) as const;
 
 export const COUNT = obj({ count: int() }, { example: { count: 24 } });
@@ -117,29 +113,10 @@ export const FILTERS = querySchema(FILTER_QUERY);
 export const FILTERED_PAGE = querySchema({ ...FILTER_QUERY, ...PAGINATION_QUERY });
 export const PAGE_ONLY = querySchema(PAGINATION_QUERY);
 
-export interface FilterQuery {
-  since?: string;
-  until?: string;
-  service_id?: string[];
-  team_id?: string[];
-  urgency?: IncidentFilter['urgency'];
-  status?: IncidentFilter['status'];
-}
+/** The incident filter's query parameters, as FILTERS lets them through. */
+export type FilterQuery = FromSchema<typeof FILTERS>;
 
 export interface PageQuery {
   limit: number;
   offset: number;
-}
-
-/** The incident filter of a request; a malformed value is a 400 naming the parameter. */
-export function parseFilter(query: FilterQuery): IncidentFilter {
-  const { since, until } = parseRange(query);
-  return {
-    ...(since ? { since } : {}),
-    ...(until ? { until } : {}),
-    ...(query.service_id?.length ? { serviceId: [...new Set(query.service_id)] } : {}),
-    ...(query.team_id?.length ? { teamId: [...new Set(query.team_id)] } : {}),
-    ...(query.urgency?.length ? { urgency: [...new Set(query.urgency)] } : {}),
-    ...(query.status?.length ? { status: [...new Set(query.status)] } : {}),
-  };
 }
