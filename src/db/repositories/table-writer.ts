@@ -148,6 +148,25 @@ export async function replaceOwnedRows<T extends TableName>(
   return upsertRows(db, table, rows);
 }
 
+/** The tables of PagerDuty objects that are kept, marked deleted, once PagerDuty drops them. */
+export type SoftDeletedTable =
+  'services' | 'teams' | 'users' | 'escalation_policies' | 'schedules' | 'priorities' | 'incidents';
+
+/**
+ * Writes a collection PagerDuty listed in full at `listedAt` (rows synced at `listedAt`) and
+ * marks every row the listing left out deleted: a full listing is how PagerDuty shows deletions
+ * of these objects, it has no deletion feed for them.
+ */
+export async function replaceListedRows<T extends SoftDeletedTable>(
+  db: Kysely<Database>,
+  table: T,
+  rows: readonly Insertable<Database[T]>[],
+  listedAt: Date,
+): Promise<void> {
+  await upsertRows(db, table, rows);
+  await markUnseenDeleted(db, table, listedAt, listedAt);
+}
+
 /**
  * Soft-deletes the objects of a fully re-listed collection that the listing did not return:
  * every row not synced since `listedSince` gets `deleted_at = now`. Rows seen again are revived
@@ -155,14 +174,7 @@ export async function replaceOwnedRows<T extends TableName>(
  */
 export async function markUnseenDeleted(
   db: Kysely<Database>,
-  table:
-    | 'services'
-    | 'teams'
-    | 'users'
-    | 'escalation_policies'
-    | 'schedules'
-    | 'priorities'
-    | 'incidents',
+  table: SoftDeletedTable,
   listedSince: Date,
   now: Date,
 ): Promise<number> {
@@ -178,14 +190,7 @@ export async function markUnseenDeleted(
 /** Soft-deletes the given ids of a table. */
 export async function markDeleted(
   db: Kysely<Database>,
-  table:
-    | 'services'
-    | 'teams'
-    | 'users'
-    | 'escalation_policies'
-    | 'schedules'
-    | 'priorities'
-    | 'incidents',
+  table: SoftDeletedTable,
   ids: readonly string[],
   now: Date,
 ): Promise<number> {
