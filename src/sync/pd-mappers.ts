@@ -85,6 +85,22 @@ export function ruleTargetRows(
 }
 
 /**
+ * The columns an incident's references give, read alike from a REST incident and from a
+ * webhook's incident data: a missing or null reference is a null column.
+ */
+export function incidentRefColumns(incident: {
+  priority?: PdReference | null;
+  service?: PdReference | null;
+  escalation_policy?: PdReference | null;
+}) {
+  return {
+    priority_id: incident.priority?.id ?? null,
+    service_id: incident.service?.id ?? null,
+    escalation_policy_id: incident.escalation_policy?.id ?? null,
+  };
+}
+
+/**
  * The incident's own columns. first_acknowledged_at is left out on purpose: it comes from log
  * entries (acknowledgements[] is emptied after the fact), and an upsert must not erase it.
  */
@@ -97,9 +113,7 @@ export function incidentRow(incident: PdIncident, syncedAt: Date): Insertable<In
     title: incident.title ?? incident.summary ?? null,
     status: incident.status,
     urgency: incident.urgency ?? null,
-    priority_id: incident.priority?.id ?? null,
-    service_id: incident.service?.id ?? null,
-    escalation_policy_id: incident.escalation_policy?.id ?? null,
+    ...incidentRefColumns(incident),
     created_at: created,
     updated_at: parsePdTime(incident.updated_at),
     last_status_change_at: parsePdTime(incident.last_status_change_at),

@@ -15,7 +15,7 @@ import {
   upsertIncidents,
 } from '../db/repositories/incidents-repository.js';
 import { writeMirror, type MirrorWriter } from '../mirror/mirror-writer.js';
-import { parsePdTime, refIds } from './pd-mappers.js';
+import { incidentRefColumns, parsePdTime, refIds } from './pd-mappers.js';
 
 /**
  * A PagerDuty v3 webhook event as the mirror reads it. When `data` is an incident (data_type
@@ -179,9 +179,7 @@ async function applyIncidentEvent(
         title: data.title ?? null,
         status: data.status,
         urgency: data.urgency ?? null,
-        priority_id: data.priority?.id ?? null,
-        service_id: data.service?.id ?? null,
-        escalation_policy_id: data.escalation_policy?.id ?? null,
+        ...incidentRefColumns(data),
         created_at: created,
         updated_at: at,
         last_status_change_at: at,
