@@ -1,4 +1,10 @@
-import { sql, type Insertable, type Kysely } from 'kysely';
+import {
+  sql,
+  type Insertable,
+  type Kysely,
+  type UpdateQueryBuilder,
+  type UpdateResult,
+} from 'kysely';
 import { dialectOf } from '../dialect.js';
 import type { Database, TableName } from '../schema.js';
 import { chunk, MAX_BIND_PARAMETERS, MAX_IN_LIST } from '../sql-batches.js';
@@ -167,6 +173,29 @@ export async function replaceListedRows<T extends SoftDeletedTable>(
   await markUnseenDeleted(db, table, listedAt, listedAt);
 }
 
+type SoftDeleteQuery = UpdateQueryBuilder<
+  Database,
+  SoftDeletedTable,
+  SoftDeletedTable,
+  UpdateResult
+>;
+
+/**
+ * Sets deleted_at = `now` on the rows `pick` narrows the table to, among those not deleted yet
+ * (a row keeps the time it was first seen gone). Returns how many it marked.
+ */
+async function markLiveDeleted(
+  db: Kysely<Database>,
+  table: SoftDeletedTable,
+  now: Date,
+  pick: (rows: SoftDeleteQuery) => SoftDeleteQuery,
+): Promise<number> {
+  const result = await pick(
+    db.updateTable(table).set({ deleted_at: now }).where('deleted_at', 'is', null),
+  ).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /**
  * Soft-deletes the objects of a fully re-listed collection that the listing did not return:
  * every row not synced since `listedSince` gets `deleted_at = now`. Rows seen again are revived
@@ -178,13 +207,7 @@ export async function markUnseenDeleted(
   listedSince: Date,
   now: Date,
 ): Promise<number> {
-  const result = await db
-    .updateTable(table)
-    .set({ deleted_at: now })
-    .where('deleted_at', 'is', null)
-    .where('synced_at', '<', listedSince)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return markLiveDeleted(db, table, now, (rows) => rows.where('synced_at', '<', listedSince));
 }
 
 /** Soft-deletes the given ids of a table. */
@@ -195,15 +218,8 @@ export async function markDeleted(
   now: Date,
 ): Promise<number> {
   let updated = 0;
-  for (const part of chunk(ids, MAX_IN_LIST)) {
-    const result = await db
-      .updateTable(table)
-      .set({ deleted_at: now })
-      .where('id', 'in', part)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    updated += Number(result.numUpdatedRows);
-  }
+  for (const part of chunk(ids, MAX_IN_LIST))
+    updated += await markLiveDeleted(db, table, now, (rows) => rows.where('id', 'in', part));
   return updated;
 }
 
