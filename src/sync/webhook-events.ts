@@ -5,7 +5,7 @@ import {
   recordWebhookDelivery,
 } from '../db/repositories/webhook-deliveries-repository.js';
 import type { Database } from '../db/schema.js';
-import type { PdReference } from '../pagerduty/pagerduty-types.js';
+import type { PdIncident, PdReference } from '../pagerduty/pagerduty-types.js';
 import {
   addPendingIncident,
   findIncidentIdByNumber,
@@ -32,21 +32,22 @@ export interface PdWebhookEvent {
     data_type: string | null;
     /** The incident the event is about: data itself, or the incident a sub-resource names. */
     incident_id: string | null;
-    data: {
-      id?: string;
-      number?: number;
-      title?: string | null;
-      status?: 'triggered' | 'acknowledged' | 'resolved';
-      urgency?: 'high' | 'low' | null;
-      created_at?: string;
-      html_url?: string | null;
-      incident_key?: string | null;
-      service?: PdReference | null;
-      escalation_policy?: PdReference | null;
-      teams?: PdReference[] | null;
-      priority?: PdReference | null;
-      assignees?: PdReference[] | null;
-    };
+    data: Partial<
+      Pick<
+        PdIncident,
+        | 'id'
+        | 'title'
+        | 'status'
+        | 'urgency'
+        | 'created_at'
+        | 'html_url'
+        | 'incident_key'
+        | 'service'
+        | 'escalation_policy'
+        | 'teams'
+        | 'priority'
+      >
+    > & { number?: number; assignees?: PdReference[] | null };
   };
 }
 
