@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { groupBy } from './group-by.js';
 import { countLive } from './incident-filter.js';
-import type { Page } from './paging.js';
+import { pageLiveByName, type Page } from './paging.js';
 
 export interface EscalationPolicyView {
   id: string;
@@ -19,6 +19,17 @@ export interface EscalationPolicyView {
   }[];
 }
 
+/** Escalation rule targets joined to their rules, so to their policies: where a policy's targets are read. */
+export function ruleTargetsWithRules(db: Kysely<Database>) {
+  return db
+    .selectFrom('escalation_rule_targets')
+    .innerJoin(
+      'escalation_rules',
+      'escalation_rules.id',
+      'escalation_rule_targets.escalation_rule_id',
+    );
+}
+
 export function countEscalationPolicies(db: Kysely<Database>): Promise<number> {
   return countLive(db, 'escalation_policies');
 }
@@ -29,18 +40,13 @@ export async function listEscalationPolicies(
   limit: number,
   offset: number,
 ): Promise<Page<EscalationPolicyView>> {
-  const [policies, total] = await Promise.all([
-    db
-      .selectFrom('escalation_policies')
-      .select(['id', 'name', 'description', 'num_loops'])
-      .where('deleted_at', 'is', null)
-      .orderBy('name')
-      .orderBy('id')
-      .limit(limit)
-      .offset(offset)
-      .execute(),
-    countEscalationPolicies(db),
-  ]);
+  const [policies, total] = await pageLiveByName(
+    db,
+    'escalation_policies',
+    db.selectFrom('escalation_policies').select(['id', 'name', 'description', 'num_loops']),
+    limit,
+    offset,
+  );
   const ids = policies.map((p) => p.id);
   if (ids.length === 0) return { items: [], total, limit, offset };
   const [teams, services, rules, targets] = await Promise.all([
@@ -69,13 +75,7 @@ export async function listEscalationPolicies(
       .where('escalation_policy_id', 'in', ids)
       .orderBy('position')
       .execute(),
-    db
-      .selectFrom('escalation_rule_targets')
-      .innerJoin(
-        'escalation_rules',
-        'escalation_rules.id',
-        'escalation_rule_targets.escalation_rule_id',
-      )
+    ruleTargetsWithRules(db)
       .leftJoin('users', (join) =>
         join
           .onRef('users.id', '=', 'escalation_rule_targets.target_id')

@@ -47,6 +47,16 @@ export interface ServiceIncidentCount {
   incident_count: number;
 }
 
+/** What an incident is shown with in the list and in the report: its number, title, state and service. */
+const INCIDENT_LABEL_COLUMNS = [
+  'incidents.incident_number',
+  'incidents.title',
+  'incidents.status',
+  'incidents.urgency',
+  'incidents.service_id',
+  'services.name as service_name',
+] as const;
+
 function incidentsQuery(db: Kysely<Database>, filter: IncidentFilter) {
   return db
     .selectFrom('incidents')
@@ -54,12 +64,7 @@ function incidentsQuery(db: Kysely<Database>, filter: IncidentFilter) {
     .where((eb) => eb.and(filterWhere(eb, filter, INCIDENT_COLUMNS)))
     .select([
       'incidents.id',
-      'incidents.incident_number',
-      'incidents.title',
-      'incidents.status',
-      'incidents.urgency',
-      'incidents.service_id',
-      'services.name as service_name',
+      ...INCIDENT_LABEL_COLUMNS,
       'incidents.priority_id',
       'incidents.escalation_policy_id',
       'incidents.created_at',
@@ -192,12 +197,7 @@ export function incidentReportPage(
     )
     .select([
       'incidents.id as incident_id',
-      'incidents.incident_number',
-      'incidents.title',
-      'incidents.status',
-      'incidents.urgency',
-      'incidents.service_id',
-      'services.name as service_name',
+      ...INCIDENT_LABEL_COLUMNS,
       'incidents.created_at',
       'incidents.first_acknowledged_at',
       'incidents.resolved_at',

@@ -1,3 +1,7 @@
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { countLive } from './incident-filter.js';
+
 /** One page of a listing and how many rows match in all. */
 export interface Page<T> {
   items: T[];
@@ -20,4 +24,29 @@ export async function* iterPages<T>(
     if (page.items.length > 0) yield page.items;
     if (page.items.length < size || offset + size >= page.total) return;
   }
+}
+
+/**
+ * A page of `rows`, the live rows (not deleted from PagerDuty) of a directory table, by name then
+ * id: the order every directory list answers in, the id making it total when names repeat. With
+ * how many rows of the table are live, read beside it.
+ */
+export function pageLiveByName<T extends 'teams' | 'escalation_policies', O>(
+  db: Kysely<Database>,
+  table: T,
+  rows: SelectQueryBuilder<Database, T, O>,
+  limit: number,
+  offset: number,
+): Promise<[O[], number]> {
+  // The columns are the table's own; sql.ref spells them once for either table.
+  return Promise.all([
+    rows
+      .where(sql.ref('deleted_at'), 'is', null)
+      .orderBy(sql.ref('name'))
+      .orderBy(sql.ref('id'))
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    countLive(db, table),
+  ]);
 }

@@ -10,31 +10,27 @@ import {
 } from './status-breakdown.js';
 import type { Page } from './paging.js';
 
-/** A live service with its escalation policy and its incidents (those matching the filter) by status. */
-export interface ServiceRow extends StatusBreakdown {
+/** What the list and the detail of a service both answer with. */
+interface ServiceSummary {
   id: string;
   name: string;
   description: string | null;
   status: string | null;
   created_at: string | null;
   last_incident_timestamp: string | null;
-  escalation_policy_id: string | null;
-  escalation_policy_name: string | null;
   html_url: string | null;
   incident_count: number;
 }
 
-export interface ServiceDetail {
-  id: string;
-  name: string;
-  description: string | null;
-  status: string | null;
-  created_at: string | null;
-  last_incident_timestamp: string | null;
-  html_url: string | null;
+/** A live service with its escalation policy and its incidents (those matching the filter) by status. */
+export interface ServiceRow extends ServiceSummary, StatusBreakdown {
+  escalation_policy_id: string | null;
+  escalation_policy_name: string | null;
+}
+
+export interface ServiceDetail extends ServiceSummary {
   /** When the service was seen gone from PagerDuty; null while it exists. */
   deleted_at: string | null;
-  incident_count: number;
   status_breakdown: StatusBreakdown;
   escalation_policy: { id: string; name: string | null } | null;
   teams: { id: string; name: string | null }[];

@@ -3,7 +3,7 @@ import type { Database } from '../db/schema.js';
 import { groupBy } from './group-by.js';
 import { countLive, type IncidentFilter } from './incident-filter.js';
 import { breakdownTotal, countByServiceAndStatus, emptyBreakdown } from './status-breakdown.js';
-import type { Page } from './paging.js';
+import { pageLiveByName, type Page } from './paging.js';
 
 export interface TeamWithServices {
   id: string;
@@ -24,18 +24,13 @@ export async function listTeams(
   limit: number,
   offset: number,
 ): Promise<Page<TeamWithServices>> {
-  const [teams, total] = await Promise.all([
-    db
-      .selectFrom('teams')
-      .select(['id', 'name', 'description'])
-      .where('deleted_at', 'is', null)
-      .orderBy('name')
-      .orderBy('id')
-      .limit(limit)
-      .offset(offset)
-      .execute(),
-    countTeams(db),
-  ]);
+  const [teams, total] = await pageLiveByName(
+    db,
+    'teams',
+    db.selectFrom('teams').select(['id', 'name', 'description']),
+    limit,
+    offset,
+  );
   const ids = teams.map((t) => t.id);
   const links =
     ids.length === 0

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { toBoolean, toIsoTimestamp } from '../db/connection.js';
 import { chunk } from '../db/sql-batches.js';
 import type { Database, User } from '../db/schema.js';
+import { ruleTargetsWithRules } from './escalation-policies-analytics.js';
 import { countLive } from './incident-filter.js';
 import type { Page } from './paging.js';
 
@@ -46,13 +47,7 @@ export async function listInactiveUsers(
       .select(['schedule_users.user_id', 'schedules.id', 'schedules.name'])
       .where('schedules.deleted_at', 'is', null)
       .execute(),
-    db
-      .selectFrom('escalation_rule_targets')
-      .innerJoin(
-        'escalation_rules',
-        'escalation_rules.id',
-        'escalation_rule_targets.escalation_rule_id',
-      )
+    ruleTargetsWithRules(db)
       .innerJoin(
         'escalation_policies',
         'escalation_policies.id',

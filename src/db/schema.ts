@@ -215,8 +215,21 @@ export interface LogEntriesTable {
   synced_at: Timestamp;
 }
 
+/**
+ * How much an incident interrupted people, by the same measures per incident
+ * (IncidentMetricsTable) and per incident and user (IncidentRespondersTable).
+ */
+export interface InterruptionColumns {
+  notification_count: number;
+  interruption_count: number;
+  business_hour_interruptions: number;
+  off_hour_interruptions: number;
+  sleep_hour_interruptions: number;
+  engaged_seconds: number;
+}
+
 /** Per incident, the facts the response metrics read (see src/mirror/incident-facts.ts). */
-export interface IncidentMetricsTable {
+export interface IncidentMetricsTable extends InterruptionColumns {
   incident_id: string;
   created_at: Timestamp;
   resolved_at: NullableTimestamp;
@@ -232,28 +245,16 @@ export interface IncidentMetricsTable {
   manual_escalated: number;
   timeout_escalated: number;
   escalation_count: number;
-  notification_count: number;
-  interruption_count: number;
-  business_hour_interruptions: number;
-  off_hour_interruptions: number;
-  sleep_hour_interruptions: number;
-  engaged_seconds: number;
   engaged_user_count: number;
 }
 
 /** Per incident and user who was assigned, notified or acknowledged: that user's part. */
-export interface IncidentRespondersTable {
+export interface IncidentRespondersTable extends InterruptionColumns {
   incident_id: string;
   user_id: string;
   incident_created_at: Timestamp;
   first_assigned_at: NullableTimestamp;
   first_acknowledged_at: NullableTimestamp;
-  notification_count: number;
-  interruption_count: number;
-  business_hour_interruptions: number;
-  off_hour_interruptions: number;
-  sleep_hour_interruptions: number;
-  engaged_seconds: number;
 }
 
 /** An interruption: a user's notifications of one incident, merged within a minute. */

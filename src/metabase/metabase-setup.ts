@@ -19,61 +19,71 @@ interface Question {
   layout: { row: number; col: number; size_x: number; size_y: number };
 }
 
+/** A question drawn as a chart: its x columns (the first, then the series), its y columns. */
+function chart(
+  display: 'bar' | 'line',
+  dimensions: string[],
+  metrics: string[],
+  options: { stacked?: boolean } = {},
+): Pick<Question, 'display' | 'visualization_settings'> {
+  return {
+    display,
+    visualization_settings: {
+      'graph.dimensions': dimensions,
+      'graph.metrics': metrics,
+      ...(options.stacked ? { 'stackable.stack_type': 'stacked' } : {}),
+    },
+  };
+}
+
+/** A question shown as Metabase's plain table. */
+const TABLE: Pick<Question, 'display' | 'visualization_settings'> = {
+  display: 'table',
+  visualization_settings: {},
+};
+
 /** The questions over the reporting views (migrations 0007, 0010 and 0011), laid out on the dashboard. */
 export const QUESTIONS: readonly Question[] = [
   {
     name: 'Incidents per service',
     view: 'v_services',
     sql: 'SELECT service_name, incident_count FROM v_services ORDER BY incident_count DESC',
-    display: 'bar',
-    visualization_settings: {
-      'graph.dimensions': ['service_name'],
-      'graph.metrics': ['incident_count'],
-    },
+    ...chart('bar', ['service_name'], ['incident_count']),
     layout: { row: 0, col: 0, size_x: 12, size_y: 6 },
   },
   {
     name: 'Incidents by service and status',
     view: 'v_incidents_by_service_status',
     sql: 'SELECT service_name, status, incident_count FROM v_incidents_by_service_status',
-    display: 'bar',
-    visualization_settings: {
-      'graph.dimensions': ['service_name', 'status'],
-      'graph.metrics': ['incident_count'],
-      'stackable.stack_type': 'stacked',
-    },
+    ...chart('bar', ['service_name', 'status'], ['incident_count'], { stacked: true }),
     layout: { row: 0, col: 12, size_x: 12, size_y: 6 },
   },
   {
     name: 'Teams and their services',
     view: 'v_teams_services',
     sql: 'SELECT team_name, service_name, incident_count FROM v_teams_services ORDER BY team_name, service_name',
-    display: 'table',
-    visualization_settings: {},
+    ...TABLE,
     layout: { row: 6, col: 0, size_x: 24, size_y: 8 },
   },
   {
     name: 'Escalation policies with teams and services',
     view: 'v_escalation_policy_relations',
     sql: 'SELECT escalation_policy_name, related_type, related_name FROM v_escalation_policy_relations ORDER BY escalation_policy_name',
-    display: 'table',
-    visualization_settings: {},
+    ...TABLE,
     layout: { row: 14, col: 0, size_x: 24, size_y: 8 },
   },
   {
     name: 'Inactive users on schedules',
     view: 'v_inactive_users',
     sql: 'SELECT user_name, email, reason FROM v_inactive_users ORDER BY user_name',
-    display: 'table',
-    visualization_settings: {},
+    ...TABLE,
     layout: { row: 22, col: 0, size_x: 12, size_y: 8 },
   },
   {
     name: 'Time to acknowledge and resolve',
     view: 'v_incident_facts',
     sql: 'SELECT service_name, AVG(seconds_to_first_ack) AS avg_seconds_to_first_ack, AVG(seconds_to_resolve) AS avg_seconds_to_resolve FROM v_incident_facts GROUP BY service_name ORDER BY service_name',
-    display: 'table',
-    visualization_settings: {},
+    ...TABLE,
     layout: { row: 22, col: 12, size_x: 12, size_y: 8 },
   },
   {
@@ -81,23 +91,16 @@ export const QUESTIONS: readonly Question[] = [
     name: 'MTTA and MTTR per week',
     view: 'v_incident_metrics',
     sql: 'SELECT week_start, COUNT(*) AS incidents, AVG(seconds_to_first_ack) / 60 AS mtta_minutes, AVG(seconds_to_resolve) / 3600 AS mttr_hours FROM v_incident_metrics GROUP BY week_start ORDER BY week_start',
-    display: 'line',
-    visualization_settings: {
-      'graph.dimensions': ['week_start'],
-      'graph.metrics': ['mtta_minutes', 'mttr_hours'],
-    },
+    ...chart('line', ['week_start'], ['mtta_minutes', 'mttr_hours']),
     layout: { row: 30, col: 0, size_x: 12, size_y: 6 },
   },
   {
     name: 'Interruptions per week',
     view: 'v_incident_metrics',
     sql: 'SELECT week_start, SUM(business_hour_interruptions) AS business_hours, SUM(off_hour_interruptions) AS off_hours, SUM(sleep_hour_interruptions) AS sleep_hours FROM v_incident_metrics GROUP BY week_start ORDER BY week_start',
-    display: 'bar',
-    visualization_settings: {
-      'graph.dimensions': ['week_start'],
-      'graph.metrics': ['business_hours', 'off_hours', 'sleep_hours'],
-      'stackable.stack_type': 'stacked',
-    },
+    ...chart('bar', ['week_start'], ['business_hours', 'off_hours', 'sleep_hours'], {
+      stacked: true,
+    }),
     layout: { row: 30, col: 12, size_x: 12, size_y: 6 },
   },
   {
@@ -106,23 +109,14 @@ export const QUESTIONS: readonly Question[] = [
     name: 'On-call hours per user',
     view: 'v_oncall_intervals',
     sql: 'SELECT user_name, SUM(seconds) / 3600 AS on_call_hours FROM v_oncall_intervals WHERE start_at IS NOT NULL GROUP BY user_name ORDER BY on_call_hours DESC',
-    display: 'bar',
-    visualization_settings: {
-      'graph.dimensions': ['user_name'],
-      'graph.metrics': ['on_call_hours'],
-    },
+    ...chart('bar', ['user_name'], ['on_call_hours']),
     layout: { row: 36, col: 0, size_x: 12, size_y: 6 },
   },
   {
     name: 'Interruptions per user',
     view: 'v_user_interruptions',
     sql: 'SELECT user_name, hour_class, SUM(interruptions) AS interruptions FROM v_user_interruptions GROUP BY user_name, hour_class ORDER BY user_name, hour_class',
-    display: 'bar',
-    visualization_settings: {
-      'graph.dimensions': ['user_name', 'hour_class'],
-      'graph.metrics': ['interruptions'],
-      'stackable.stack_type': 'stacked',
-    },
+    ...chart('bar', ['user_name', 'hour_class'], ['interruptions'], { stacked: true }),
     layout: { row: 36, col: 12, size_x: 12, size_y: 6 },
   },
 ];

@@ -61,6 +61,15 @@ export function accountTruth(account: SimulatedAccount): AccountTruth {
   ]);
   const sortById = <T extends { id: string }>(items: T[]) =>
     items.sort((a, b) => a.id.localeCompare(b.id));
+  /** The sorted ids of the items `keep` keeps (all by default): sets compared as lists. */
+  const sortedIds = <T extends { id: string }>(
+    items: readonly T[],
+    keep: (item: T) => boolean = () => true,
+  ) =>
+    items
+      .filter(keep)
+      .map((item) => item.id)
+      .sort();
   return {
     services: sortById(
       services.map((s) => ({
@@ -74,25 +83,19 @@ export function accountTruth(account: SimulatedAccount): AccountTruth {
     teamMembers: live
       .flatMap((u) => u.teamIds.map((t): [string, string] => [t, u.id]))
       .sort((a, b) => `${a[0]}:${a[1]}`.localeCompare(`${b[0]}:${b[1]}`)),
-    liveUserIds: live.map((u) => u.id).sort(),
-    deletedReferencedUserIds: e.users
-      .filter((u) => u.deletedAt !== null && referenced.has(u.id))
-      .map((u) => u.id)
-      .sort(),
-    invitedUserIds: live
-      .filter((u) => u.invitation_sent)
-      .map((u) => u.id)
-      .sort(),
+    liveUserIds: sortedIds(live),
+    deletedReferencedUserIds: sortedIds(
+      e.users,
+      (u) => u.deletedAt !== null && referenced.has(u.id),
+    ),
+    invitedUserIds: sortedIds(live, (u) => u.invitation_sent),
     policies: sortById(
       e.policies.map((p) => ({
         id: p.id,
         ruleCount: p.rules.length,
         targetCount: p.rules.reduce((n, r) => n + r.targets.length, 0),
         teamIds: [...p.teamIds].sort(),
-        serviceIds: services
-          .filter((s) => s.policyId === p.id)
-          .map((s) => s.id)
-          .sort(),
+        serviceIds: sortedIds(services, (s) => s.policyId === p.id),
       })),
     ),
     schedules: sortById(
@@ -102,7 +105,7 @@ export function accountTruth(account: SimulatedAccount): AccountTruth {
         userIds: [...new Set(s.layers.flatMap((l) => l.userIds))].sort(),
       })),
     ),
-    priorityIds: e.priorities.map((p) => p.id).sort(),
+    priorityIds: sortedIds(e.priorities),
     incidentCount: store.count,
     incidentsByServiceStatus: byService,
     logEntryCount,

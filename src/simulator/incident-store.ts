@@ -1,4 +1,5 @@
-import type { AccountEntities, SimPolicy, SimRule, SimSchedule } from './account-entities.js';
+import type { AccountEntities, SimRule } from './account-entities.js';
+import { entitiesById, type EntitiesById } from './entities-by-id.js';
 import { scheduleUserAt } from './schedule-model.js';
 import { createRandom, derivedSeed, pick } from './random.js';
 
@@ -109,8 +110,7 @@ export class IncidentStore {
   serviceIndex: Uint32Array;
   #status: Uint8Array;
   readonly #extraEvents = new Map<number, SimEvent[]>();
-  readonly #schedulesById: Map<string, SimSchedule>;
-  readonly #policiesById: Map<string, SimPolicy>;
+  readonly #byId: EntitiesById;
   readonly #cumulativeWeights: Float64Array;
 
   constructor(
@@ -121,8 +121,7 @@ export class IncidentStore {
     this.createdAt = new Float64Array(capacity);
     this.serviceIndex = new Uint32Array(capacity);
     this.#status = new Uint8Array(capacity);
-    this.#schedulesById = new Map(entities.schedules.map((s) => [s.id, s]));
-    this.#policiesById = new Map(entities.policies.map((p) => [p.id, p]));
+    this.#byId = entitiesById(entities);
     // Every tenth service is quiet (no incidents); service 1 is noisy (30% of all incidents,
     // enough to pass 10,000 in one 6-month window at the medium size); the rest taper off.
     const weights = entities.services.map((_, i) =>
@@ -191,7 +190,7 @@ export class IncidentStore {
     const t0 = this.createdAt[i] ?? 0;
     const service = this.entities.services[this.serviceIndex[i] ?? 0];
     if (!service) throw new RangeError(`incident ${i} has no service`);
-    const policy = this.#policiesById.get(service.policyId);
+    const policy = this.#byId.policies.get(service.policyId);
     const rules = policy?.rules ?? [];
     const urgency = random() < 0.7 ? 'high' : 'low';
     const priorityIndex =
@@ -419,7 +418,7 @@ export class IncidentStore {
     if (usable.length === 0) return undefined;
     const target = pick(random, usable);
     if (target.type === 'user_reference') return target.id;
-    const schedule = this.#schedulesById.get(target.id);
+    const schedule = this.#byId.schedules.get(target.id);
     return schedule ? scheduleUserAt(schedule, at) : undefined;
   }
 

@@ -6,6 +6,7 @@ import type {
   SimTeam,
   SimUser,
 } from './account-entities.js';
+import { entitiesById, type EntitiesById } from './entities-by-id.js';
 import type { SimEvent } from './incident-store.js';
 import { overrideEntries, scheduleEntries } from './schedule-model.js';
 import { incidentId, logEntryId, type SimulatedAccount } from './simulated-account.js';
@@ -21,11 +22,7 @@ export function simulatorWebUrl(seed: number): string {
  * offsets, not assume Z.
  */
 export class Renderer {
-  readonly #usersById: Map<string, SimUser>;
-  readonly #teamsById: Map<string, SimTeam>;
-  readonly #servicesById: Map<string, SimService>;
-  readonly #policiesById: Map<string, SimPolicy>;
-  readonly #schedulesById: Map<string, SimSchedule>;
+  readonly #byId: EntitiesById;
   readonly #web: string;
 
   constructor(
@@ -34,12 +31,7 @@ export class Renderer {
     /** Minutes east of UTC for rendered times; 0 renders "Z". */
     readonly offsetMinutes: number,
   ) {
-    const e = account.entities;
-    this.#usersById = new Map(e.users.map((u) => [u.id, u]));
-    this.#teamsById = new Map(e.teams.map((t) => [t.id, t]));
-    this.#servicesById = new Map(e.services.map((s) => [s.id, s]));
-    this.#policiesById = new Map(e.policies.map((p) => [p.id, p]));
-    this.#schedulesById = new Map(e.schedules.map((s) => [s.id, s]));
+    this.#byId = entitiesById(account.entities);
     this.#web = simulatorWebUrl(account.seed);
   }
 
@@ -54,18 +46,34 @@ export class Renderer {
     return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
   }
 
-  ref(kind: string, collection: string, id: string, summary: string): Record<string, unknown> {
+  /** The fields every PagerDuty object and reference opens with: its id, type, summary and links. */
+  #identity(type: string, collection: string, id: string, summary: string) {
     return {
       id,
-      type: `${kind}_reference`,
+      type,
       summary,
       self: `${this.apiUrl}/${collection}/${id}`,
       html_url: `${this.#web}/${collection}/${id}`,
     };
   }
 
+  ref(kind: string, collection: string, id: string, summary: string): Record<string, unknown> {
+    return this.#identity(`${kind}_reference`, collection, id, summary);
+  }
+
+  /** A reference to a directory object by id, named as the account names it (or "Unknown <noun>"). */
+  #namedRef(
+    kind: string,
+    collection: string,
+    objects: ReadonlyMap<string, { name: string }>,
+    id: string,
+    noun = kind,
+  ): Record<string, unknown> {
+    return this.ref(kind, collection, id, objects.get(id)?.name ?? `Unknown ${noun}`);
+  }
+
   userRef(id: string): Record<string, unknown> {
-    const user = this.#usersById.get(id);
+    const user = this.#byId.users.get(id);
     const ref = this.ref('user', 'users', id, user?.name ?? 'Unknown user');
     // References to users deleted from PagerDuty carry deleted_at (CONTRACT.md).
     if (user?.deletedAt != null && user.deletedAt <= this.account.now)
@@ -74,44 +82,31 @@ export class Renderer {
   }
 
   teamRef(id: string) {
-    return this.ref('team', 'teams', id, this.#teamsById.get(id)?.name ?? 'Unknown team');
+    return this.#namedRef('team', 'teams', this.#byId.teams, id);
   }
 
   serviceRef(id: string) {
-    return this.ref(
-      'service',
-      'services',
-      id,
-      this.#servicesById.get(id)?.name ?? 'Unknown service',
-    );
+    return this.#namedRef('service', 'services', this.#byId.services, id);
   }
 
   policyRef(id: string) {
-    return this.ref(
+    return this.#namedRef(
       'escalation_policy',
       'escalation_policies',
+      this.#byId.policies,
       id,
-      this.#policiesById.get(id)?.name ?? 'Unknown policy',
+      'policy',
     );
   }
 
   scheduleRef(id: string) {
-    return this.ref(
-      'schedule',
-      'schedules',
-      id,
-      this.#schedulesById.get(id)?.name ?? 'Unknown schedule',
-    );
+    return this.#namedRef('schedule', 'schedules', this.#byId.schedules, id);
   }
 
   service(s: SimService, include: ReadonlySet<string>): Record<string, unknown> {
-    const policy = this.#policiesById.get(s.policyId);
+    const policy = this.#byId.policies.get(s.policyId);
     return {
-      id: s.id,
-      type: 'service',
-      summary: s.name,
-      self: `${this.apiUrl}/services/${s.id}`,
-      html_url: `${this.#web}/services/${s.id}`,
+      ...this.#identity('service', 'services', s.id, s.name),
       name: s.name,
       description: s.description,
       auto_resolve_timeout: 14400,
@@ -124,7 +119,7 @@ export class Renderer {
           ? this.policy(policy, new Set())
           : this.policyRef(s.policyId),
       teams: s.teamIds.map((t) => {
-        const team = this.#teamsById.get(t);
+        const team = this.#byId.teams.get(t);
         return include.has('teams') && team ? this.team(team) : this.teamRef(t);
       }),
       integrations: [],
@@ -139,11 +134,7 @@ export class Renderer {
 
   team(t: SimTeam): Record<string, unknown> {
     return {
-      id: t.id,
-      type: 'team',
-      summary: t.name,
-      self: `${this.apiUrl}/teams/${t.id}`,
-      html_url: `${this.#web}/teams/${t.id}`,
+      ...this.#identity('team', 'teams', t.id, t.name),
       name: t.name,
       description: t.description,
       default_role: 'manager',
@@ -152,11 +143,7 @@ export class Renderer {
 
   user(u: SimUser): Record<string, unknown> {
     return {
-      id: u.id,
-      type: 'user',
-      summary: u.name,
-      self: `${this.apiUrl}/users/${u.id}`,
-      html_url: `${this.#web}/users/${u.id}`,
+      ...this.#identity('user', 'users', u.id, u.name),
       name: u.name,
       email: u.email,
       time_zone: u.time_zone,
@@ -174,11 +161,7 @@ export class Renderer {
 
   policy(p: SimPolicy, include: ReadonlySet<string>): Record<string, unknown> {
     return {
-      id: p.id,
-      type: 'escalation_policy',
-      summary: p.name,
-      self: `${this.apiUrl}/escalation_policies/${p.id}`,
-      html_url: `${this.#web}/escalation_policies/${p.id}`,
+      ...this.#identity('escalation_policy', 'escalation_policies', p.id, p.name),
       name: p.name,
       description: p.description,
       num_loops: p.numLoops,
@@ -189,13 +172,7 @@ export class Renderer {
         targets: r.targets.map((t) => {
           if (t.type === 'user_reference') return this.userRef(t.id);
           if (t.type === 'schedule_reference') return this.scheduleRef(t.id);
-          return {
-            id: t.id,
-            type: 'schedule_v3_reference',
-            summary: 'Follow-the-sun (v3)',
-            self: `${this.apiUrl}/v3/schedules/${t.id}`,
-            html_url: `${this.#web}/v3/schedules/${t.id}`,
-          };
+          return this.ref('schedule_v3', 'v3/schedules', t.id, 'Follow-the-sun (v3)');
         }),
       })),
       services: this.account
@@ -213,11 +190,7 @@ export class Renderer {
       p.rules.some((r) => r.targets.some((t) => t.id === s.id)),
     );
     const base: Record<string, unknown> = {
-      id: s.id,
-      type: 'schedule',
-      summary: s.name,
-      self: `${this.apiUrl}/schedules/${s.id}`,
-      html_url: `${this.#web}/schedules/${s.id}`,
+      ...this.#identity('schedule', 'schedules', s.id, s.name),
       name: s.name,
       description: s.description,
       time_zone: s.time_zone,
@@ -274,10 +247,8 @@ export class Renderer {
 
   priority(p: SimPriority): Record<string, unknown> {
     return {
-      id: p.id,
-      type: 'priority',
-      summary: p.name,
-      self: `${this.apiUrl}/priorities/${p.id}`,
+      ...this.#identity('priority', 'priorities', p.id, p.name),
+      // PagerDuty's priorities have no web page.
       html_url: null,
       name: p.name,
       description: p.description,
@@ -301,11 +272,7 @@ export class Renderer {
     const last = state.events.at(-1);
     const triggered = state.status === 'resolved' ? 0 : lifecycle.alerts;
     return {
-      id,
-      type: 'incident',
-      summary: `[#${i + 1}] ${lifecycle.title}`,
-      self: `${this.apiUrl}/incidents/${id}`,
-      html_url: `${this.#web}/incidents/${id}`,
+      ...this.#identity('incident', 'incidents', id, `[#${i + 1}] ${lifecycle.title}`),
       incident_number: i + 1,
       title: lifecycle.title,
       created_at: this.time(store.createdAt[i] ?? 0),

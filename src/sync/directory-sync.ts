@@ -2,25 +2,15 @@ import type { Insertable } from 'kysely';
 import {
   replaceEscalationPolicyRelations,
   replaceEscalationRules,
-  replaceListedEscalationPolicies,
 } from '../db/repositories/escalation-policies-repository.js';
-import { replaceListedPriorities } from '../db/repositories/priorities-repository.js';
-import {
-  listServiceIds,
-  replaceListedServices,
-  replaceServiceTeams,
-} from '../db/repositories/services-repository.js';
-import {
-  listTeamMemberRoles,
-  replaceListedTeams,
-  replaceTeamMembers,
-} from '../db/repositories/teams-repository.js';
+import { listServiceIds, replaceServiceTeams } from '../db/repositories/services-repository.js';
+import { replaceListedRows } from '../db/repositories/table-writer.js';
+import { listTeamMemberRoles, replaceTeamMembers } from '../db/repositories/teams-repository.js';
 import { listIncidentIdsInterrupting } from '../mirror/facts-repository.js';
 import {
   findMissingUserIds,
   insertMissingUsers,
   listUserTimeZones,
-  replaceListedUsers,
 } from '../db/repositories/users-repository.js';
 import { chunk } from '../db/sql-batches.js';
 import type { Database, TeamMembersTable } from '../db/schema.js';
@@ -32,7 +22,7 @@ import type {
   PdTeamMember,
   PdUser,
 } from '../pagerduty/pagerduty-types.js';
-import { parsePdTime, refIds, ruleTargetRows } from './pd-mappers.js';
+import { listedRow, parsePdTime, refIds, ruleTargetRows } from './pd-mappers.js';
 import { refreshIncidentFacts, writeMirror } from '../mirror/mirror-writer.js';
 import {
   forEachConcurrent,
@@ -44,6 +34,19 @@ import {
 // The small collections are re-listed in full on every run: that is how PagerDuty shows
 // deletions (there is no updated_at and no deletion feed), and it keeps relations exact.
 
+/**
+ * Lists a collection that some plans lack (PagerDuty answers 402 or 404 for it): null then,
+ * with the resource reported as 0 written, and the stored rows left as they are.
+ */
+async function listOptional<T>(
+  ctx: SyncContext,
+  resource: 'teams' | 'priorities',
+): Promise<T[] | null> {
+  const items = await ctx.client.listOptional<T>(`/${resource}`, resource, {}, ctx.signal);
+  if (items === null) reportWritten(ctx, resource, 0);
+  return items;
+}
+
 /** Users, with soft delete of those gone from /users. Returns the users listed, for team membership. */
 export async function syncUsers(ctx: SyncContext): Promise<PdUser[]> {
   const users = await ctx.client.listAll<PdUser>('/users', 'users', {}, ctx.signal);
@@ -52,20 +55,19 @@ export async function syncUsers(ctx: SyncContext): Promise<PdUser[]> {
     users.map((u) => u.id),
   );
   await writeMirror(ctx.writer, ctx.now, async (trx) => {
-    await replaceListedUsers(
+    await replaceListedRows(
       trx,
-      users.map((u) => ({
-        id: u.id,
-        name: u.name ?? u.summary ?? u.id,
-        email: u.email ?? null,
-        role: u.role ?? null,
-        time_zone: u.time_zone ?? null,
-        job_title: u.job_title || null,
-        invitation_sent: u.invitation_sent === true,
-        html_url: u.html_url ?? null,
-        synced_at: ctx.now,
-        deleted_at: null,
-      })),
+      'users',
+      users.map((u) =>
+        listedRow(u, ctx.now, {
+          email: u.email ?? null,
+          role: u.role ?? null,
+          time_zone: u.time_zone ?? null,
+          job_title: u.job_title || null,
+          invitation_sent: u.invitation_sent === true,
+          html_url: u.html_url ?? null,
+        }),
+      ),
       ctx.now,
     );
   });
@@ -91,10 +93,9 @@ export async function syncUsers(ctx: SyncContext): Promise<PdUser[]> {
  * the stored teams as they are.
  */
 export async function syncTeams(ctx: SyncContext, users: readonly PdUser[]): Promise<void> {
-  const teams = await ctx.client.listOptional<PdTeam>('/teams', 'teams', {}, ctx.signal);
+  const teams = await listOptional<PdTeam>(ctx, 'teams');
   if (teams === null) {
     ctx.logger.info('teams: not available on this account (plan without teams); skipped');
-    reportWritten(ctx, 'teams', 0);
     return;
   }
   const members: Insertable<TeamMembersTable>[] = [];
@@ -135,16 +136,12 @@ export async function syncTeams(ctx: SyncContext, users: readonly PdUser[]): Pro
     }
   }
   await writeMirror(ctx.writer, ctx.now, async (trx) => {
-    await replaceListedTeams(
+    await replaceListedRows(
       trx,
-      teams.map((t) => ({
-        id: t.id,
-        name: t.name ?? t.summary ?? t.id,
-        description: t.description ?? null,
-        html_url: t.html_url ?? null,
-        synced_at: ctx.now,
-        deleted_at: null,
-      })),
+      'teams',
+      teams.map((t) =>
+        listedRow(t, ctx.now, { description: t.description ?? null, html_url: t.html_url ?? null }),
+      ),
       ctx.now,
     );
     await replaceTeamMembers(trx, members);
@@ -181,17 +178,16 @@ export async function syncEscalationPolicies(ctx: SyncContext): Promise<void> {
       );
 
   await writeMirror(ctx.writer, ctx.now, async (trx) => {
-    await replaceListedEscalationPolicies(
+    await replaceListedRows(
       trx,
-      policies.map((p) => ({
-        id: p.id,
-        name: p.name ?? p.summary ?? p.id,
-        description: p.description || null,
-        num_loops: p.num_loops ?? 0,
-        html_url: p.html_url ?? null,
-        synced_at: ctx.now,
-        deleted_at: null,
-      })),
+      'escalation_policies',
+      policies.map((p) =>
+        listedRow(p, ctx.now, {
+          description: p.description || null,
+          num_loops: p.num_loops ?? 0,
+          html_url: p.html_url ?? null,
+        }),
+      ),
       ctx.now,
     );
     await replaceEscalationRules(trx, rules, targets);
@@ -211,20 +207,19 @@ export async function syncEscalationPolicies(ctx: SyncContext): Promise<void> {
 export async function syncServices(ctx: SyncContext): Promise<void> {
   const services = await ctx.client.listAll<PdService>('/services', 'services', {}, ctx.signal);
   await writeMirror(ctx.writer, ctx.now, async (trx) => {
-    await replaceListedServices(
+    await replaceListedRows(
       trx,
-      services.map((s) => ({
-        id: s.id,
-        name: s.name ?? s.summary ?? s.id,
-        description: s.description ?? null,
-        status: s.status ?? null,
-        created_at: parsePdTime(s.created_at),
-        last_incident_timestamp: parsePdTime(s.last_incident_timestamp),
-        escalation_policy_id: s.escalation_policy?.id ?? null,
-        html_url: s.html_url ?? null,
-        synced_at: ctx.now,
-        deleted_at: null,
-      })),
+      'services',
+      services.map((s) =>
+        listedRow(s, ctx.now, {
+          description: s.description ?? null,
+          status: s.status ?? null,
+          created_at: parsePdTime(s.created_at),
+          last_incident_timestamp: parsePdTime(s.last_incident_timestamp),
+          escalation_policy_id: s.escalation_policy?.id ?? null,
+          html_url: s.html_url ?? null,
+        }),
+      ),
       ctx.now,
     );
     // Every stored service's teams are replaced: a vanished service keeps none.
@@ -239,27 +234,15 @@ export async function syncServices(ctx: SyncContext): Promise<void> {
 
 /** Priorities; a plan without them (402/404) is not an error. */
 export async function syncPriorities(ctx: SyncContext): Promise<void> {
-  const priorities = await ctx.client.listOptional<PdPriority>(
-    '/priorities',
-    'priorities',
-    {},
-    ctx.signal,
-  );
-  if (priorities === null) {
-    reportWritten(ctx, 'priorities', 0);
-    return;
-  }
+  const priorities = await listOptional<PdPriority>(ctx, 'priorities');
+  if (priorities === null) return;
   await writeMirror(ctx.writer, ctx.now, async (trx) => {
-    await replaceListedPriorities(
+    await replaceListedRows(
       trx,
-      priorities.map((p, i) => ({
-        id: p.id,
-        name: p.name ?? p.summary ?? p.id,
-        description: p.description ?? null,
-        position: p.order ?? i,
-        synced_at: ctx.now,
-        deleted_at: null,
-      })),
+      'priorities',
+      priorities.map((p, i) =>
+        listedRow(p, ctx.now, { description: p.description ?? null, position: p.order ?? i }),
+      ),
       ctx.now,
     );
   });

@@ -28,6 +28,26 @@ export function parsePdTime(value: string | null | undefined): Date | null {
   return Number.isNaN(ms) ? null : new Date(ms);
 }
 
+/**
+ * The columns of a directory object listed in full (user, team, escalation policy, service,
+ * schedule, priority): its id, its name (a reference may carry only `summary`), its own
+ * `fields`, and the listing's time with deleted_at null, so that an object listed again after
+ * being marked deleted is revived.
+ */
+export function listedRow<F extends object>(
+  object: { id: string; name?: string | null; summary?: string | null },
+  listedAt: Date,
+  fields: F,
+) {
+  return {
+    id: object.id,
+    name: object.name ?? object.summary ?? object.id,
+    ...fields,
+    synced_at: listedAt,
+    deleted_at: null,
+  };
+}
+
 /** `user_reference` and `user` (an included full object) both name a user. */
 export function referenceKind(ref: PdReference | null | undefined): string | null {
   if (!ref?.type) return null;
@@ -65,6 +85,22 @@ export function ruleTargetRows(
 }
 
 /**
+ * The columns an incident's references give, read alike from a REST incident and from a
+ * webhook's incident data: a missing or null reference is a null column.
+ */
+export function incidentRefColumns(incident: {
+  priority?: PdReference | null;
+  service?: PdReference | null;
+  escalation_policy?: PdReference | null;
+}) {
+  return {
+    priority_id: incident.priority?.id ?? null,
+    service_id: incident.service?.id ?? null,
+    escalation_policy_id: incident.escalation_policy?.id ?? null,
+  };
+}
+
+/**
  * The incident's own columns. first_acknowledged_at is left out on purpose: it comes from log
  * entries (acknowledgements[] is emptied after the fact), and an upsert must not erase it.
  */
@@ -77,9 +113,7 @@ export function incidentRow(incident: PdIncident, syncedAt: Date): Insertable<In
     title: incident.title ?? incident.summary ?? null,
     status: incident.status,
     urgency: incident.urgency ?? null,
-    priority_id: incident.priority?.id ?? null,
-    service_id: incident.service?.id ?? null,
-    escalation_policy_id: incident.escalation_policy?.id ?? null,
+    ...incidentRefColumns(incident),
     created_at: created,
     updated_at: parsePdTime(incident.updated_at),
     last_status_change_at: parsePdTime(incident.last_status_change_at),
@@ -96,37 +130,55 @@ export function incidentRow(incident: PdIncident, syncedAt: Date): Insertable<In
   };
 }
 
+/**
+ * The rows made of `items` (null where an item makes none), the first of each key only: an
+ * incident's lists may name an assignee or an acknowledgement twice, and a row is written once.
+ */
+function firstOfEachKey<T, R>(
+  items: readonly T[] | null | undefined,
+  toRow: (item: T) => R | null,
+  key: (row: R) => string,
+): R[] {
+  const rows = new Map<string, R>();
+  for (const item of items ?? []) {
+    const row = toRow(item);
+    if (row !== null && !rows.has(key(row))) rows.set(key(row), row);
+  }
+  return [...rows.values()];
+}
+
 export function incidentAssignmentRows(
   incident: PdIncident,
 ): Insertable<IncidentAssignmentsTable>[] {
-  const seen = new Set<string>();
-  return (incident.assignments ?? []).flatMap((a) => {
-    const id = a?.assignee?.id;
-    if (!id || seen.has(id)) return [];
-    seen.add(id);
-    return [{ incident_id: incident.id, user_id: id, at: parsePdTime(a.at) }];
-  });
+  return firstOfEachKey(
+    incident.assignments,
+    (a) =>
+      a?.assignee?.id
+        ? { incident_id: incident.id, user_id: a.assignee.id, at: parsePdTime(a.at) }
+        : null,
+    (row) => row.user_id,
+  );
 }
 
 export function incidentAcknowledgementRows(
   incident: PdIncident,
 ): Insertable<IncidentAcknowledgementsTable>[] {
-  const seen = new Set<string>();
-  return (incident.acknowledgements ?? []).flatMap((a) => {
-    const id = a?.acknowledger?.id;
-    const at = parsePdTime(a?.at);
-    if (!id || !at || seen.has(`${id}@${at.getTime()}`)) return [];
-    seen.add(`${id}@${at.getTime()}`);
-    // The acknowledger may be a service (some integrations acknowledge).
-    return [
-      {
+  return firstOfEachKey(
+    incident.acknowledgements,
+    (a) => {
+      const id = a?.acknowledger?.id;
+      const at = parsePdTime(a?.at);
+      if (!id || !at) return null;
+      // The acknowledger may be a service (some integrations acknowledge).
+      return {
         incident_id: incident.id,
         acknowledger_id: id,
         acknowledger_type: referenceKind(a.acknowledger) ?? 'user',
         at,
-      },
-    ];
-  });
+      };
+    },
+    (row) => `${row.acknowledger_id}@${row.at.getTime()}`,
+  );
 }
 
 export function logEntryRow(entry: PdLogEntry, syncedAt: Date): Insertable<LogEntriesTable> | null {

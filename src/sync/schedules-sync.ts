@@ -3,7 +3,6 @@ import { findCursor, setCursor } from '../db/repositories/sync-cursors-repositor
 import { storeOncallsFrom } from '../db/repositories/oncalls-repository.js';
 import {
   listRenderedScheduleIds,
-  replaceListedSchedules,
   replaceScheduleLayers,
   replaceScheduleRelations,
   storeScheduleEntriesFrom,
@@ -11,7 +10,8 @@ import {
 import type { Database } from '../db/schema.js';
 import type { PdOncall, PdSchedule, PdScheduleEntry } from '../pagerduty/pagerduty-types.js';
 import { readWindowed, splitRange } from '../pagerduty/time-windows.js';
-import { oncallRow, parsePdTime, refIds, scheduleEntryRows } from './pd-mappers.js';
+import { listedRow, oncallRow, parsePdTime, refIds, scheduleEntryRows } from './pd-mappers.js';
+import { replaceListedRows } from '../db/repositories/table-writer.js';
 import { writeMirror } from '../mirror/mirror-writer.js';
 import {
   forEachConcurrent,
@@ -61,17 +61,16 @@ export async function syncSchedules(ctx: SyncContext): Promise<void> {
   const ids = schedules.map((s) => s.id);
   for (const s of schedules) rememberUserRefs(ctx, s.users ?? []);
   await writeMirror(ctx.writer, ctx.now, async (trx) => {
-    await replaceListedSchedules(
+    await replaceListedRows(
       trx,
-      schedules.map((s) => ({
-        id: s.id,
-        name: s.name ?? s.summary ?? s.id,
-        description: s.description ?? null,
-        time_zone: s.time_zone ?? null,
-        html_url: s.html_url ?? null,
-        synced_at: ctx.now,
-        deleted_at: null,
-      })),
+      'schedules',
+      schedules.map((s) =>
+        listedRow(s, ctx.now, {
+          description: s.description ?? null,
+          time_zone: s.time_zone ?? null,
+          html_url: s.html_url ?? null,
+        }),
+      ),
       ctx.now,
     );
     await replaceScheduleRelations(trx, ids, {

@@ -5,7 +5,7 @@ import {
   recordWebhookDelivery,
 } from '../db/repositories/webhook-deliveries-repository.js';
 import type { Database } from '../db/schema.js';
-import type { PdReference } from '../pagerduty/pagerduty-types.js';
+import type { PdIncident, PdReference } from '../pagerduty/pagerduty-types.js';
 import {
   addPendingIncident,
   findIncidentIdByNumber,
@@ -15,7 +15,7 @@ import {
   upsertIncidents,
 } from '../db/repositories/incidents-repository.js';
 import { writeMirror, type MirrorWriter } from '../mirror/mirror-writer.js';
-import { parsePdTime, refIds } from './pd-mappers.js';
+import { incidentRefColumns, parsePdTime, refIds } from './pd-mappers.js';
 
 /**
  * A PagerDuty v3 webhook event as the mirror reads it. When `data` is an incident (data_type
@@ -32,21 +32,22 @@ export interface PdWebhookEvent {
     data_type: string | null;
     /** The incident the event is about: data itself, or the incident a sub-resource names. */
     incident_id: string | null;
-    data: {
-      id?: string;
-      number?: number;
-      title?: string | null;
-      status?: 'triggered' | 'acknowledged' | 'resolved';
-      urgency?: 'high' | 'low' | null;
-      created_at?: string;
-      html_url?: string | null;
-      incident_key?: string | null;
-      service?: PdReference | null;
-      escalation_policy?: PdReference | null;
-      teams?: PdReference[] | null;
-      priority?: PdReference | null;
-      assignees?: PdReference[] | null;
-    };
+    data: Partial<
+      Pick<
+        PdIncident,
+        | 'id'
+        | 'title'
+        | 'status'
+        | 'urgency'
+        | 'created_at'
+        | 'html_url'
+        | 'incident_key'
+        | 'service'
+        | 'escalation_policy'
+        | 'teams'
+        | 'priority'
+      >
+    > & { number?: number; assignees?: PdReference[] | null };
   };
 }
 
@@ -179,9 +180,7 @@ async function applyIncidentEvent(
         title: data.title ?? null,
         status: data.status,
         urgency: data.urgency ?? null,
-        priority_id: data.priority?.id ?? null,
-        service_id: data.service?.id ?? null,
-        escalation_policy_id: data.escalation_policy?.id ?? null,
+        ...incidentRefColumns(data),
         created_at: created,
         updated_at: at,
         last_status_change_at: at,

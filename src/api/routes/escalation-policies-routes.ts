@@ -3,9 +3,9 @@ import {
   countEscalationPolicies,
   listEscalationPolicies,
 } from '../../analytics/escalation-policies-analytics.js';
-import { COUNT, PAGE_ONLY, page, type PageQuery } from '../schemas/common.js';
+import { PAGE_ONLY, type PageQuery } from '../schemas/common.js';
 import { ESCALATION_POLICY } from '../schemas/directory.js';
-import { COMMON_ERRORS } from '../schemas/error.js';
+import { countRoute, pageRoute } from './page-routes.js';
 import type { AnalyticsRoutesOptions } from './route-options.js';
 
 /** /escalation-policies and /escalation-policies/count. */
@@ -13,32 +13,25 @@ export const escalationPoliciesRoutes: FastifyPluginAsync<AnalyticsRoutesOptions
   app,
   { db },
 ) => {
-  app.get(
+  countRoute(
+    app,
     '/escalation-policies/count',
-    {
-      schema: {
-        tags: ['escalation policies'],
-        summary: 'Number of escalation policies',
-        response: { 200: COUNT, ...COMMON_ERRORS },
-      },
-    },
-    async () => ({ count: await countEscalationPolicies(db.read) }),
+    { tags: ['escalation policies'], summary: 'Number of escalation policies' },
+    () => countEscalationPolicies(db.read),
   );
 
-  app.get<{ Querystring: PageQuery }>(
+  pageRoute<PageQuery>(
+    app,
     '/escalation-policies',
     {
       schema: {
         tags: ['escalation policies'],
         summary: 'Escalation policies with their teams, services and ordered rules with targets',
         querystring: PAGE_ONLY,
-        response: { 200: page('escalation_policies', ESCALATION_POLICY), ...COMMON_ERRORS },
       },
+      key: 'escalation_policies',
+      item: ESCALATION_POLICY,
     },
-    async (request) => {
-      const { limit, offset } = request.query;
-      const result = await listEscalationPolicies(db.read, limit, offset);
-      return { escalation_policies: result.items, total: result.total, limit, offset };
-    },
+    ({ query }) => listEscalationPolicies(db.read, query.limit, query.offset),
   );
 };

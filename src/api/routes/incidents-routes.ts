@@ -12,7 +12,6 @@ import {
   FILTER_QUERY,
   FILTERED_PAGE,
   FILTERS,
-  page,
   querySchema,
   type FilterQuery,
   type PageQuery,
@@ -21,7 +20,8 @@ import { COMMON_ERRORS } from '../schemas/error.js';
 import { BY_SERVICE, BY_STATUS, INCIDENT, OVER_TIME } from '../schemas/incidents.js';
 import { SERVICE_STATUS } from '../schemas/services.js';
 import type { AnalyticsRoutesOptions } from './route-options.js';
-import { servicesPage } from './services-routes.js';
+import { pageRoute } from './page-routes.js';
+import { listServicesAs } from './services-routes.js';
 
 /** /incidents: the list, and counts by service, by status, by both and over time. */
 export const incidentsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (
@@ -30,21 +30,19 @@ export const incidentsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
 ) => {
   const d = db.read;
 
-  app.get<{ Querystring: FilterQuery & PageQuery }>(
+  pageRoute<FilterQuery & PageQuery>(
+    app,
     '/incidents',
     {
       schema: {
         tags: ['incidents'],
         summary: 'Incidents, newest first, filtered and paginated',
         querystring: FILTERED_PAGE,
-        response: { 200: page('incidents', INCIDENT), ...COMMON_ERRORS },
       },
+      key: 'incidents',
+      item: INCIDENT,
     },
-    async (request) => {
-      const { limit, offset } = request.query;
-      const result = await listIncidents(d, parseAnalyticsFilter(request.query), limit, offset);
-      return { incidents: result.items, total: result.total, limit, offset };
-    },
+    ({ query }) => listIncidents(d, parseAnalyticsFilter(query), query.limit, query.offset),
   );
 
   app.get<{ Querystring: FilterQuery }>(
@@ -77,7 +75,8 @@ export const incidentsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
     async (request) => incidentsByStatus(d, parseAnalyticsFilter(request.query)),
   );
 
-  app.get<{ Querystring: FilterQuery & PageQuery }>(
+  pageRoute<FilterQuery & PageQuery>(
+    app,
     '/incidents/by-service-status',
     {
       schema: {
@@ -85,11 +84,12 @@ export const incidentsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
         summary:
           'Incident counts per service and status; every service and status present, 0 when none',
         querystring: FILTERED_PAGE,
-        response: { 200: page('services', SERVICE_STATUS), ...COMMON_ERRORS },
       },
+      key: 'services',
+      item: SERVICE_STATUS,
     },
-    async (request) =>
-      servicesPage(d, request.query, (s) => ({
+    ({ query }) =>
+      listServicesAs(d, query, (s) => ({
         service_id: s.id,
         service_name: s.name,
         triggered: s.triggered,

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { VERSION } from '../../version.js';
+import { arr, obj, str } from '../schemas/common.js';
 import { COMMON_ERRORS } from '../schemas/error.js';
 
 interface OpenApiPaths {
@@ -27,44 +28,35 @@ export const rootRoutes: FastifyPluginAsync = async (app) => {
         tags: ['meta'],
         summary: 'Links to the API documentation, the OpenAPI document and every route',
         response: {
-          200: {
-            type: 'object',
-            required: ['name', 'version', 'docs', 'openapi', 'health', 'routes'],
-            properties: {
-              name: { type: 'string' },
-              version: { type: 'string' },
-              docs: { type: 'string' },
-              openapi: { type: 'string' },
-              health: { type: 'string' },
+          200: obj(
+            {
+              name: str(),
+              version: str(),
+              docs: str(),
+              openapi: str(),
+              health: str(),
               routes: {
                 description: 'Every route of the OpenAPI document, by path',
-                type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['method', 'path', 'summary'],
-                  properties: {
-                    method: { type: 'string' },
-                    path: { type: 'string' },
-                    summary: { type: 'string' },
-                  },
-                },
+                ...arr(obj({ method: str(), path: str(), summary: str() })),
               },
             },
-            example: {
-              name: 'pd-analytics',
-              version: '0.1.0',
-              docs: '/api/docs',
-              openapi: '/api/openapi.json',
-              health: '/api/v1/health',
-              routes: [
-                {
-                  method: 'GET',
-                  path: '/api/v1/services/count',
-                  summary: 'How many services exist in PagerDuty',
-                },
-              ],
+            {
+              example: {
+                name: 'pd-analytics',
+                version: '0.1.0',
+                docs: '/api/docs',
+                openapi: '/api/openapi.json',
+                health: '/api/v1/health',
+                routes: [
+                  {
+                    method: 'GET',
+                    path: '/api/v1/services/count',
+                    summary: 'How many services exist in PagerDuty',
+                  },
+                ],
+              },
             },
-          },
+          ),
           500: COMMON_ERRORS[500],
         },
       },

@@ -12,15 +12,13 @@ import {
 } from '../../analytics/services-analytics.js';
 import type { Database } from '../../db/schema.js';
 import { NotFoundError } from '../../errors.js';
+import { countRoute, pageRoute } from './page-routes.js';
 import type { AnalyticsRoutesOptions } from './route-options.js';
 import {
-  COUNT,
   FILTER_QUERY,
   FILTERED_PAGE,
   FILTERS,
   idParams,
-  page,
-  pageBody,
   querySchema,
   type FilterQuery,
   type PageQuery,
@@ -29,44 +27,43 @@ import { COMMON_ERRORS, ERROR_REF, NOT_FOUND } from '../schemas/error.js';
 import { INCIDENT } from '../schemas/incidents.js';
 import { CHART, MOST_INCIDENTS, SERVICE_DETAIL, SERVICE_SUMMARY } from '../schemas/services.js';
 
-/** A page of GET /services or /incidents/by-service-status: listServices, each row shaped by `present`. */
-export async function servicesPage<U>(
+/** The services of a page of GET /services or /incidents/by-service-status, each shaped by `present`. */
+export async function listServicesAs<U>(
   db: Kysely<Database>,
   query: FilterQuery & PageQuery,
   present: (service: ServiceRow) => U,
-) {
-  const result = await listServices(db, parseAnalyticsFilter(query), query.limit, query.offset);
-  return pageBody('services', result, query, present);
+): Promise<{ items: U[]; total: number }> {
+  const { items, total } = await listServices(
+    db,
+    parseAnalyticsFilter(query),
+    query.limit,
+    query.offset,
+  );
+  return { items: items.map(present), total };
 }
 
 /** /services: counts, the list with incident counts, one service, the most-incidents service and its chart. */
 export const servicesRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (app, { db }) => {
   const d = db.read;
 
-  app.get(
-    '/services/count',
-    {
-      schema: {
-        tags: ['services'],
-        summary: 'Number of services',
-        response: { 200: COUNT, ...COMMON_ERRORS },
-      },
-    },
-    async () => ({ count: await countServices(d) }),
+  countRoute(app, '/services/count', { tags: ['services'], summary: 'Number of services' }, () =>
+    countServices(d),
   );
 
-  app.get<{ Querystring: FilterQuery & PageQuery }>(
+  pageRoute<FilterQuery & PageQuery>(
+    app,
     '/services',
     {
       schema: {
         tags: ['services'],
         summary: 'Services with their incident counts (0 when none), by name',
         querystring: FILTERED_PAGE,
-        response: { 200: page('services', SERVICE_SUMMARY), ...COMMON_ERRORS },
       },
+      key: 'services',
+      item: SERVICE_SUMMARY,
     },
-    async (request) =>
-      servicesPage(d, request.query, (s) => ({
+    ({ query }) =>
+      listServicesAs(d, query, (s) => ({
         id: s.id,
         name: s.name,
         status: s.status,
@@ -158,7 +155,8 @@ export const servicesRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async 
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: FilterQuery & PageQuery }>(
+  pageRoute<FilterQuery & PageQuery, { id: string }>(
+    app,
     '/services/:id/incidents',
     {
       schema: {
@@ -167,20 +165,19 @@ export const servicesRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async 
         description: 'Services deleted from PagerDuty are answered too, as by GET /services/{id}.',
         params: idParams(),
         querystring: FILTERED_PAGE,
-        response: { 200: page('incidents', INCIDENT), 404: NOT_FOUND, ...COMMON_ERRORS },
       },
+      key: 'incidents',
+      item: INCIDENT,
+      errors: { 404: NOT_FOUND },
     },
-    async (request) => {
-      const { limit, offset } = request.query;
-      if (!(await serviceExists(d, request.params.id)))
-        throw new NotFoundError(`no service ${request.params.id}`);
-      const result = await listIncidents(
+    async ({ params, query }) => {
+      if (!(await serviceExists(d, params.id))) throw new NotFoundError(`no service ${params.id}`);
+      return listIncidents(
         d,
-        { ...parseAnalyticsFilter(request.query), serviceId: [request.params.id] },
-        limit,
-        offset,
+        { ...parseAnalyticsFilter(query), serviceId: [params.id] },
+        query.limit,
+        query.offset,
       );
-      return { incidents: result.items, total: result.total, limit, offset };
     },
   );
 };

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { countUsers, listInactiveUsers } from '../../analytics/users-analytics.js';
-import { COUNT, PAGE_ONLY, page, type PageQuery } from '../schemas/common.js';
+import { PAGE_ONLY, type PageQuery } from '../schemas/common.js';
 import { INACTIVE_USER } from '../schemas/directory.js';
-import { COMMON_ERRORS } from '../schemas/error.js';
+import { countRoute, pageRoute } from './page-routes.js';
 import type { AnalyticsRoutesOptions } from './route-options.js';
 
 /** /users/count and /users/inactive. */
@@ -10,19 +10,15 @@ export const usersRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (
   app,
   { db, clock },
 ) => {
-  app.get(
+  countRoute(
+    app,
     '/users/count',
-    {
-      schema: {
-        tags: ['users'],
-        summary: 'Number of users (not counting those deleted from PagerDuty)',
-        response: { 200: COUNT, ...COMMON_ERRORS },
-      },
-    },
-    async () => ({ count: await countUsers(db.read) }),
+    { tags: ['users'], summary: 'Number of users (not counting those deleted from PagerDuty)' },
+    () => countUsers(db.read),
   );
 
-  app.get<{ Querystring: PageQuery }>(
+  pageRoute<PageQuery>(
+    app,
     '/users/inactive',
     {
       // Relative to now: a shift ends, a user has no upcoming one any more.
@@ -33,13 +29,10 @@ export const usersRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (
         description:
           'Reasons: deleted (gone from PagerDuty but still on a schedule or escalation rule), invitation_pending (invited, never signed up), no_upcoming_shift (on a schedule with no on-call shift in the next 90 days).',
         querystring: PAGE_ONLY,
-        response: { 200: page('users', INACTIVE_USER), ...COMMON_ERRORS },
       },
+      key: 'users',
+      item: INACTIVE_USER,
     },
-    async (request) => {
-      const { limit, offset } = request.query;
-      const result = await listInactiveUsers(db.read, clock(), limit, offset);
-      return { users: result.items, total: result.total, limit, offset };
-    },
+    ({ query }) => listInactiveUsers(db.read, clock(), query.limit, query.offset),
   );
 };

@@ -95,20 +95,6 @@ export const NAMED = obj({ id: str(), name: nullableStr });
 /** A page of a list: its items under `key`, how many match in all, and the paging asked for. */
 export const page = (key: string, item: unknown) =>
   obj({ [key]: arr(item), total: int('Rows matching, all pages'), limit: int(), offset: int() });
-/** The body of a page answer: its items (shaped by `present`) under `key`, with total and paging. */
-export function pageBody<T, U>(
-  key: string,
-  result: { items: readonly T[]; total: number },
-  query: PageQuery,
-  present: (item: T) => U,
-): Record<string, unknown> {
-  return {
-    [key]: result.items.map(present),
-    total: result.total,
-    limit: query.limit,
-    offset: query.offset,
-  };
-}
 export const FILTERS = querySchema(FILTER_QUERY);
 export const FILTERED_PAGE = querySchema({ ...FILTER_QUERY, ...PAGINATION_QUERY });
 export const PAGE_ONLY = querySchema(PAGINATION_QUERY);

@@ -1,22 +1,7 @@
 import type { Insertable, Kysely } from 'kysely';
 import { chunk, MAX_IN_LIST } from '../sql-batches.js';
-import type {
-  Database,
-  EscalationPoliciesTable,
-  EscalationRulesTable,
-  EscalationRuleTargetsTable,
-} from '../schema.js';
-import { markUnseenDeleted, replaceOwnedRows, upsertRows } from './table-writer.js';
-
-/** Writes /escalation_policies as listed at `listedAt`; policies it no longer lists are marked deleted. */
-export async function replaceListedEscalationPolicies(
-  db: Kysely<Database>,
-  rows: readonly Insertable<EscalationPoliciesTable>[],
-  listedAt: Date,
-): Promise<void> {
-  await upsertRows(db, 'escalation_policies', rows);
-  await markUnseenDeleted(db, 'escalation_policies', listedAt, listedAt);
-}
+import type { Database, EscalationRulesTable, EscalationRuleTargetsTable } from '../schema.js';
+import { replaceOwnedRows, upsertRows } from './table-writer.js';
 
 /** Makes every policy's ordered rules and their targets exactly these (rules of vanished policies go too). */
 export async function replaceEscalationRules(

@@ -4,19 +4,8 @@ import type {
   ScheduleEntriesTable,
   ScheduleLayersTable,
   ScheduleLayerUsersTable,
-  SchedulesTable,
 } from '../schema.js';
-import { markUnseenDeleted, replaceOwnedRows, trimSpansAt, upsertRows } from './table-writer.js';
-
-/** Writes /schedules as listed at `listedAt`; schedules it no longer lists are marked deleted. */
-export async function replaceListedSchedules(
-  db: Kysely<Database>,
-  rows: readonly Insertable<SchedulesTable>[],
-  listedAt: Date,
-): Promise<void> {
-  await upsertRows(db, 'schedules', rows);
-  await markUnseenDeleted(db, 'schedules', listedAt, listedAt);
-}
+import { replaceOwnedRows, trimSpansAt, upsertRows } from './table-writer.js';
 
 /** Makes the users, teams and escalation policies of each given schedule exactly these. */
 export async function replaceScheduleRelations(

@@ -1,20 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database, NewService } from '../schema.js';
-import { markUnseenDeleted, replaceOwnedRows, upsertRows } from './table-writer.js';
+import { replaceOwnedRows, upsertRows } from './table-writer.js';
 
 /** Inserts or updates services by id. */
 export function upsertServices(db: Kysely<Database>, rows: readonly NewService[]): Promise<number> {
   return upsertRows(db, 'services', rows);
-}
-
-/** Writes /services as listed at `listedAt` and marks every service it no longer lists deleted. */
-export async function replaceListedServices(
-  db: Kysely<Database>,
-  rows: readonly NewService[],
-  listedAt: Date,
-): Promise<void> {
-  await upsertServices(db, rows);
-  await markUnseenDeleted(db, 'services', listedAt, listedAt);
 }
 
 /** Every stored service's id, deleted ones included. */

@@ -1,4 +1,10 @@
-import { sql, type Insertable, type Kysely } from 'kysely';
+import {
+  sql,
+  type Insertable,
+  type Kysely,
+  type UpdateQueryBuilder,
+  type UpdateResult,
+} from 'kysely';
 import { dialectOf } from '../dialect.js';
 import type { Database, TableName } from '../schema.js';
 import { chunk, MAX_BIND_PARAMETERS, MAX_IN_LIST } from '../sql-batches.js';
@@ -148,6 +154,48 @@ export async function replaceOwnedRows<T extends TableName>(
   return upsertRows(db, table, rows);
 }
 
+/** The tables of PagerDuty objects that are kept, marked deleted, once PagerDuty drops them. */
+export type SoftDeletedTable =
+  'services' | 'teams' | 'users' | 'escalation_policies' | 'schedules' | 'priorities' | 'incidents';
+
+/**
+ * Writes a collection PagerDuty listed in full at `listedAt` (rows synced at `listedAt`) and
+ * marks every row the listing left out deleted: a full listing is how PagerDuty shows deletions
+ * of these objects, it has no deletion feed for them.
+ */
+export async function replaceListedRows<T extends SoftDeletedTable>(
+  db: Kysely<Database>,
+  table: T,
+  rows: readonly Insertable<Database[T]>[],
+  listedAt: Date,
+): Promise<void> {
+  await upsertRows(db, table, rows);
+  await markUnseenDeleted(db, table, listedAt, listedAt);
+}
+
+type SoftDeleteQuery = UpdateQueryBuilder<
+  Database,
+  SoftDeletedTable,
+  SoftDeletedTable,
+  UpdateResult
+>;
+
+/**
+ * Sets deleted_at = `now` on the rows `pick` narrows the table to, among those not deleted yet
+ * (a row keeps the time it was first seen gone). Returns how many it marked.
+ */
+async function markLiveDeleted(
+  db: Kysely<Database>,
+  table: SoftDeletedTable,
+  now: Date,
+  pick: (rows: SoftDeleteQuery) => SoftDeleteQuery,
+): Promise<number> {
+  const result = await pick(
+    db.updateTable(table).set({ deleted_at: now }).where('deleted_at', 'is', null),
+  ).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /**
  * Soft-deletes the objects of a fully re-listed collection that the listing did not return:
  * every row not synced since `listedSince` gets `deleted_at = now`. Rows seen again are revived
@@ -155,50 +203,23 @@ export async function replaceOwnedRows<T extends TableName>(
  */
 export async function markUnseenDeleted(
   db: Kysely<Database>,
-  table:
-    | 'services'
-    | 'teams'
-    | 'users'
-    | 'escalation_policies'
-    | 'schedules'
-    | 'priorities'
-    | 'incidents',
+  table: SoftDeletedTable,
   listedSince: Date,
   now: Date,
 ): Promise<number> {
-  const result = await db
-    .updateTable(table)
-    .set({ deleted_at: now })
-    .where('deleted_at', 'is', null)
-    .where('synced_at', '<', listedSince)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  return markLiveDeleted(db, table, now, (rows) => rows.where('synced_at', '<', listedSince));
 }
 
 /** Soft-deletes the given ids of a table. */
 export async function markDeleted(
   db: Kysely<Database>,
-  table:
-    | 'services'
-    | 'teams'
-    | 'users'
-    | 'escalation_policies'
-    | 'schedules'
-    | 'priorities'
-    | 'incidents',
+  table: SoftDeletedTable,
   ids: readonly string[],
   now: Date,
 ): Promise<number> {
   let updated = 0;
-  for (const part of chunk(ids, MAX_IN_LIST)) {
-    const result = await db
-      .updateTable(table)
-      .set({ deleted_at: now })
-      .where('id', 'in', part)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
-    updated += Number(result.numUpdatedRows);
-  }
+  for (const part of chunk(ids, MAX_IN_LIST))
+    updated += await markLiveDeleted(db, table, now, (rows) => rows.where('id', 'in', part));
   return updated;
 }
 

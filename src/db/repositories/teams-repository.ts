@@ -1,20 +1,10 @@
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, NewTeam, TeamMembersTable } from '../schema.js';
-import { markUnseenDeleted, upsertRows } from './table-writer.js';
+import { upsertRows } from './table-writer.js';
 
 /** Inserts or updates teams by id. */
 export function upsertTeams(db: Kysely<Database>, rows: readonly NewTeam[]): Promise<number> {
   return upsertRows(db, 'teams', rows);
-}
-
-/** Writes /teams as listed at `listedAt` and marks every team it no longer lists deleted. */
-export async function replaceListedTeams(
-  db: Kysely<Database>,
-  rows: readonly NewTeam[],
-  listedAt: Date,
-): Promise<void> {
-  await upsertTeams(db, rows);
-  await markUnseenDeleted(db, 'teams', listedAt, listedAt);
 }
 
 /** Makes team membership exactly `rows`: a member removed in PagerDuty is removed here. */

@@ -1,24 +1,11 @@
 import type { Kysely } from 'kysely';
 import { chunk, MAX_IN_LIST } from '../sql-batches.js';
 import type { Database, NewUser } from '../schema.js';
-import { markUnseenDeleted, upsertRows } from './table-writer.js';
+import { upsertRows } from './table-writer.js';
 
 /** Inserts or updates users by id. */
 export function upsertUsers(db: Kysely<Database>, rows: readonly NewUser[]): Promise<number> {
   return upsertRows(db, 'users', rows);
-}
-
-/**
- * Writes /users as listed at `listedAt` and marks every user it no longer lists deleted:
- * PagerDuty has no deletion feed, a deleted user just leaves the list.
- */
-export async function replaceListedUsers(
-  db: Kysely<Database>,
-  rows: readonly NewUser[],
-  listedAt: Date,
-): Promise<void> {
-  await upsertUsers(db, rows);
-  await markUnseenDeleted(db, 'users', listedAt, listedAt);
 }
 
 /** The ids among `ids` that the mirror holds no user for. */
