@@ -242,6 +242,24 @@ export async function checkResponderFilter(
   }
 }
 
+/** Where incident_responders (as r) holds what a responder filter tests; a team is its members. */
+const RESPONDER_COLUMNS: FilterColumns = {
+  time: 'r.incident_created_at',
+  user: 'r.user_id',
+  team: { userId: 'r.user_id' },
+  service: { incidentId: 'r.incident_id' },
+};
+
+/**
+ * Where oncalls holds what a responder filter tests: a service is the escalation policy it uses
+ * (on-call spans belong to no incident); the range is an overlap, tested by the query itself.
+ */
+const ONCALL_COLUMNS: FilterColumns = {
+  user: 'user_id',
+  team: { userId: 'user_id' },
+  service: { escalationPolicyId: 'escalation_policy_id' },
+};
+
 /** A user's facts from their incidents. */
 type IncidentPart = Pick<
   ResponderFacts,
@@ -256,14 +274,6 @@ type IncidentPart = Pick<
   | 'ttaN'
   | 'engagedSeconds'
 >;
-
-/** Where incident_responders (as r) holds what a responder filter tests; a team is its members. */
-const RESPONDER_COLUMNS: FilterColumns = {
-  time: 'r.incident_created_at',
-  user: 'r.user_id',
-  team: { userId: 'r.user_id' },
-  service: { incidentId: 'r.incident_id' },
-};
 
 /** Per user, the incident-derived figures over incidents created in [since, until). */
 async function incidentParts(
@@ -345,16 +355,6 @@ async function namesOfPolicies(
     .execute();
   return new Map(rows.map((r) => [r.id, r.name]));
 }
-
-/**
- * Where oncalls holds what a responder filter tests: a service is the escalation policy it uses
- * (on-call spans belong to no incident); the range is an overlap, tested by the query itself.
- */
-const ONCALL_COLUMNS: FilterColumns = {
-  user: 'user_id',
-  team: { userId: 'user_id' },
-  service: { escalationPolicyId: 'escalation_policy_id' },
-};
 
 /** Per user, the on-call spans in [since, until), clipped to it; permanent ones are all of it. */
 async function oncallSpans(

@@ -1,3 +1,4 @@
+import type { InterruptionColumns } from '../db/schema.js';
 import { classifyInstant, type HourClass, type WorkingHours } from '../time/working-hours.js';
 
 // The per-incident facts behind PagerDuty's AnalyticsIncidentMetrics and
@@ -38,8 +39,8 @@ export function isTimeoutEscalation(entry: {
 /** Notifications of one incident to one user less than this after the first of an interruption belong to it. */
 export const INTERRUPTION_MERGE_MS = 60_000;
 
-export interface EvidenceIncident {
-  id: string;
+/** What an incident is, as its facts carry it on: the keys the metrics group and filter by. */
+export interface IncidentAttributes {
   created_at: number;
   resolved_at: number | null;
   status: string;
@@ -47,6 +48,10 @@ export interface EvidenceIncident {
   service_id: string | null;
   escalation_policy_id: string | null;
   priority_id: string | null;
+}
+
+export interface EvidenceIncident extends IncidentAttributes {
+  id: string;
   /** The first acknowledgement (the earliest acknowledge_log_entry, or a webhook's when earlier). */
   first_acknowledged_at: number | null;
 }
@@ -67,15 +72,15 @@ export interface EvidenceEntry {
   assignee_ids: readonly string[];
 }
 
-export interface IncidentFacts {
+/**
+ * How much an incident interrupted people (InterruptionColumns: notifications, interruptions by
+ * hour class, engaged seconds), per incident in IncidentFacts and per incident and user in
+ * ResponderFacts. Engaged seconds: for each user who acknowledged, from their first
+ * acknowledgement to the resolve, summed; 0 while the incident is open. Notifications: every
+ * notify_log_entry, any channel.
+ */
+export interface IncidentFacts extends IncidentAttributes, InterruptionColumns {
   incident_id: string;
-  created_at: number;
-  resolved_at: number | null;
-  status: string;
-  urgency: string | null;
-  service_id: string | null;
-  escalation_policy_id: string | null;
-  priority_id: string | null;
   /** seconds_to_first_ack: the first acknowledgement minus created_at; null when never acknowledged. */
   seconds_to_first_ack: number | null;
   /** seconds_to_resolve: resolved_at (the last resolve) minus created_at; null unless resolved. */
@@ -90,22 +95,11 @@ export interface IncidentFacts {
   timeout_escalated: boolean;
   /** Every escalate_log_entry. */
   escalation_count: number;
-  /** Every notify_log_entry, any channel. */
-  notification_count: number;
-  interruption_count: number;
-  business_hour_interruptions: number;
-  off_hour_interruptions: number;
-  sleep_hour_interruptions: number;
-  /**
-   * For each user who acknowledged, from their first acknowledgement to the resolve, summed;
-   * 0 while the incident is open.
-   */
-  engaged_seconds: number;
   /** Users who acknowledged. */
   engaged_user_count: number;
 }
 
-export interface ResponderFacts {
+export interface ResponderFacts extends InterruptionColumns {
   incident_id: string;
   user_id: string;
   incident_created_at: number;
@@ -113,12 +107,6 @@ export interface ResponderFacts {
   first_assigned_at: number | null;
   /** The user's first acknowledge_log_entry. */
   first_acknowledged_at: number | null;
-  notification_count: number;
-  interruption_count: number;
-  business_hour_interruptions: number;
-  off_hour_interruptions: number;
-  sleep_hour_interruptions: number;
-  engaged_seconds: number;
 }
 
 export interface Interruption {

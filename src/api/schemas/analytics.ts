@@ -64,8 +64,6 @@ export const INCIDENT_METRICS_QUERY = querySchema({
   ...METRICS_QUERY_PROPERTIES,
 });
 
-export type IncidentMetricsQuery = FromSchema<typeof INCIDENT_METRICS_QUERY>;
-
 export const INCIDENT_METRICS_RESPONSE = {
   type: 'object',
   required: ['data', 'group_by', 'aggregate_unit', 'time_zone'],
@@ -93,8 +91,6 @@ export const RESPONDER_METRICS_QUERY = querySchema({
   ...RESPONDER_QUERY_PROPERTIES,
   ...PAGINATION_QUERY,
 });
-
-export type ResponderMetricsQuery = FromSchema<typeof RESPONDER_METRICS_QUERY>;
 
 const DIRECT_TARGET = {
   type: 'object',
@@ -157,8 +153,6 @@ export const ON_CALL_LOAD_QUERY = querySchema({
       "The on-call seconds shares and Gini are of: scheduled (from schedules), or all (PagerDuty's total_seconds_on_call, direct targets always on call)",
   },
 });
-
-export type OnCallLoadQuery = FromSchema<typeof ON_CALL_LOAD_QUERY>;
 
 const share = (of: string) =>
   ({
@@ -231,8 +225,6 @@ export const HEATMAP_QUERY = querySchema({
   time_zone: METRICS_QUERY_PROPERTIES.time_zone,
 });
 
-export type HeatmapQuery = FromSchema<typeof HEATMAP_QUERY>;
-
 export const HEATMAP_RESPONSE = {
   type: 'object',
   required: ['data', 'time_zone', 'since', 'until'],
@@ -253,3 +245,10 @@ export const HEATMAP_RESPONSE = {
     until: str(),
   },
 } as const;
+
+// The query types the routes take, derived from the schemas above: what ajv lets through
+// (defaults applied) is what the handler is typed to get.
+export type IncidentMetricsQuery = FromSchema<typeof INCIDENT_METRICS_QUERY>;
+export type ResponderMetricsQuery = FromSchema<typeof RESPONDER_METRICS_QUERY>;
+export type OnCallLoadQuery = FromSchema<typeof ON_CALL_LOAD_QUERY>;
+export type HeatmapQuery = FromSchema<typeof HEATMAP_QUERY>;
