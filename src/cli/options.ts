@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors.js';
-import { DateInputError, parseInstant } from '../time/dates.js';
+import type { SyncRequestSource } from '../sync/index.js';
 
 /** Parses a whole-number option; the message names the option. */
 export function parseIntegerOption(raw: string, option: string, min: number, max: number): number {
@@ -42,12 +42,11 @@ export function parseDurationOption(raw: string, option: string, minMs: number):
   return ms;
 }
 
-/** Parses a date option by the product's one date parser; the message names the option and value. */
-export function parseDateOption(raw: string, option: string): Date {
-  try {
-    return parseInstant(raw, option);
-  } catch (error) {
-    if (error instanceof DateInputError) throw new ValidationError(error.message, option);
-    throw error;
-  }
-}
+/**
+ * How a sync request's fields are named on the command line, for the exit 2 that names one:
+ * `--since: '2026-02-30' is not a real calendar date; …`.
+ */
+export const CLI_SYNC_SOURCE: SyncRequestSource = {
+  name: (field) => `--${field}`,
+  message: (name, reason) => `${name}: ${reason}`,
+};

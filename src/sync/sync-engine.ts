@@ -61,8 +61,8 @@ import {
 
 /**
  * A full sync reads the whole history (from the oldest incident, or `since`). This is only the
- * history start assumed for an incremental sync of a mirror that recorded none (one made
- * before the history start was kept): what it reads again of the log entries' channels.
+ * history start assumed for a sync of a mirror that recorded none (one made before the history
+ * start was kept).
  */
 const FALLBACK_HISTORY_DAYS = 365;
 const CURSOR_FULL_SYNC = 'full_sync';
@@ -119,7 +119,6 @@ export interface SyncResult {
   error?: string;
 }
 
-/** Checks a --resources list; unknown names are a usage error for the caller to report. */
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 import { parseRange } from '../../src/analytics/analytics-request.js';
-import { parseDateOption } from '../../src/cli/options.js';
+import { CLI_SYNC_SOURCE } from '../../src/cli/options.js';
+import { parseSyncRequest } from '../../src/sync/index.js';
 import { DateInputError, parseCalendarDate, parseInstant } from '../../src/time/dates.js';
 
 const IMPOSSIBLE = [
@@ -54,7 +55,8 @@ describe('the one date parser', () => {
     const bad = '2026-02-30';
     const refusals: [string, () => unknown][] = [
       ['query string', () => parseRange({ since: bad })],
-      ['CLI option', () => parseDateOption(bad, '--since')],
+      ['CLI option', () => parseSyncRequest({ since: bad }, new Date(), CLI_SYNC_SOURCE)],
+      ['request body', () => parseSyncRequest({ since: bad }, new Date())],
       ['SYNC_SINCE', () => parseConfig({ SYNC_SINCE: bad })],
       ['HOLIDAYS', () => parseConfig({ HOLIDAYS: `2026-12-25,${bad}` })],
       ['calendar date', () => parseCalendarDate(bad, 'HOLIDAYS')],

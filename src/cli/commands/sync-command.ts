@@ -4,21 +4,10 @@ import { createDb } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrator.js';
 import { commandLogger } from '../cli-logger.js';
 import { createPagerDutyClient } from '../../pagerduty/create-client.js';
-import {
-  describeAccount,
-  parseSyncRequest,
-  runSync,
-  SYNC_RESOURCES,
-  type SyncRequestSource,
-} from '../../sync/index.js';
+import { describeAccount, parseSyncRequest, runSync, SYNC_RESOURCES } from '../../sync/index.js';
 import type { CliContext } from '../cli-context.js';
+import { CLI_SYNC_SOURCE } from '../options.js';
 import { createSyncReporter } from '../sync-reporter.js';
-
-/** The options' names in the CLI's errors (exit 2): `--since: …`. */
-const CLI_SOURCE: SyncRequestSource = {
-  name: (field) => `--${field}`,
-  message: (name, reason) => `${name}: ${reason}`,
-};
 
 interface SyncCommandOptions {
   full?: boolean;
@@ -55,7 +44,7 @@ export function registerSyncCommand(program: Command, context: CliContext): void
           resources: options.resources,
         },
         new Date(),
-        CLI_SOURCE,
+        CLI_SYNC_SOURCE,
       );
       const since = request.since ?? config.sync.since;
       const logger = commandLogger(config, context);
