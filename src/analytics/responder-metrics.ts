@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { HourClassSplitter, emptyHourClassSeconds } from '../time/hour-class-split.js';
 import { isTimeZone } from '../time/zones.js';
-import { filterWhere, type FilterColumns } from './incident-filter.js';
+import { filterWhere, type AnalyticsFilter, type FilterColumns } from './incident-filter.js';
 import { secondsBetween } from './sql-time.js';
 import {
   NO_RESPONDER_FACTS,
@@ -94,15 +94,14 @@ export interface DirectTarget {
   escalation_level: number;
 }
 
-export interface ResponderFilter {
-  since?: Date | undefined;
-  until?: Date | undefined;
-  /** The team's members. */
-  teamId?: readonly string[] | undefined;
-  /** The service's incidents, and on-call for its escalation policy. */
-  serviceId?: readonly string[] | undefined;
-  userId?: string | undefined;
-}
+/**
+ * What the responder figures are filtered by: a team means its members; a service its incidents,
+ * and on-call for its escalation policy (see filterWhere).
+ */
+export type ResponderFilter = Pick<
+  AnalyticsFilter,
+  'since' | 'until' | 'teamId' | 'serviceId' | 'userId'
+>;
 
 export interface ResponderSort {
   field: (typeof RESPONDER_SORT_FIELDS)[number];
