@@ -1,5 +1,5 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { dialectOf } from '../db/dialect.js';
+import type { Kysely, RawBuilder } from 'kysely';
+import { noIndex } from '../db/no-index.js';
 
 /**
  * A column to group a large aggregate by, wrapped in a no-op on SQLite and MariaDB/MySQL. Given
@@ -11,13 +11,5 @@ import { dialectOf } from '../db/dialect.js';
  * PostgreSQL plans these as a scan and a hash aggregate already.
  */
 export function unorderedGroupColumn<DB>(db: Kysely<DB>, column: string): RawBuilder<unknown> {
-  const ref = sql.ref(column);
-  switch (dialectOf(db)) {
-    case 'sqlite':
-      return sql`+${ref}`;
-    case 'mysql':
-      return sql`concat(${ref})`;
-    default:
-      return sql`${ref}`;
-  }
+  return noIndex(db, column);
 }

@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Insertable, Kysely, Updateable } from 'kysely';
 import { chunk, MAX_IN_LIST } from '../sql-batches.js';
 import { dialectOf } from '../dialect.js';
+import { noIndex } from '../no-index.js';
 import type {
   Database,
   IncidentAcknowledgementsTable,
@@ -172,7 +173,10 @@ export async function updateResolveTimesFromLog(
       .updateTable('incidents')
       .set((eb) => ({ resolved_at: logTime(eb, 'resolve_log_entry', 'max') }))
       .where('incidents.id', 'in', part)
-      .where('incidents.status', '=', 'resolved')
+      // Not by the status index: it led SQLite to read every resolved incident of the mirror
+      // for each page of a sync (half of a 100,000-incident sync's time), where the primary
+      // key finds the page's incidents at once.
+      .where(noIndex(db, 'incidents.status'), '=', 'resolved')
       .where((eb) => logMovesIt(eb, 'incidents.resolved_at', 'resolve_log_entry', 'max'))
       .execute();
 }
