@@ -34,7 +34,7 @@ export interface SyncRequestSource {
   message: (name: string, reason: string) => string;
 }
 
-export const BODY_SOURCE: SyncRequestSource = {
+const BODY_SOURCE: SyncRequestSource = {
   name: (field) => field,
   message: (name, reason) => `invalid body parameter '${name}': ${reason}`,
 };
