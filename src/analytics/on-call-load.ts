@@ -10,7 +10,8 @@ import {
   type DirectTarget,
   type ResponderFilter,
 } from './responder-metrics.js';
-import { filterWhere, type FilterColumns } from './incident-filter.js';
+import { filterWhere } from './incident-filter.js';
+import { INTERRUPTION_COLUMNS } from './on-call-spans.js';
 import { utcQuarterHour } from './sql-time.js';
 
 // Who carries a team's pager, and whether that is fair; and when interruptions land in the week.
@@ -132,14 +133,6 @@ export interface HeatmapCell {
   hour: number;
   interruptions: number;
 }
-
-/** Where interruptions (as i) hold what a responder filter tests; a team is its members. */
-const INTERRUPTION_COLUMNS: FilterColumns = {
-  time: 'i.started_at',
-  user: 'i.user_id',
-  team: { userId: 'i.user_id' },
-  service: { incidentId: 'i.incident_id' },
-};
 
 const QUARTER_MS = 900_000;
 const DAY_MS = 24 * 3600 * 1000;

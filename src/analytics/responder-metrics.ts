@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AnalyticsConfig } from '../config.js';
 import { historyStart } from '../mirror/history.js';
 import type { Database } from '../db/schema.js';
@@ -15,7 +15,8 @@ import {
   type ResponderMetric,
   type ResponderMetricValues,
 } from './metric-catalog.js';
-import { clipSpans, totalLength, unionSpans, type Span } from './spans.js';
+import { emptySpans, oncallSpans, permanentSpan, usersOf } from './on-call-spans.js';
+import { totalLength, unionSpans, type Span } from './spans.js';
 import { unorderedGroupColumn } from './sql-grouping.js';
 
 // PagerDuty's AnalyticsResponderMetrics, computed exactly from the mirror for any past range:
@@ -144,16 +145,9 @@ export async function responderMetrics(
   const known = await historyStart(db);
   const since = filter.since ?? known ?? until;
   if (since >= until) return { since, until, rows: [] };
-  // A user targeted directly is on call all the time, but only as far as the mirror knows: from
-  // its history start to now (an ancient since or a far until would otherwise make centuries of
-  // hours to split).
-  const permanent = {
-    start: Math.max(since.getTime(), known?.getTime() ?? since.getTime()),
-    end: Math.min(until.getTime(), now.getTime()),
-  };
   const [incident, oncall] = await Promise.all([
     incidentParts(db, filter, since, until),
-    oncallSpans(db, filter, since, until, permanent),
+    oncallSpans(db, filter, since, until, permanentSpan(since, until, known, now)),
   ]);
   const ids = [...new Set([...incident.keys(), ...oncall.keys()])];
   const [users, policyNames] = await Promise.all([
@@ -249,16 +243,6 @@ const RESPONDER_COLUMNS: FilterColumns = {
   service: { incidentId: 'r.incident_id' },
 };
 
-/**
- * Where oncalls holds what a responder filter tests: a service is the escalation policy it uses
- * (on-call spans belong to no incident); the range is an overlap, tested by the query itself.
- */
-const ONCALL_COLUMNS: FilterColumns = {
-  user: 'user_id',
-  team: { userId: 'user_id' },
-  service: { escalationPolicyId: 'escalation_policy_id' },
-};
-
 /** A user's facts from their incidents. */
 type IncidentPart = Pick<
   ResponderFacts,
@@ -323,24 +307,6 @@ async function incidentParts(
   );
 }
 
-interface UserSpans {
-  all: Span[];
-  /** Spans from schedules: what a rotation puts on this user. */
-  scheduled: Span[];
-  level1: Span[];
-  level2: Span[];
-  /** Policy and level of each rule that targets the user directly, once each. */
-  direct: { policyId: string; level: number }[];
-}
-
-const emptySpans = (): UserSpans => ({
-  all: [],
-  scheduled: [],
-  level1: [],
-  level2: [],
-  direct: [],
-});
-
 async function namesOfPolicies(
   db: Kysely<Database>,
   ids: readonly string[],
@@ -353,67 +319,4 @@ async function namesOfPolicies(
     .where('id', 'in', wanted)
     .execute();
   return new Map(rows.map((r) => [r.id, r.name]));
-}
-
-/** Per user, the on-call spans in [since, until), clipped to it; permanent ones are all of it. */
-async function oncallSpans(
-  db: Kysely<Database>,
-  filter: ResponderFilter,
-  since: Date,
-  until: Date,
-  permanent: Span,
-): Promise<Map<string, UserSpans>> {
-  const result = new Map<string, UserSpans>();
-  const rows = await db
-    .selectFrom('oncalls')
-    .select(['user_id', 'escalation_policy_id', 'escalation_level', 'schedule_id', 'start', 'end'])
-    .where((eb) => {
-      const c: Expression<SqlBool>[] = [
-        eb.or([eb('start', 'is', null), eb.and([eb('start', '<', until), eb('end', '>', since)])]),
-      ];
-      return eb.and([...c, ...filterWhere(eb, filter, ONCALL_COLUMNS)]);
-    })
-    .execute();
-  const range = { start: since.getTime(), end: until.getTime() };
-  for (const r of rows) {
-    const span = r.start && r.end ? { start: toMs(r.start), end: toMs(r.end) } : { ...permanent };
-    const [clipped] = clipSpans([span], range);
-    if (!clipped) continue;
-    let spans = result.get(r.user_id);
-    if (!spans) {
-      spans = emptySpans();
-      result.set(r.user_id, spans);
-    }
-    spans.all.push(clipped);
-    (Number(r.escalation_level) <= 1 ? spans.level1 : spans.level2).push(clipped);
-    // A span without a schedule is a rule's direct target: PagerDuty's "always on call".
-    if (r.schedule_id) spans.scheduled.push(clipped);
-    else {
-      const level = Number(r.escalation_level);
-      if (!spans.direct.some((d) => d.policyId === r.escalation_policy_id && d.level === level))
-        spans.direct.push({ policyId: r.escalation_policy_id, level });
-    }
-  }
-  return result;
-}
-
-function toMs(value: Date | string): number {
-  return value instanceof Date ? value.getTime() : Date.parse(value);
-}
-
-async function usersOf(
-  db: Kysely<Database>,
-  ids: readonly string[],
-): Promise<Map<string, { name: string; time_zone: string | null; teamIds: string[] }>> {
-  const result = new Map<string, { name: string; time_zone: string | null; teamIds: string[] }>();
-  if (ids.length === 0) return result;
-  const [users, teams] = await Promise.all([
-    db.selectFrom('users').select(['id', 'name', 'time_zone']).execute(),
-    db.selectFrom('team_members').select(['user_id', 'team_id']).orderBy('team_id').execute(),
-  ]);
-  const wanted = new Set(ids);
-  for (const u of users)
-    if (wanted.has(u.id)) result.set(u.id, { name: u.name, time_zone: u.time_zone, teamIds: [] });
-  for (const t of teams) result.get(t.user_id)?.teamIds.push(t.team_id);
-  return result;
 }

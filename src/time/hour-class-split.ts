@@ -1,8 +1,15 @@
-import type { HourClass, WorkingHours } from './working-hours.js';
+import {
+  HOUR_CLASSES,
+  hourClassifier,
+  type DayClassifier,
+  type HourClass,
+  type WorkingHours,
+} from './working-hours.js';
 import { localParts, offsetMinutes, startOfLocalDay } from './zones.js';
 
-// How much of a span falls in each hour class (business, off, sleep) for someone in a zone:
-// the on-call time of a responder, split as PagerDuty splits interruptions. A local day is cut
+// How much of a span falls in each class (the hour classes business, off, sleep; or the pay
+// classes) for someone in a zone: the on-call time of a responder, split as PagerDuty splits
+// interruptions, or as payroll pays it. A local day is cut
 // at the class boundaries (the sleep and business spans' ends), placed in UTC with the offset in
 // force at each (so a DST day of 23 or 25 hours is cut right); days are computed once per zone
 // and date and kept, so a year of shifts for hundreds of people costs arithmetic, not Intl calls.
@@ -10,13 +17,13 @@ import { localParts, offsetMinutes, startOfLocalDay } from './zones.js';
 const MINUTE = 60_000;
 const DAY = 24 * 3600 * 1000;
 
-interface DayLayout {
+interface DayLayout<K extends string> {
   /** The local date, as UTC midnight of the same calendar date (for date arithmetic). */
   date: number;
   start: number;
   end: number;
   /** Consecutive [from, to) pieces of the day in UTC ms, each in one class. */
-  pieces: { from: number; to: number; kind: HourClass }[];
+  pieces: { from: number; to: number; kind: K }[];
 }
 
 export type HourClassSeconds = Record<HourClass, number>;
@@ -25,17 +32,16 @@ export function emptyHourClassSeconds(): HourClassSeconds {
   return { business: 0, off: 0, sleep: 0 };
 }
 
-function inSpan(minute: number, span: { from: number; to: number }): boolean {
-  return span.from < span.to
-    ? minute >= span.from && minute < span.to
-    : minute >= span.from || minute < span.to;
-}
-
-export class HourClassSplitter {
-  readonly #days = new Map<string, DayLayout[]>();
+/** Splits spans into the classes of a DayClassifier (whose classes change only at `hours`' bounds). */
+export class ClassSplitter<K extends string> {
+  readonly #days = new Map<string, DayLayout<K>[]>();
   readonly #boundaries: number[];
 
-  constructor(readonly hours: WorkingHours) {
+  constructor(
+    readonly hours: WorkingHours,
+    readonly classes: readonly K[],
+    readonly classify: DayClassifier<K>,
+  ) {
     this.#boundaries = [
       ...new Set([0, hours.sleep.from, hours.sleep.to, hours.business.from, hours.business.to]),
     ]
@@ -43,18 +49,39 @@ export class HourClassSplitter {
       .sort((a, b) => a - b);
   }
 
-  /** Seconds of [start, end) in each hour class in `zone`. */
-  split(
-    start: number,
-    end: number,
-    zone: string,
-    into = emptyHourClassSeconds(),
-  ): HourClassSeconds {
+  /** Zero seconds in every class. */
+  empty(): Record<K, number> {
+    return Object.fromEntries(this.classes.map((c) => [c, 0])) as Record<K, number>;
+  }
+
+  /** The class of instant t in `zone`, from the same day layouts (no Intl call once laid out). */
+  classAt(t: number, zone: string): K {
+    const days = this.#cover(zone, t, t + 1);
+    const day = days[findDay(days, t)] as DayLayout<K>;
+    const piece = day.pieces.find((p) => t >= p.from && t < p.to) ?? day.pieces.at(-1);
+    return (piece as { kind: K }).kind;
+  }
+
+  /** The local days of [start, end) in `zone`: each day's start and end in UTC ms. */
+  days(start: number, end: number, zone: string): { start: number; end: number }[] {
+    if (end <= start) return [];
+    const days = this.#cover(zone, start, end);
+    const out: { start: number; end: number }[] = [];
+    for (let i = findDay(days, start); i < days.length; i += 1) {
+      const day = days[i] as DayLayout<K>;
+      if (day.start >= end) break;
+      out.push({ start: day.start, end: day.end });
+    }
+    return out;
+  }
+
+  /** Seconds of [start, end) in each class in `zone`. */
+  split(start: number, end: number, zone: string, into = this.empty()): Record<K, number> {
     if (end <= start) return into;
     const days = this.#cover(zone, start, end);
     let i = findDay(days, start);
     for (; i < days.length; i += 1) {
-      const day = days[i] as DayLayout;
+      const day = days[i] as DayLayout<K>;
       if (day.start >= end) break;
       for (const piece of day.pieces) {
         const from = Math.max(piece.from, start);
@@ -66,21 +93,21 @@ export class HourClassSplitter {
   }
 
   /** The zone's days, extended to cover [start, end). */
-  #cover(zone: string, start: number, end: number): DayLayout[] {
+  #cover(zone: string, start: number, end: number): DayLayout<K>[] {
     let days = this.#days.get(zone);
     if (!days) {
       const p = localParts(start, zone);
       days = [this.#layout(Date.UTC(p.year, p.month - 1, p.day), zone)];
       this.#days.set(zone, days);
     }
-    while ((days[0] as DayLayout).start > start)
-      days.unshift(this.#layout((days[0] as DayLayout).date - DAY, zone));
-    while ((days.at(-1) as DayLayout).end < end)
-      days.push(this.#layout((days.at(-1) as DayLayout).date + DAY, zone));
+    while ((days[0] as DayLayout<K>).start > start)
+      days.unshift(this.#layout((days[0] as DayLayout<K>).date - DAY, zone));
+    while ((days.at(-1) as DayLayout<K>).end < end)
+      days.push(this.#layout((days.at(-1) as DayLayout<K>).date + DAY, zone));
     return days;
   }
 
-  #layout(date: number, zone: string): DayLayout {
+  #layout(date: number, zone: string): DayLayout<K> {
     const d = new Date(date);
     const [y, m, dd] = [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate()];
     const n = new Date(date + DAY);
@@ -88,7 +115,7 @@ export class HourClassSplitter {
     const end = startOfLocalDay(n.getUTCFullYear(), n.getUTCMonth() + 1, n.getUTCDate(), zone);
     const weekday = ((d.getUTCDay() + 6) % 7) + 1;
     const iso = d.toISOString().slice(0, 10);
-    const businessDay = this.hours.businessDays.includes(weekday) && !this.hours.holidays.has(iso);
+    const local = { weekday, holiday: this.hours.holidays.has(iso) };
     // A wall-clock minute of this day in UTC: midnight's offset holds all day, except on the
     // two days a year of a DST change, where each boundary takes the offset in force there.
     const startOffset = date - start;
@@ -100,14 +127,10 @@ export class HourClassSplitter {
       const guess = wall - startOffset;
       return Math.min(Math.max(wall - offsetMinutes(guess, zone) * MINUTE, start), end);
     };
-    const pieces: DayLayout['pieces'] = [];
+    const pieces: DayLayout<K>['pieces'] = [];
     this.#boundaries.forEach((minute, k) => {
       const next = this.#boundaries[k + 1] ?? 1440;
-      const kind: HourClass = inSpan(minute, this.hours.sleep)
-        ? 'sleep'
-        : businessDay && inSpan(minute, this.hours.business)
-          ? 'business'
-          : 'off';
+      const kind = this.classify(local, minute);
       const from = at(minute);
       const to = next === 1440 ? end : at(next);
       if (to > from) pieces.push({ from, to, kind });
@@ -116,13 +139,20 @@ export class HourClassSplitter {
   }
 }
 
+/** The hour classes' splitter. */
+export class HourClassSplitter extends ClassSplitter<HourClass> {
+  constructor(hours: WorkingHours) {
+    super(hours, HOUR_CLASSES, hourClassifier(hours));
+  }
+}
+
 /** The index of the day containing t (or the first after it). */
-function findDay(days: readonly DayLayout[], t: number): number {
+function findDay<K extends string>(days: readonly DayLayout<K>[], t: number): number {
   let lo = 0;
   let hi = days.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if ((days[mid] as DayLayout).end <= t) lo = mid + 1;
+    if ((days[mid] as DayLayout<K>).end <= t) lo = mid + 1;
     else hi = mid;
   }
   return lo;

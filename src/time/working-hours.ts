@@ -8,6 +8,21 @@ import { localParts } from './zones.js';
 export type HourClass = 'business' | 'off' | 'sleep';
 export const HOUR_CLASSES: readonly HourClass[] = ['business', 'off', 'sleep'];
 
+// What an on-call minute is paid as (ONCALL_PAY_RULES), in the user's zone. Unlike the hour
+// classes, a whole holiday or non-business day is one class (payroll pays a weekend day as a
+// weekend day, nights included); on business days sleep hours come before business hours.
+export type PayClass = 'business' | 'off' | 'sleep' | 'weekend' | 'holiday';
+export const PAY_CLASSES: readonly PayClass[] = ['business', 'off', 'sleep', 'weekend', 'holiday'];
+
+/** What a classifier knows of a local day: its ISO weekday and whether it is a holiday. */
+export interface LocalDay {
+  weekday: number;
+  holiday: boolean;
+}
+
+/** A class of a wall-clock minute of a local day: the hour classes, or the pay classes. */
+export type DayClassifier<K extends string> = (day: LocalDay, minute: number) => K;
+
 /** A daily span of wall-clock minutes, [from, to); it wraps past midnight when to <= from. */
 export interface DailySpan {
   from: number;
@@ -33,25 +48,51 @@ export const DEFAULT_WORKING_HOURS: WorkingHours = {
 
 const DAY_NAMES = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 
-function inSpan(minute: number, span: DailySpan): boolean {
+export function inSpan(minute: number, span: DailySpan): boolean {
   return span.from < span.to
     ? minute >= span.from && minute < span.to
     : minute >= span.from || minute < span.to;
 }
 
+/** The hour classes: sleep hours every day first, then business hours on business days. */
+export function hourClassifier(hours: WorkingHours): DayClassifier<HourClass> {
+  return (day, minute) => {
+    if (inSpan(minute, hours.sleep)) return 'sleep';
+    if (hours.businessDays.includes(day.weekday) && !day.holiday && inSpan(minute, hours.business))
+      return 'business';
+    return 'off';
+  };
+}
+
+/** The pay classes: holiday, then weekend (not a business day), then sleep, business, off. */
+export function payClassifier(hours: WorkingHours): DayClassifier<PayClass> {
+  return (day, minute) => {
+    if (day.holiday) return 'holiday';
+    if (!hours.businessDays.includes(day.weekday)) return 'weekend';
+    if (inSpan(minute, hours.sleep)) return 'sleep';
+    if (inSpan(minute, hours.business)) return 'business';
+    return 'off';
+  };
+}
+
+/** The class `classify` gives instant `ms` for someone in `zone`. */
+export function classOfInstant<K extends string>(
+  ms: number,
+  zone: string,
+  hours: WorkingHours,
+  classify: DayClassifier<K>,
+): K {
+  const p = localParts(ms, zone);
+  const date = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
+  return classify(
+    { weekday: p.weekday, holiday: hours.holidays.has(date) },
+    p.hour * 60 + p.minute,
+  );
+}
+
 /** The hour class of instant `ms` for someone in `zone`. */
 export function classifyInstant(ms: number, zone: string, hours: WorkingHours): HourClass {
-  const p = localParts(ms, zone);
-  const minute = p.hour * 60 + p.minute;
-  if (inSpan(minute, hours.sleep)) return 'sleep';
-  const date = `${p.year}-${String(p.month).padStart(2, '0')}-${String(p.day).padStart(2, '0')}`;
-  if (
-    hours.businessDays.includes(p.weekday) &&
-    !hours.holidays.has(date) &&
-    inSpan(minute, hours.business)
-  )
-    return 'business';
-  return 'off';
+  return classOfInstant(ms, zone, hours, hourClassifier(hours));
 }
 
 /** A fingerprint of the hours, so that figures classified under other hours are known stale. */
