@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { ConfigError } from './errors.js';
 import { parseDatabaseUrl, readDatabasePassword, type DatabaseTarget } from './db/database-url.js';
 import { DEFAULT_SQLITE_READ_WORKERS } from './db/read-pool.js';
@@ -6,6 +7,8 @@ import {
   parseBusinessHours,
   parseDailySpan,
   parseHolidayList,
+  PAY_CLASSES,
+  type PayClass,
   type WorkingHours,
 } from './time/working-hours.js';
 import { DateInputError, parseOptionalInstant } from './time/dates.js';
@@ -61,7 +64,37 @@ export interface AnalyticsConfig {
    * the account's two highest priorities.
    */
   majorPriorities: string[];
+  /** ONCALL_PAY_RULES: what on-call time and interruptions are paid, by pay class. */
+  pay: PayRules;
+  /** ONCALL_LIMITS: the working-time rules on-call-compliance checks; each optional. */
+  limits: OnCallLimits;
 }
+
+/** What on-call is paid: per hour on call and per interruption, by pay class (missing: 0). */
+export interface PayRules {
+  /** A label for the amounts (ISO 4217 such as EUR); null when not given. */
+  currency: string | null;
+  hourly: Record<PayClass, number>;
+  perInterruption: Record<PayClass, number>;
+  /** `scheduled`: on-call time from schedules only; `all` also counts direct rule targets. */
+  count: 'scheduled' | 'all';
+}
+
+export interface OnCallLimits {
+  maxHoursPer7Days?: number;
+  maxConsecutiveDays?: number;
+  maxSleepInterruptionsPer7Days?: number;
+}
+
+const noRates = (): Record<PayClass, number> =>
+  Object.fromEntries(PAY_CLASSES.map((c) => [c, 0])) as Record<PayClass, number>;
+
+export const DEFAULT_PAY_RULES: PayRules = {
+  currency: null,
+  hourly: noRates(),
+  perInterruption: noRates(),
+  count: 'scheduled',
+};
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -246,7 +279,13 @@ function parseAnalyticsConfig(env: Env): AnalyticsConfig {
   // No control characters: names are shown and compared, never run.
   if (majors.some((m) => m.length > 255 || [...m].some((c) => c.charCodeAt(0) < 32)))
     throw new ConfigError('MAJOR_PRIORITIES', 'must be priority ids or names, comma-separated');
-  return { timeZone, hours, majorPriorities: majors };
+  return {
+    timeZone,
+    hours,
+    majorPriorities: majors,
+    pay: parsePayRules(jsonSetting(env, 'ONCALL_PAY_RULES')),
+    limits: parseOnCallLimits(jsonSetting(env, 'ONCALL_LIMITS')),
+  };
 }
 
 /** The analytics settings when nothing is configured. */
@@ -254,7 +293,108 @@ export const DEFAULT_ANALYTICS_CONFIG: AnalyticsConfig = {
   timeZone: 'UTC',
   hours: DEFAULT_WORKING_HOURS,
   majorPriorities: [],
+  pay: DEFAULT_PAY_RULES,
+  limits: {},
 };
+
+/**
+ * A JSON setting: the text itself, or `@path/to/file.json` for a file's (payroll keeps its rules
+ * in a file under review); undefined when unset. The message names the variable, never the text.
+ */
+function jsonSetting(env: Env, name: string): { name: string; value: unknown } | undefined {
+  let text = nonEmpty(env, name);
+  if (text === undefined) return undefined;
+  if (text.startsWith('@')) {
+    const file = text.slice(1).trim();
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new ConfigError(name, `cannot read the file ${JSON.stringify(file)} (${code})`);
+    }
+  }
+  try {
+    return { name, value: JSON.parse(text) as unknown };
+  } catch {
+    throw new ConfigError(name, 'must be a JSON object, or @ and the path of a file holding one');
+  }
+}
+
+function jsonObject(setting: { name: string; value: unknown }, keys: readonly string[]) {
+  const { name, value } = setting;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ConfigError(name, 'must be a JSON object');
+  const object = value as Record<string, unknown>;
+  const unknown = Object.keys(object).find((k) => !keys.includes(k));
+  if (unknown !== undefined)
+    throw new ConfigError(`${name}.${unknown}`, `is not a known key (known: ${keys.join(', ')})`);
+  return object;
+}
+
+const MAX_RATE = 1_000_000;
+
+function rates(name: string, value: unknown): Record<PayClass, number> {
+  const out = noRates();
+  if (value === undefined) return out;
+  const object = jsonObject({ name, value }, PAY_CLASSES);
+  for (const [key, rate] of Object.entries(object)) {
+    if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0 || rate > MAX_RATE)
+      throw new ConfigError(`${name}.${key}`, `must be a number from 0 to ${MAX_RATE}`);
+    out[key as PayClass] = rate;
+  }
+  return out;
+}
+
+/** ONCALL_PAY_RULES: {currency, hourly, per_interruption, count}, every key optional. */
+export function parsePayRules(setting: { name: string; value: unknown } | undefined): PayRules {
+  if (!setting) return DEFAULT_PAY_RULES;
+  const { name } = setting;
+  const o = jsonObject(setting, ['currency', 'hourly', 'per_interruption', 'count']);
+  const currency = o['currency'];
+  if (currency !== undefined && (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)))
+    throw new ConfigError(`${name}.currency`, 'must be a three-letter currency code such as EUR');
+  const count = o['count'] ?? 'scheduled';
+  if (count !== 'scheduled' && count !== 'all')
+    throw new ConfigError(`${name}.count`, 'must be "scheduled" or "all"');
+  return {
+    currency: typeof currency === 'string' ? currency.toUpperCase() : null,
+    hourly: rates(`${name}.hourly`, o['hourly']),
+    perInterruption: rates(`${name}.per_interruption`, o['per_interruption']),
+    count,
+  };
+}
+
+/** ONCALL_LIMITS: {max_hours_per_7_days, max_consecutive_days, max_sleep_interruptions_per_7_days}. */
+export function parseOnCallLimits(
+  setting: { name: string; value: unknown } | undefined,
+): OnCallLimits {
+  if (!setting) return {};
+  const keys = {
+    max_hours_per_7_days: ['maxHoursPer7Days', 168],
+    max_consecutive_days: ['maxConsecutiveDays', 10_000],
+    max_sleep_interruptions_per_7_days: ['maxSleepInterruptionsPer7Days', 1_000_000],
+  } as const;
+  const o = jsonObject(setting, Object.keys(keys));
+  const limits: OnCallLimits = {};
+  for (const [key, [field, max]] of Object.entries(keys)) {
+    const v = o[key];
+    if (v === undefined) continue;
+    const whole = field !== 'maxHoursPer7Days';
+    if (
+      typeof v !== 'number' ||
+      !Number.isFinite(v) ||
+      v < 0 ||
+      v > max ||
+      (whole && !Number.isInteger(v))
+    )
+      throw new ConfigError(
+        `${setting.name}.${key}`,
+        `must be ${whole ? 'a whole number' : 'a number'} from 0 to ${max}`,
+      );
+    limits[field] = v;
+  }
+  return limits;
+}
 
 const HOST_NAME = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/i;
 

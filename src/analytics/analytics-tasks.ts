@@ -3,6 +3,7 @@ import type { Db } from '../db/connection.js';
 import type { AnalyticsRequest } from './analytics-request.js';
 import type { IncidentFilter } from './incident-filter.js';
 import { incidentMetricsFor } from './incident-metrics.js';
+import { onCallCompliance, onCallPay, type PayFilter } from './on-call-pay.js';
 import { interruptionsHeatmap, teamOnCallLoad, type OnCallBasis } from './on-call-load.js';
 import {
   responderMetrics,
@@ -44,12 +45,11 @@ export async function responderMetricsTask(
 ) {
   const answer = await responderMetrics(handle.read, args.filter, args.now, args.config);
   const rows = sortResponders(answer.rows, args.sort);
-  const page = args.page;
   return {
     since: answer.since,
     until: answer.until,
     total: rows.length,
-    rows: page ? rows.slice(page.offset, page.offset + page.limit) : rows,
+    rows: pageOf(rows, args.page),
   };
 }
 
@@ -75,6 +75,38 @@ export async function interruptionsHeatmapTask(
   return interruptionsHeatmap(handle.read, args.filter, args.zone, args.now);
 }
 
+/** On-call pay per person; a page of it when `page` is given, with the total. */
+export async function onCallPayTask(
+  handle: Handle,
+  args: {
+    filter: PayFilter;
+    page?: { limit: number; offset: number };
+    now: Date;
+    config: AnalyticsConfig;
+  },
+) {
+  const answer = await onCallPay(handle.read, args.filter, args.now, args.config);
+  return { ...answer, total: answer.rows.length, rows: pageOf(answer.rows, args.page) };
+}
+
+/** Breaches of the on-call limits; a page of them when `page` is given, with the total. */
+export async function onCallComplianceTask(
+  handle: Handle,
+  args: {
+    filter: PayFilter;
+    page?: { limit: number; offset: number };
+    now: Date;
+    config: AnalyticsConfig;
+  },
+) {
+  const answer = await onCallCompliance(handle.read, args.filter, args.now, args.config);
+  return { ...answer, total: answer.rows.length, rows: pageOf(answer.rows, args.page) };
+}
+
+function pageOf<T>(rows: T[], page: { limit: number; offset: number } | undefined): T[] {
+  return page ? rows.slice(page.offset, page.offset + page.limit) : rows;
+}
+
 /** Incidents per period, by status. */
 export async function incidentsOverTimeTask(
   handle: Handle,
@@ -89,6 +121,8 @@ const TASKS = {
   teamOnCallLoadTask,
   interruptionsHeatmapTask,
   incidentsOverTimeTask,
+  onCallPayTask,
+  onCallComplianceTask,
 };
 type Tasks = typeof TASKS;
 

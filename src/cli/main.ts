@@ -6,6 +6,7 @@ import { registerBackupCommand } from './commands/backup-command.js';
 import { registerDemoCommand } from './commands/demo-command.js';
 import { registerMetabaseCommand } from './commands/metabase-command.js';
 import { registerMigrateCommand } from './commands/migrate-command.js';
+import { registerReportCommand } from './commands/report-command.js';
 import { registerServeCommand } from './commands/serve-command.js';
 import { registerSimulateCommand } from './commands/simulate-command.js';
 import { registerSyncCommand } from './commands/sync-command.js';
@@ -29,6 +30,7 @@ export function buildProgram(context: CliContext): Command {
   registerDemoCommand(program, context);
   registerMetabaseCommand(program, context);
   registerBackupCommand(program, context);
+  registerReportCommand(program, context);
   const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
   for (const command of all(program)) command.exitOverride();
   return program;

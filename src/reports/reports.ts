@@ -17,6 +17,12 @@ import {
   RESPONDER_METRICS,
   type MetricDefinition,
 } from '../analytics/metric-catalog.js';
+import {
+  PAY_QUERY_PROPERTIES,
+  PAY_ROW_FIELDS,
+  type Breach,
+  type PayRow,
+} from '../analytics/on-call-pay.js';
 import { iterPages } from '../analytics/paging.js';
 import {
   checkResponderFilter,
@@ -334,6 +340,58 @@ export const REPORTS: readonly Report[] = [
       const answer = await runAnalytics(db, 'responderMetricsTask', {
         filter: parseAnalyticsFilter(query),
         sort: parseResponderSort(query['sort']),
+        now,
+        config: analytics,
+      });
+      yield answer.rows;
+    },
+  }),
+  defineReport<PayRow>({
+    name: 'on_call_pay',
+    title: 'On-call pay',
+    summary:
+      'Per person: on-call seconds and interruptions by pay class and the amount by ONCALL_PAY_RULES, a payroll file (as GET /analytics/on-call-pay, every row)',
+    relativeToNow: true,
+    query: PAY_QUERY_PROPERTIES,
+    check: async (db, { query }) => {
+      await checkResponderFilter(db.read, parseAnalyticsFilter(query));
+    },
+    columns: PAY_ROW_FIELDS.map((field) =>
+      field === 'user_id' || field === 'user_name' || field === 'currency'
+        ? text(field, (r: PayRow) => r[field])
+        : number(field, (r: PayRow) => r[field]),
+    ),
+    rows: async function* (db, { query, now, analytics }) {
+      const answer = await runAnalytics(db, 'onCallPayTask', {
+        filter: parseAnalyticsFilter(query),
+        now,
+        config: analytics,
+      });
+      yield answer.rows;
+    },
+  }),
+  defineReport<Breach>({
+    name: 'on_call_compliance',
+    title: 'On-call limit breaches',
+    summary:
+      'Each breach of ONCALL_LIMITS: who, which rule, the limit, what was observed and the window (as GET /analytics/on-call-compliance, every row)',
+    relativeToNow: true,
+    query: PAY_QUERY_PROPERTIES,
+    check: async (db, { query }) => {
+      await checkResponderFilter(db.read, parseAnalyticsFilter(query));
+    },
+    columns: [
+      text('user_id', (r: Breach) => r.user_id),
+      text('user_name', (r: Breach) => r.user_name),
+      text('rule', (r: Breach) => r.rule),
+      number('limit', (r: Breach) => r.limit),
+      number('observed', (r: Breach) => r.observed),
+      timestamp('window_start', (r: Breach) => r.window_start),
+      timestamp('window_end', (r: Breach) => r.window_end),
+    ],
+    rows: async function* (db, { query, now, analytics }) {
+      const answer = await runAnalytics(db, 'onCallComplianceTask', {
+        filter: parseAnalyticsFilter(query),
         now,
         config: analytics,
       });

@@ -323,6 +323,17 @@ export function generateEntities(seed: number, profile: SizeProfile, now: number
       t = end + (10 + draw() * 30) * DAY_MS;
     }
   });
+  // A marathon, planted for on-call compliance to find: one person covering ten days straight on
+  // the first schedule, from 100 days before now (the overrides it would overlap give way).
+  const marathon = schedules[0];
+  const runner = active.find((u) => u.time_zone !== 'UTC') ?? active[0];
+  if (marathon && runner) {
+    const start = atLocalTime(now - 100 * DAY_MS, marathon.time_zone, 9 * 60);
+    const end = start + 10 * DAY_MS;
+    marathon.overrides = marathon.overrides.filter((o) => o.end <= start || o.start >= end);
+    marathon.overrides.push({ id: 'POMARATHON', userId: runner.id, start, end });
+    marathon.overrides.sort((a, b) => a.start - b.start);
+  }
   // A schedule whose only layer names users who left: everyone on it is "inactive".
   const ghostUsers = users.filter((u) => u.deletedAt !== null).map((u) => u.id);
   const lastSchedule = schedules.at(-1);

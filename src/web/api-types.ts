@@ -58,6 +58,57 @@ export type AnalyticsInterruptionsHeatmapResponse = {
   until: string;
 };
 
+/** GET /api/v1/analytics/on-call-compliance */
+export type AnalyticsOnCallComplianceResponse = {
+  data: {
+    user_id: string;
+    user_name: string;
+    rule: 'max_hours_per_7_days' | 'max_consecutive_days' | 'max_sleep_interruptions_per_7_days';
+    limit: number;
+    observed: number;
+    window_start: string;
+    window_end: string;
+  }[];
+  total: number;
+  limit: number;
+  offset: number;
+  since: string;
+  until: string;
+  limits: {
+    max_hours_per_7_days?: number;
+    max_consecutive_days?: number;
+    max_sleep_interruptions_per_7_days?: number;
+  };
+};
+
+/** GET /api/v1/analytics/on-call-pay */
+export type AnalyticsOnCallPayResponse = {
+  data: {
+    user_id: string;
+    user_name: string;
+    currency: string | null;
+    seconds_on_call: number;
+    seconds_business: number;
+    seconds_off: number;
+    seconds_sleep: number;
+    seconds_weekend: number;
+    seconds_holiday: number;
+    interruptions_business: number;
+    interruptions_off: number;
+    interruptions_sleep: number;
+    interruptions_weekend: number;
+    interruptions_holiday: number;
+    amount: number;
+  }[];
+  total: number;
+  limit: number;
+  offset: number;
+  since: string;
+  until: string;
+  currency: string | null;
+  count: 'scheduled' | 'all';
+};
+
 /** GET /api/v1/analytics/responders */
 export type AnalyticsRespondersResponse = {
   data: {

@@ -33,6 +33,7 @@ import {
   loadWeeklyPanels,
 } from './response-panels.js';
 import { loadHeatmap, loadOnCallLoad } from './oncall-panels.js';
+import { bindPayMonth, loadPayPanel } from './pay-panel.js';
 import { fillZonePicker, pageZone, startOfDayIn, VIEWER_ZONE } from './page-zone.js';
 
 declare const echarts: typeof EChartsModule;
@@ -339,6 +340,7 @@ async function loadAll(): Promise<void> {
       loadServiceResponseTable(filterQuery),
       loadOnCallLoad(chart, filterQuery),
       loadHeatmap(chart, filterQuery),
+      loadPayPanel(chart, filterQuery),
     ]);
   } catch (error) {
     showError(error);
@@ -452,6 +454,7 @@ filterForm().addEventListener('change', onFiltersChanged);
 filterForm().addEventListener('reset', () => setTimeout(onFiltersChanged, 0));
 element('sync-now').addEventListener('click', () => void syncNow());
 bindServiceTableSort();
+bindPayMonth(chart, filterQuery, showError);
 element('toggle-all').addEventListener('click', () => {
   showAllServices = !showAllServices;
   void loadByService().catch(showError);

@@ -29,7 +29,8 @@ function responderQuery(
   return text ? `?${text}` : '';
 }
 
-function personBars(
+/** Horizontal bars per person, stacked, the first person on top. */
+export function personBars(
   names: string[],
   stacks: { name: string; values: number[]; color: string }[],
   unit: string,

@@ -31,7 +31,7 @@ export interface TruthIncident {
 }
 
 const parts = new Map<string, Intl.DateTimeFormat>();
-function wall(ms: number, zone: string) {
+export function wall(ms: number, zone: string) {
   let f = parts.get(zone);
   if (!f) {
     f = new Intl.DateTimeFormat('en-GB', {

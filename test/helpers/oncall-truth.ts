@@ -7,12 +7,12 @@ import { hourClass, type TruthIncident } from './metrics-truth.js';
 // simulator falls on a UTC quarter hour), from who each schedule names at each instant, not
 // through /oncalls, the mirror, its SQL or the union code under test.
 
-const QUARTER = 15 * 60_000;
-const ALL = 1;
+export const QUARTER = 15 * 60_000;
+export const ALL = 1;
 const LEVEL_1 = 2;
 const LEVEL_2_PLUS = 4;
 /** Named by a schedule then (not only as a rule's direct target). */
-const SCHEDULED = 8;
+export const SCHEDULED = 8;
 
 export interface ResponderTruth {
   seconds: number;
@@ -54,14 +54,15 @@ function empty(): ResponderTruth {
   };
 }
 
-/** Per user, on-call seconds over [since, until) (quarter-hour aligned) and incident figures. */
-export function responderTruth(
+/**
+ * Per user, a mark per quarter hour of [since, until): on call (ALL), at level 1 or 2+, named by
+ * a schedule (SCHEDULED); and the rules that target each user directly.
+ */
+export function onCallQuarters(
   account: SimulatedAccount,
-  incidents: readonly TruthIncident[],
   range: { since: number; until: number },
-  zoneOf: (userId: string) => string,
-  only: { policyIds?: ReadonlySet<string>; userIds?: ReadonlySet<string> } = {},
-): Map<string, ResponderTruth> {
+  only: { policyIds?: ReadonlySet<string> } = {},
+): { marks: Map<string, Uint8Array>; direct: Map<string, string[]> } {
   const quarters = (range.until - range.since) / QUARTER;
   const marks = new Map<string, Uint8Array>();
   const mark = (user: string, q: number, bits: number) => {
@@ -90,6 +91,18 @@ export function responderTruth(
       }
     });
   }
+  return { marks, direct };
+}
+
+/** Per user, on-call seconds over [since, until) (quarter-hour aligned) and incident figures. */
+export function responderTruth(
+  account: SimulatedAccount,
+  incidents: readonly TruthIncident[],
+  range: { since: number; until: number },
+  zoneOf: (userId: string) => string,
+  only: { policyIds?: ReadonlySet<string>; userIds?: ReadonlySet<string> } = {},
+): Map<string, ResponderTruth> {
+  const { marks, direct } = onCallQuarters(account, range, only);
   const classes = new Map<string, ('business' | 'off' | 'sleep')[]>();
   const classOf = (zone: string, q: number) => {
     let list = classes.get(zone);

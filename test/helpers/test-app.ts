@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/api/app.js';
-import type { Config } from '../../src/config.js';
+import type { AnalyticsConfig, Config } from '../../src/config.js';
 import { createDb, type Db, type DbOptions } from '../../src/db/connection.js';
 import type { DatabaseTarget, Dialect } from '../../src/db/database-url.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
@@ -54,6 +54,8 @@ export async function createTestApp(
 export interface SyncedTestApp {
   app: FastifyInstance;
   db: Db;
+  /** Where the database is, for a CLI run over it. */
+  target: DatabaseTarget;
   account: SimulatedAccount;
   sim: RunningSimulator;
   /** A second past the account's now: the clock of the sync and of the app. */
@@ -73,6 +75,8 @@ export async function startSyncedTestApp(
   options: {
     db?: DbOptions;
     webhookSecret?: string;
+    /** The analytics settings of the sync and the app (working hours, pay rules, limits). */
+    analytics?: AnalyticsConfig;
     /** After migration, before the first sync: a mirror version the sync tells and the app reads. */
     beforeSync?: (
       db: Db,
@@ -101,6 +105,7 @@ export async function startSyncedTestApp(
           client: testClient(sim.url),
           logger: createLogger('silent'),
           clock,
+          ...(options.analytics ? { analytics: options.analytics } : {}),
           ...(shared.onCommitted ? { onCommitted: shared.onCommitted } : {}),
         },
         { since: new Date(SIM_NOW - 500 * DAY) },
@@ -116,10 +121,11 @@ export async function startSyncedTestApp(
       db,
       logger: createLogger('silent'),
       clock,
+      ...(options.analytics ? { analytics: options.analytics } : {}),
       ...(shared.mirror ? { mirror: shared.mirror } : {}),
     });
     undo.push(() => app.close());
-    return { app, db, account, sim, clock, sync, close };
+    return { app, db, target: testDb.target, account, sim, clock, sync, close };
   } catch (error) {
     await close();
     throw error;

@@ -21,6 +21,13 @@ import {
   type ResponderMetricsQuery,
 } from '../schemas/analytics.js';
 import { idParams, type PageQuery } from '../schemas/common.js';
+import {
+  ON_CALL_COMPLIANCE_QUERY,
+  ON_CALL_COMPLIANCE_RESPONSE,
+  ON_CALL_PAY_QUERY,
+  ON_CALL_PAY_RESPONSE,
+  type OnCallPayQuery,
+} from '../schemas/on-call-pay.js';
 import { COMMON_ERRORS } from '../schemas/error.js';
 import type { AnalyticsRoutesOptions } from './route-options.js';
 
@@ -94,15 +101,7 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
         now: clock(),
         config: analytics,
       });
-      return {
-        data: answer.rows,
-        total: answer.total,
-        limit: q.limit,
-        offset: q.offset,
-        since: answer.since.toISOString(),
-        until: answer.until.toISOString(),
-        sort: `${sort.field}:${sort.direction}`,
-      };
+      return { ...rangeAndPage(answer, q), sort: `${sort.field}:${sort.direction}` };
     },
   );
 
@@ -163,4 +162,69 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
       };
     },
   );
+
+  app.get<{ Querystring: OnCallPayQuery & PageQuery }>(
+    '/analytics/on-call-pay',
+    {
+      config: { cache: 'clock' },
+      schema: {
+        tags: ['analytics'],
+        summary: 'On-call pay per person: seconds and interruptions by pay class, and the amount',
+        description:
+          "One row per user with on-call time or an interruption in [since, until), by name. Pay classes are placed in the user's own zone (UTC when PagerDuty gives none): holiday (HOLIDAYS), weekend (not a BUSINESS_HOURS day), sleep (SLEEP_HOURS), business, off. On-call time is the union of the user's spans, never counted twice; the rates are ONCALL_PAY_RULES. The same rows as CSV: GET /api/v1/reports/on_call_pay.",
+        querystring: ON_CALL_PAY_QUERY,
+        response: { 200: ON_CALL_PAY_RESPONSE, ...COMMON_ERRORS },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const answer = await runAnalytics(db, 'onCallPayTask', {
+        filter: parseAnalyticsFilter(q),
+        page: { limit: q.limit, offset: q.offset },
+        now: clock(),
+        config: analytics,
+      });
+      return { ...rangeAndPage(answer, q), currency: answer.currency, count: answer.count };
+    },
+  );
+
+  app.get<{ Querystring: OnCallPayQuery & PageQuery }>(
+    '/analytics/on-call-compliance',
+    {
+      config: { cache: 'clock' },
+      schema: {
+        tags: ['analytics'],
+        summary: 'Breaches of the on-call working-time limits (ONCALL_LIMITS), one row each',
+        description:
+          "Rolling windows of 7 local days over scheduled on-call time (max_hours_per_7_days) and sleep-hour interruptions (max_sleep_interruptions_per_7_days), and runs of consecutive local days with scheduled on-call time (max_consecutive_days), in each user's zone. A breach overlapping [since, until) is judged whole; consecutive breaching windows are one breach, shown by its worst window. No limits set: no rows.",
+        querystring: ON_CALL_COMPLIANCE_QUERY,
+        response: { 200: ON_CALL_COMPLIANCE_RESPONSE, ...COMMON_ERRORS },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const answer = await runAnalytics(db, 'onCallComplianceTask', {
+        filter: parseAnalyticsFilter(q),
+        page: { limit: q.limit, offset: q.offset },
+        now: clock(),
+        config: analytics,
+      });
+      return { ...rangeAndPage(answer, q), limits: answer.limits };
+    },
+  );
 };
+
+/** A paged answer's rows, total, page and range, as every paged analytics answer gives them. */
+function rangeAndPage<T>(
+  answer: { rows: T[]; total: number; since: Date; until: Date },
+  q: PageQuery,
+) {
+  return {
+    data: answer.rows,
+    total: answer.total,
+    limit: q.limit,
+    offset: q.offset,
+    since: answer.since.toISOString(),
+    until: answer.until.toISOString(),
+  };
+}
