@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM_PATH, launchChromium } from '../helpers/chromium.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
+import { parseConfig } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/connection.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createLogger } from '../../src/logger.js';
@@ -68,6 +69,15 @@ describe.skipIf(!available)('the dashboard in a real browser', () => {
       logger,
       syncService,
       clock,
+      // As a user sets them: the two variables of on-call pay, through the one config parser.
+      analytics: parseConfig({
+        ONCALL_PAY_RULES: JSON.stringify({
+          currency: 'EUR',
+          hourly: { off: 2, sleep: 4, weekend: 5, holiday: 8 },
+          per_interruption: { off: 10, sleep: 20, weekend: 15, holiday: 30 },
+        }),
+        ONCALL_LIMITS: JSON.stringify({ max_hours_per_7_days: 60, max_consecutive_days: 7 }),
+      }).analytics,
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
@@ -313,6 +323,56 @@ describe.skipIf(!available)('the dashboard in a real browser', () => {
     fs.rmSync(file);
     expect(lines[0]).toMatch(/^service_id,service_name,/);
     expect(lines.length).toBeGreaterThan(1);
+  });
+
+  it("shows a month's on-call pay, its payroll CSV and the limits' breaches", async () => {
+    const viewer = await browser.newPage({
+      viewport: { width: 1280, height: 900 },
+      timezoneId: 'Europe/Berlin',
+      acceptDownloads: true,
+    });
+    const pays: string[] = [];
+    viewer.on('request', (r) => {
+      if (r.url().includes('/analytics/on-call-pay')) pays.push(r.url());
+    });
+    await viewer.goto(`${base}/`);
+    await viewer.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 1');
+    // October 2026, local months in the page's zone (Berlin: UTC+2 until the 25th).
+    await viewer.locator('#pay-month').fill('2026-10');
+    await viewer.locator('#pay-month').dispatchEvent('change');
+    await expect.poll(() => pays.at(-1)).toContain('since=2026-09-30T22%3A00%3A00.000Z');
+    const api = (await (
+      await fetch(
+        `${base}/api/v1/analytics/on-call-pay?since=2026-09-30T22:00:00Z&until=2026-10-31T23:00:00Z&limit=1000`,
+      )
+    ).json()) as { data: { user_name: string; amount: number }[]; total: number };
+    expect(api.total).toBeGreaterThan(0);
+    await expect.poll(() => viewer.locator('#pay-table tbody tr').count()).toBe(api.total);
+    const total = api.data.reduce((sum, r) => sum + r.amount, 0);
+    expect(total).toBeGreaterThan(0);
+    const shown = await viewer.locator('#pay-total').innerText();
+    expect(Number(shown.replace(/[^\d.]/g, ''))).toBeCloseTo(total, 2);
+    expect(shown).toContain('EUR');
+    expect(await viewer.locator('#chart-pay-hours svg').count()).toBe(1);
+    expect(await viewer.locator('#pay-breaches li').count()).toBeGreaterThan(0);
+    // The payroll file: the same people and amounts.
+    const [download] = await Promise.all([
+      viewer.waitForEvent('download'),
+      viewer.locator('#pay-csv').click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^on_call_pay_\d{4}-\d{2}-\d{2}\.csv$/);
+    const file = path.join(os.tmpdir(), `pda-${process.pid}-pay.csv`);
+    await download.saveAs(file);
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+    fs.rmSync(file);
+    expect(lines[0]).toMatch(/^user_id,user_name,currency,seconds_on_call,/);
+    expect(lines).toHaveLength(api.total + 1);
+    const amounts = lines.slice(1).map((l) => Number(l.split(',').at(-1)));
+    expect(amounts.reduce((a, b) => a + b, 0)).toBeCloseTo(total, 2);
+    await viewer.locator('[data-testid="pay"]').screenshot({
+      path: path.join(SCREENSHOTS, 'dashboard-pay.png'),
+    });
+    await viewer.close();
   });
 
   it('syncs the simulator on "Sync now" and shows the new numbers', async () => {
