@@ -7,7 +7,7 @@ import { formatWithOffset, type PeriodUnit } from '../time/zones.js';
 import { boundedPeriods, MAX_PERIODS, tooManyPeriods } from './bounded-periods.js';
 import type { PercentileValues } from './exact-percentiles.js';
 import { groupBy } from './group-by.js';
-import { unionSpans, type Span } from './spans.js';
+import { unionSpans, type Span } from '../time/spans.js';
 import { unorderedGroupColumn } from './sql-grouping.js';
 import { filterWhere, type FilterColumns } from './incident-filter.js';
 import {

@@ -2,9 +2,9 @@ import type { Kysely } from 'kysely';
 import type { AnalyticsConfig, OnCallLimits, PayRules } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { historyStart } from '../mirror/history.js';
-import { ClassSplitter, HourClassSplitter } from '../time/hour-class-split.js';
-import { PAY_CLASSES, payClassifier, type PayClass } from '../time/working-hours.js';
-import { isTimeZone } from '../time/zones.js';
+import { HourClassSplitter } from '../time/hour-class-split.js';
+import { paySplitter, payZone } from '../mirror/on-call-pay-days.js';
+import { PAY_CLASSES, type PayClass } from '../time/working-hours.js';
 import { filterWhere, type AnalyticsFilter } from './incident-filter.js';
 import {
   INTERRUPTION_COLUMNS,
@@ -14,7 +14,7 @@ import {
   usersOf,
 } from './on-call-spans.js';
 import { checkResponderFilter, RESPONDER_QUERY_PROPERTIES } from './responder-metrics.js';
-import { unionSpans, type Span } from './spans.js';
+import { unionSpans, type Span } from '../time/spans.js';
 
 // On-call pay and working-time compliance, per person, from the mirror's exact on-call history.
 // A person's on-call time is the union of their spans (two policies, two levels or a layer and
@@ -120,11 +120,6 @@ export function payAmount(
   return roundToCents(amount);
 }
 
-/** The zone a person's time is classed in: their own, else UTC (as the issue of pay requires). */
-function zoneOf(zone: string | null | undefined): string {
-  return zone && isTimeZone(zone) ? zone : 'UTC';
-}
-
 /** The range asked for, defaulting as every on-call figure does: the mirror's history to now. */
 async function rangeOf(db: Kysely<Database>, filter: PayFilter, now: Date) {
   const until = filter.until ?? now;
@@ -178,11 +173,11 @@ export async function onCallPay(
   ]);
   const ids = [...new Set([...spans.keys(), ...interruptions.keys()])];
   const users = await usersOf(db, ids);
-  const splitter = new ClassSplitter(config.hours, PAY_CLASSES, payClassifier(config.hours));
+  const splitter = paySplitter(config.hours);
   const rows: PayRow[] = [];
   for (const id of ids) {
     const user = users.get(id);
-    const zone = zoneOf(user?.time_zone);
+    const zone = payZone(user?.time_zone);
     const own = spans.get(id) ?? emptySpans();
     const seconds = splitter.empty();
     for (const s of unionSpans(rules.count === 'all' ? own.all : own.scheduled))
@@ -384,7 +379,7 @@ export async function onCallCompliance(
   const rows: Breach[] = [];
   for (const id of ids) {
     const user = users.get(id);
-    const zone = zoneOf(user?.time_zone);
+    const zone = payZone(user?.time_zone);
     // Whole local days only: a window must not be judged on a part of a day.
     const days = hours
       .days(from.getTime(), to.getTime(), zone)

@@ -1,7 +1,7 @@
 import type { Expression, Kysely, SqlBool } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { filterWhere, type AnalyticsFilter, type FilterColumns } from './incident-filter.js';
-import { clipSpans, type Span } from './spans.js';
+import { clipSpans, type Span } from '../time/spans.js';
 
 // Who was on call when, from the mirror's on-call history (/oncalls as every sync reads it, the
 // past kept): per user, the spans of a range by kind, for the responder metrics and on-call pay.

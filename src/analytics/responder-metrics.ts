@@ -16,7 +16,7 @@ import {
   type ResponderMetricValues,
 } from './metric-catalog.js';
 import { emptySpans, oncallSpans, permanentSpan, usersOf } from './on-call-spans.js';
-import { totalLength, unionSpans, type Span } from './spans.js';
+import { totalLength, unionSpans, type Span } from '../time/spans.js';
 import { unorderedGroupColumn } from './sql-grouping.js';
 
 // PagerDuty's AnalyticsResponderMetrics, computed exactly from the mirror for any past range:

@@ -267,6 +267,25 @@ export interface InterruptionsTable {
   incident_created_at: Timestamp;
 }
 
+/** Per user, local day and basis: on-call seconds and interruptions by pay class (migration 0014). */
+export interface OnCallPayDaysTable {
+  user_id: string;
+  /** The local date in the user's zone, YYYY-MM-DD. */
+  day: string;
+  /** 'scheduled' (schedules only) or 'all' (direct escalation-rule targets too). */
+  basis: string;
+  seconds_business: number;
+  seconds_off: number;
+  seconds_sleep: number;
+  seconds_weekend: number;
+  seconds_holiday: number;
+  interruptions_business: number;
+  interruptions_off: number;
+  interruptions_sleep: number;
+  interruptions_weekend: number;
+  interruptions_holiday: number;
+}
+
 /** Incidents counted per service, status and urgency: all time ('all', bucket ''), per UTC month and day. */
 export interface IncidentCountsTable {
   grain: string;
@@ -393,6 +412,7 @@ export interface Database {
   incident_counts: IncidentCountsTable;
   incident_team_counts: IncidentTeamCountsTable;
   mirror_state: MirrorStateTable;
+  on_call_pay_days: OnCallPayDaysTable;
 }
 
 export type TableName = keyof Database;

@@ -42,7 +42,7 @@ const TABLE: Pick<Question, 'display' | 'visualization_settings'> = {
   visualization_settings: {},
 };
 
-/** The questions over the reporting views (migrations 0007, 0010 and 0011), laid out on the dashboard. */
+/** The questions over the reporting views (migrations 0007, 0010, 0011 and 0014), laid out on the dashboard. */
 export const QUESTIONS: readonly Question[] = [
   {
     name: 'Incidents per service',
@@ -118,6 +118,15 @@ export const QUESTIONS: readonly Question[] = [
     sql: 'SELECT user_name, hour_class, SUM(interruptions) AS interruptions FROM v_user_interruptions GROUP BY user_name, hour_class ORDER BY user_name, hour_class',
     ...chart('bar', ['user_name', 'hour_class'], ['interruptions'], { stacked: true }),
     layout: { row: 36, col: 12, size_x: 12, size_y: 6 },
+  },
+  {
+    // The pay panel's hours (schedules only), by month of each user's local days; amounts are
+    // GET /api/v1/analytics/on-call-pay's (the rates are the server's ONCALL_PAY_RULES).
+    name: 'On-call hours by pay class per month',
+    view: 'v_on_call_pay',
+    sql: "SELECT month, user_name, SUM(seconds_business) / 3600 AS business_hours, SUM(seconds_off) / 3600 AS off_hours, SUM(seconds_sleep) / 3600 AS sleep_hours, SUM(seconds_weekend) / 3600 AS weekend_hours, SUM(seconds_holiday) / 3600 AS holiday_hours, SUM(interruptions_business + interruptions_off + interruptions_sleep + interruptions_weekend + interruptions_holiday) AS interruptions FROM v_on_call_pay WHERE basis = 'scheduled' GROUP BY month, user_name ORDER BY month DESC, user_name",
+    ...TABLE,
+    layout: { row: 42, col: 0, size_x: 24, size_y: 8 },
   },
 ];
 

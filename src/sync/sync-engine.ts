@@ -13,6 +13,7 @@ import {
 import type { Database } from '../db/schema.js';
 import type { AnalyticsConfig } from '../config.js';
 import { recordedHistoryStart, setHistoryStart } from '../mirror/history.js';
+import { refreshOnCallPayDays } from '../mirror/on-call-pay-days.js';
 import { mirrorWriter, recomputeFactsIfStale } from '../mirror/mirror-writer.js';
 import type { Logger } from '../logger.js';
 import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
@@ -287,6 +288,9 @@ export async function runSync(
     }
     if (kind === 'full' && wanted.size === SYNC_RESOURCES.length)
       await setCursor(db, CURSOR_FULL_SYNC, now.toISOString(), now);
+    // The pay days BI tools read (v_on_call_pay): recent days after each sync, all after a full one.
+    if (['oncalls', 'incidents', 'log_entries'].some((r) => wanted.has(r as SyncResource)))
+      await refreshOnCallPayDays(db, writer.analytics, now, kind === 'full' || !!history.backfill);
 
     await updateSyncRun(db, runId, {
       status: 'succeeded',

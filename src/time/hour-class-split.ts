@@ -26,6 +26,13 @@ interface DayLayout<K extends string> {
   pieces: { from: number; to: number; kind: K }[];
 }
 
+/** A local day: its date (YYYY-MM-DD) and its [start, end) in UTC ms (23 to 25 hours). */
+export interface LocalDaySpan {
+  date: string;
+  start: number;
+  end: number;
+}
+
 export type HourClassSeconds = Record<HourClass, number>;
 
 export function emptyHourClassSeconds(): HourClassSeconds {
@@ -62,15 +69,19 @@ export class ClassSplitter<K extends string> {
     return (piece as { kind: K }).kind;
   }
 
-  /** The local days of [start, end) in `zone`: each day's start and end in UTC ms. */
-  days(start: number, end: number, zone: string): { start: number; end: number }[] {
+  /** The local days of [start, end) in `zone`: each day's date, start and end in UTC ms. */
+  days(start: number, end: number, zone: string): LocalDaySpan[] {
     if (end <= start) return [];
     const days = this.#cover(zone, start, end);
-    const out: { start: number; end: number }[] = [];
+    const out: LocalDaySpan[] = [];
     for (let i = findDay(days, start); i < days.length; i += 1) {
       const day = days[i] as DayLayout<K>;
       if (day.start >= end) break;
-      out.push({ start: day.start, end: day.end });
+      out.push({
+        date: new Date(day.date).toISOString().slice(0, 10),
+        start: day.start,
+        end: day.end,
+      });
     }
     return out;
   }

@@ -100,15 +100,35 @@ export async function loadPayPanel(
   const breaches = document.getElementById('pay-breaches');
   if (breaches) {
     const checked = Object.keys(compliance.limits);
+    const day = (iso: string) =>
+      new Date(iso).toLocaleDateString(undefined, { timeZone: zone, dateStyle: 'medium' });
+    const shown = compliance.data
+      .slice(0, SHOWN_BREACHES)
+      .map(
+        (b) =>
+          `<li><strong>${escapeHtml(b.user_name)}</strong>: ${escapeHtml(describeBreach(b))}, ${escapeHtml(day(b.window_start))} to ${escapeHtml(day(new Date(Date.parse(b.window_end) - 1).toISOString()))}</li>`,
+      );
+    const more = compliance.total - shown.length;
+    if (more > 0)
+      shown.push(
+        `<li><a data-report="on_call_compliance" href="${escapeHtml(`${API}/reports/on_call_compliance?${params.toString()}`)}">${more} more: every breach (CSV)</a></li>`,
+      );
     breaches.innerHTML =
-      compliance.data
-        .map(
-          (b) =>
-            `<li>${escapeHtml(b.user_name)}: ${escapeHtml(b.rule)} ${escapeHtml(b.observed)} (limit ${escapeHtml(b.limit)}), ${escapeHtml(new Date(b.window_start).toLocaleDateString(undefined, { timeZone: zone }))} to ${escapeHtml(new Date(Date.parse(b.window_end) - 1).toLocaleDateString(undefined, { timeZone: zone }))}</li>`,
-        )
-        .join('') ||
+      shown.join('') ||
       `<li>${checked.length > 0 ? 'No breaches of the on-call limits this month' : 'No on-call limits are set (ONCALL_LIMITS)'}</li>`;
   }
+}
+
+/** The breaches listed; the rest are a CSV away. */
+const SHOWN_BREACHES = 15;
+
+/** A breach in words: what was observed against which limit. */
+function describeBreach(b: AnalyticsOnCallComplianceResponse['data'][number]): string {
+  if (b.rule === 'max_consecutive_days')
+    return `${b.observed} consecutive days on call (limit ${b.limit})`;
+  if (b.rule === 'max_hours_per_7_days')
+    return `${b.observed} hours on call in 7 days (limit ${b.limit})`;
+  return `${b.observed} sleep-hour interruptions in 7 days (limit ${b.limit})`;
 }
 
 /** Reloads the panel when the viewer picks another month. */

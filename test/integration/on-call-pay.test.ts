@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onCallCompliance, onCallPay, PAY_ROW_FIELDS } from '../../src/analytics/on-call-pay.js';
 import { parseConfig, type AnalyticsConfig } from '../../src/config.js';
+import { historyStart } from '../../src/mirror/history.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
 import { parseCsv } from '../helpers/csv.js';
 import { runCliProcess } from '../helpers/run-cli.js';
@@ -336,6 +338,46 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       });
       expect(missing.statusCode).toBe(404);
       expect(SIM_NOW).toBeGreaterThan(C_UNTIL + 62 * DAY);
+    });
+
+    it('keeps the same pay by local day for BI tools (v_on_call_pay), through later syncs', async () => {
+      const check = async (what: string) => {
+        const known = await historyStart(synced.db.db);
+        const now = synced.clock();
+        for (const basis of ['scheduled', 'all'] as const) {
+          const answer = await onCallPay(synced.db.read, { since: known, until: now }, now, {
+            ...analytics,
+            pay: { ...analytics.pay, count: basis },
+          });
+          const view = await sql<Row>`SELECT * FROM v_on_call_pay WHERE basis = ${basis}`.execute(
+            synced.db.db,
+          );
+          const sums = new Map<string, Record<string, number>>();
+          for (const r of view.rows) {
+            const id = String(r['user_id']);
+            const sum = sums.get(id) ?? {};
+            for (const [k, v] of Object.entries(r))
+              if (k.startsWith('seconds_') || k.startsWith('interruptions_'))
+                sum[k] = (sum[k] ?? 0) + Number(v);
+            sums.set(id, sum);
+            expect(String(r['month'])).toBe(String(r['day']).slice(0, 7));
+          }
+          expect([...sums.keys()].sort(), `${what} ${basis}: users`).toEqual(
+            answer.rows.map((r) => r.user_id).sort(),
+          );
+          for (const row of answer.rows)
+            for (const [k, v] of Object.entries(sums.get(row.user_id) ?? {}))
+              expect(v, `${what} ${basis} ${row.user_id} ${k}`).toBeCloseTo(
+                Number(row[k as keyof typeof row]),
+                3,
+              );
+        }
+      };
+      await check('after the full sync');
+      // An incremental sync rewrites the recent days only; the sums stay whole.
+      account.mutate();
+      await synced.sync();
+      await check('after an incremental sync');
     });
   });
 }

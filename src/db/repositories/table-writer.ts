@@ -46,6 +46,7 @@ export const PRIMARY_KEYS: { [T in TableName]: readonly (keyof Database[T] & str
   incident_counts: ['grain', 'bucket', 'service_id', 'status', 'urgency'],
   incident_team_counts: ['grain', 'bucket', 'team_id', 'service_id', 'status', 'urgency'],
   mirror_state: ['id'],
+  on_call_pay_days: ['user_id', 'day', 'basis'],
 };
 
 /**
