@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { parseDatabaseUrl, describeDatabaseTarget } from '../../src/db/database-url.js';
@@ -108,5 +111,72 @@ describe('parseDatabaseUrl', () => {
     expect(describeDatabaseTarget(parseDatabaseUrl('mysql://root:pw@db:3306/pd'))).toBe(
       'mysql://db:3306/pd',
     );
+  });
+});
+
+describe('ONCALL_PAY_RULES and ONCALL_LIMITS', () => {
+  const fail = (env: Record<string, string>) => {
+    try {
+      parseConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('no error');
+  };
+
+  it('default to no pay and no limits, and read every key', () => {
+    const none = parseConfig({}).analytics;
+    expect(none.pay).toEqual({
+      currency: null,
+      hourly: { business: 0, off: 0, sleep: 0, weekend: 0, holiday: 0 },
+      perInterruption: { business: 0, off: 0, sleep: 0, weekend: 0, holiday: 0 },
+      count: 'scheduled',
+    });
+    expect(none.limits).toEqual({});
+    const set = parseConfig({
+      ONCALL_PAY_RULES:
+        '{"currency":"eur","hourly":{"sleep":4.5},"per_interruption":{"holiday":30},"count":"all"}',
+      ONCALL_LIMITS: '{"max_hours_per_7_days":60.5,"max_consecutive_days":7}',
+    }).analytics;
+    expect(set.pay.currency).toBe('EUR');
+    expect(set.pay.hourly.sleep).toBe(4.5);
+    expect(set.pay.hourly.off).toBe(0);
+    expect(set.pay.perInterruption.holiday).toBe(30);
+    expect(set.pay.count).toBe('all');
+    expect(set.limits).toEqual({ maxHoursPer7Days: 60.5, maxConsecutiveDays: 7 });
+  });
+
+  it('read a file named with @', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pda-pay-'));
+    const file = path.join(dir, 'rules.json');
+    fs.writeFileSync(file, '{"hourly":{"weekend":5}}');
+    try {
+      expect(parseConfig({ ONCALL_PAY_RULES: `@${file}` }).analytics.pay.hourly.weekend).toBe(5);
+      expect(fail({ ONCALL_PAY_RULES: `@${path.join(dir, 'missing.json')}` })).toMatch(
+        /^ONCALL_PAY_RULES.*cannot read the file.*ENOENT/,
+      );
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [{ ONCALL_PAY_RULES: '{"hourly":' }, 'ONCALL_PAY_RULES'],
+    [{ ONCALL_PAY_RULES: '[1,2]' }, 'ONCALL_PAY_RULES'],
+    [{ ONCALL_PAY_RULES: '{"hourly":{"sleep":"four"}}' }, 'ONCALL_PAY_RULES.hourly.sleep'],
+    [{ ONCALL_PAY_RULES: '{"hourly":{"night":1}}' }, 'ONCALL_PAY_RULES.hourly.night'],
+    [
+      { ONCALL_PAY_RULES: '{"per_interruption":{"off":-1}}' },
+      'ONCALL_PAY_RULES.per_interruption.off',
+    ],
+    [{ ONCALL_PAY_RULES: '{"count":"some"}' }, 'ONCALL_PAY_RULES.count'],
+    [{ ONCALL_PAY_RULES: '{"currency":"euros"}' }, 'ONCALL_PAY_RULES.currency'],
+    [{ ONCALL_PAY_RULES: '{"rate":1}' }, 'ONCALL_PAY_RULES.rate'],
+    [{ ONCALL_LIMITS: '{"max_consecutive_days":2.5}' }, 'ONCALL_LIMITS.max_consecutive_days'],
+    [{ ONCALL_LIMITS: '{"max_hours_per_7_days":200}' }, 'ONCALL_LIMITS.max_hours_per_7_days'],
+    [{ ONCALL_LIMITS: 'sixty' }, 'ONCALL_LIMITS'],
+  ])('stops at a malformed value naming the key: %j', (env, key) => {
+    expect(fail(env).startsWith(`${key}: `)).toBe(true);
   });
 });
