@@ -122,7 +122,9 @@ async function benchDialect(dialect: Dialect): Promise<void> {
       console.log(`${url} | ${p50.toFixed(1)} | ${p95.toFixed(1)}`);
     }
     if (!only) console.log(`worst aggregate p95: ${worst.toFixed(1)} ms`);
-    for (const url of ANALYTICS) {
+    // BENCH_ENDPOINTS=on-call: only the analytics whose path contains it.
+    const match = process.env['BENCH_ENDPOINTS'] ?? '';
+    for (const url of ANALYTICS.filter((u) => u.includes(match))) {
       const { p50, p95 } = await latency(base, url);
       console.log(`${url} | ${p50.toFixed(1)} | ${p95.toFixed(1)}`);
     }

@@ -364,7 +364,13 @@ export async function onCallCompliance(
   const [spans, interruptions] = await Promise.all([
     oncallSpans(db, filter, from, to, { start: 0, end: 0 }),
     rules.some(([r]) => r === 'max_sleep_interruptions_per_7_days')
-      ? interruptionTimes(db, filter, from, to)
+      ? // Interruptions count in 7-day windows only: a week each way is enough.
+        interruptionTimes(
+          db,
+          filter,
+          new Date(since.getTime() - 8 * DAY_MS),
+          new Date(until.getTime() + 8 * DAY_MS),
+        )
       : new Map<string, number[]>(),
   ]);
   const ids = [
