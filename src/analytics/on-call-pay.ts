@@ -344,7 +344,8 @@ export interface ComplianceAnswer {
  * (a rule's direct target is "always on call" by PagerDuty's reckoning, not by a rota) and on
  * sleep-hour interruptions (SLEEP_HOURS, every day), days in the person's zone. A window or run
  * that overlaps the range is judged whole, time outside the range included: a week that straddles
- * the first of the month is the same week whichever month is asked about. By start, then name.
+ * the first of the month is the same week whichever month is asked about; nothing after now
+ * counts (the schedules' future is a plan, not working time). By start, then name.
  */
 export async function onCallCompliance(
   db: Kysely<Database>,
@@ -360,7 +361,8 @@ export async function onCallCompliance(
   const reach =
     (rules.some(([r]) => r === 'max_consecutive_days') ? CONSECUTIVE_DAYS_REACH : 8) * DAY_MS;
   const from = new Date(since.getTime() - reach);
-  const to = new Date(until.getTime() + reach);
+  // What has happened only: a run of days does not go on into the schedules' future.
+  const to = new Date(Math.min(until.getTime() + reach, now.getTime()));
   const [spans, interruptions] = await Promise.all([
     oncallSpans(db, filter, from, to, { start: 0, end: 0 }),
     rules.some(([r]) => r === 'max_sleep_interruptions_per_7_days')
