@@ -61,6 +61,10 @@ export interface AnalyticsConfig {
    * the account's two highest priorities.
    */
   majorPriorities: string[];
+  /** TRANSIENT_MINUTES: an incident resolved this soon after creation, never acknowledged, is transient. */
+  transientMinutes: number;
+  /** REPEAT_WINDOW_HOURS: an incident repeats one of its service with its key created this long before. */
+  repeatWindowHours: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -246,7 +250,14 @@ function parseAnalyticsConfig(env: Env): AnalyticsConfig {
   // No control characters: names are shown and compared, never run.
   if (majors.some((m) => m.length > 255 || [...m].some((c) => c.charCodeAt(0) < 32)))
     throw new ConfigError('MAJOR_PRIORITIES', 'must be priority ids or names, comma-separated');
-  return { timeZone, hours, majorPriorities: majors };
+  return {
+    timeZone,
+    hours,
+    majorPriorities: majors,
+    // Bounded so that a typo (minutes for seconds) fails at start-up instead of flattening the figures.
+    transientMinutes: parseInteger(env['TRANSIENT_MINUTES'], 'TRANSIENT_MINUTES', 5, 1, 1440),
+    repeatWindowHours: parseInteger(env['REPEAT_WINDOW_HOURS'], 'REPEAT_WINDOW_HOURS', 24, 1, 720),
+  };
 }
 
 /** The analytics settings when nothing is configured. */
@@ -254,6 +265,8 @@ export const DEFAULT_ANALYTICS_CONFIG: AnalyticsConfig = {
   timeZone: 'UTC',
   hours: DEFAULT_WORKING_HOURS,
   majorPriorities: [],
+  transientMinutes: 5,
+  repeatWindowHours: 24,
 };
 
 const HOST_NAME = /^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9.-]*[a-z0-9])?)$/i;

@@ -21,6 +21,7 @@ import * as m0010 from './migrations/0010-response-metrics-views.js';
 import * as m0011 from './migrations/0011-oncall-history-views.js';
 import * as m0012 from './migrations/0012-counts-across-services-and-upcoming-shifts.js';
 import * as m0013 from './migrations/0013-notification-medium-and-resolve-times.js';
+import * as m0015 from './migrations/0015-noise-and-parity-facts.js';
 
 // Listed statically so migrations run the same from src (tests) and from dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
@@ -37,6 +38,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-oncall-history-views': m0011,
   '0012-counts-across-services-and-upcoming-shifts': m0012,
   '0013-notification-medium-and-resolve-times': m0013,
+  '0015-noise-and-parity-facts': m0015,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -246,6 +246,14 @@ export interface IncidentMetricsTable extends InterruptionColumns {
   timeout_escalated: number;
   escalation_count: number;
   engaged_user_count: number;
+  /** Added by migration 0015 (see src/mirror/incident-facts.ts). */
+  alert_count: number | null;
+  repeat_key: string | null;
+  reopened: number;
+  assignment_count: number;
+  seconds_to_mobilize: number | null;
+  seconds_to_engage: number | null;
+  snoozed_seconds: number;
 }
 
 /** Per incident and user who was assigned, notified or acknowledged: that user's part. */

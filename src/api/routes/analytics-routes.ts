@@ -11,12 +11,16 @@ import {
   HEATMAP_RESPONSE,
   INCIDENT_METRICS_QUERY,
   INCIDENT_METRICS_RESPONSE,
+  NOISE_METRICS_RESPONSE,
+  NOISE_REPEATS_QUERY,
+  NOISE_REPEATS_RESPONSE,
   ON_CALL_LOAD_QUERY,
   ON_CALL_LOAD_RESPONSE,
   RESPONDER_METRICS_QUERY,
   RESPONDER_METRICS_RESPONSE,
   type HeatmapQuery,
   type IncidentMetricsQuery,
+  type NoiseRepeatsQuery,
   type OnCallLoadQuery,
   type ResponderMetricsQuery,
 } from '../schemas/analytics.js';
@@ -66,6 +70,73 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
         },
       );
       return reply.type('application/json; charset=utf-8').send(body);
+    },
+  );
+
+  app.get<{ Querystring: IncidentMetricsQuery }>(
+    '/analytics/noise',
+    {
+      // Open incidents' figures change as they resolve; periods run to now.
+      config: { cache: 'clock' },
+      schema: {
+        tags: ['analytics'],
+        summary:
+          'Alert noise and incident quality: alerts, transient, unacknowledged, repeat and reopened incidents, noise share',
+        description:
+          'For incidents created in [since, until) matching the filters, per group and period, with the settings TRANSIENT_MINUTES and REPEAT_WINDOW_HOURS. Transient incidents are among the unacknowledged resolved ones, so noise_share is total_unacknowledged_resolved over total_incident_count.',
+        querystring: INCIDENT_METRICS_QUERY,
+        response: { 200: NOISE_METRICS_RESPONSE, ...COMMON_ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const parsed = parseAnalyticsRequest(request.query, analytics);
+      const body = await runAnalyticsJson(
+        db,
+        'noiseMetricsTask',
+        { request: parsed, now: clock(), config: analytics },
+        {
+          key: 'data',
+          envelope: {
+            group_by: parsed.groupBy,
+            aggregate_unit: parsed.unit ?? null,
+            time_zone: parsed.zone,
+            transient_minutes: analytics.transientMinutes,
+            repeat_window_hours: analytics.repeatWindowHours,
+            ...(parsed.groupBy === 'team' ? { notes: [TEAM_NOTE] } : {}),
+          },
+        },
+      );
+      return reply.type('application/json; charset=utf-8').send(body);
+    },
+  );
+
+  app.get<{ Querystring: NoiseRepeatsQuery & PageQuery }>(
+    '/analytics/noise/repeats',
+    {
+      config: { cache: 'clock' },
+      schema: {
+        tags: ['analytics'],
+        summary: 'Repeating alerts per service: the list a team fixes alerts from',
+        description:
+          'Per service, each incident_key (or, without one, normalised title) with a repeat among the incidents created in [since, until) matching the filters: its incidents, repeats, first and last seen, and its share of the off- and sleep-hour interruptions of the service. Most repeated first.',
+        querystring: NOISE_REPEATS_QUERY,
+        response: { 200: NOISE_REPEATS_RESPONSE, ...COMMON_ERRORS },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const answer = await runAnalytics(db, 'noiseRepeatsTask', {
+        filter: parseAnalyticsFilter(q),
+        page: { limit: q.limit, offset: q.offset },
+        config: analytics,
+      });
+      return {
+        data: answer.rows,
+        total: answer.total,
+        limit: q.limit,
+        offset: q.offset,
+        repeat_window_hours: analytics.repeatWindowHours,
+      };
     },
   );
 
