@@ -38,8 +38,8 @@ export function conditionSql<DB>(
 ): RawBuilder<boolean> {
   const unacknowledgedResolved = sql<boolean>`(m.seconds_to_resolve is not null and m.seconds_to_first_ack is null)`;
   switch (condition) {
+    // A transient incident is resolved unacknowledged too: noise, the union, is the larger set.
     case 'unacknowledged_resolved':
-    // A transient incident is resolved unacknowledged too: the union is the larger set.
     case 'noise':
       return unacknowledgedResolved;
     case 'transient':

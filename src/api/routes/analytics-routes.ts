@@ -37,6 +37,30 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
   app,
   { db, clock, analytics },
 ) => {
+  /** A catalog's rows per group and period as JSON text, with how they were asked for. */
+  const groupedAnswer = (
+    task: 'incidentMetricsTask' | 'noiseMetricsTask',
+    query: IncidentMetricsQuery,
+    settings: Record<string, unknown>,
+  ) => {
+    // Checked here: a bad parameter is a 400 before a worker is asked.
+    const parsed = parseAnalyticsRequest(query, analytics);
+    return runAnalyticsJson(
+      db,
+      task,
+      { request: parsed, now: clock(), config: analytics },
+      {
+        key: 'data',
+        envelope: {
+          group_by: parsed.groupBy,
+          aggregate_unit: parsed.unit ?? null,
+          time_zone: parsed.zone,
+          ...settings,
+          ...(parsed.groupBy === 'team' ? { notes: [TEAM_NOTE] } : {}),
+        },
+      },
+    );
+  };
   app.get<{ Querystring: IncidentMetricsQuery }>(
     '/analytics/incidents',
     {
@@ -52,25 +76,10 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
         response: { 200: INCIDENT_METRICS_RESPONSE, ...COMMON_ERRORS },
       },
     },
-    async (request, reply) => {
-      // Checked here: a bad parameter is a 400 before a worker is asked.
-      const parsed = parseAnalyticsRequest(request.query, analytics);
-      const body = await runAnalyticsJson(
-        db,
-        'incidentMetricsTask',
-        { request: parsed, now: clock(), config: analytics },
-        {
-          key: 'data',
-          envelope: {
-            group_by: parsed.groupBy,
-            aggregate_unit: parsed.unit ?? null,
-            time_zone: parsed.zone,
-            ...(parsed.groupBy === 'team' ? { notes: [TEAM_NOTE] } : {}),
-          },
-        },
-      );
-      return reply.type('application/json; charset=utf-8').send(body);
-    },
+    async (request, reply) =>
+      reply
+        .type('application/json; charset=utf-8')
+        .send(await groupedAnswer('incidentMetricsTask', request.query, {})),
   );
 
   app.get<{ Querystring: IncidentMetricsQuery }>(
@@ -88,26 +97,13 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
         response: { 200: NOISE_METRICS_RESPONSE, ...COMMON_ERRORS },
       },
     },
-    async (request, reply) => {
-      const parsed = parseAnalyticsRequest(request.query, analytics);
-      const body = await runAnalyticsJson(
-        db,
-        'noiseMetricsTask',
-        { request: parsed, now: clock(), config: analytics },
-        {
-          key: 'data',
-          envelope: {
-            group_by: parsed.groupBy,
-            aggregate_unit: parsed.unit ?? null,
-            time_zone: parsed.zone,
-            transient_minutes: analytics.transientMinutes,
-            repeat_window_hours: analytics.repeatWindowHours,
-            ...(parsed.groupBy === 'team' ? { notes: [TEAM_NOTE] } : {}),
-          },
-        },
-      );
-      return reply.type('application/json; charset=utf-8').send(body);
-    },
+    async (request, reply) =>
+      reply.type('application/json; charset=utf-8').send(
+        await groupedAnswer('noiseMetricsTask', request.query, {
+          transient_minutes: analytics.transientMinutes,
+          repeat_window_hours: analytics.repeatWindowHours,
+        }),
+      ),
   );
 
   app.get<{ Querystring: NoiseRepeatsQuery & PageQuery }>(
