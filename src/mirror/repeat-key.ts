@@ -20,7 +20,7 @@ const MASKS: readonly [RegExp, string][] = [
   [/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b/g, '<ip>'],
   // IPv6: at least three groups, or a compressed form with '::'.
   [/(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}(?![\w:])/gi, '<ip>'],
-  [/(?<![\w:])(?:[0-9a-f]{1,4}:)*:(?::[0-9a-f]{1,4})+(?![\w:])/gi, '<ip>'],
+  [/(?<![\w:])(?=[0-9a-f:]*::)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?![\w:])/gi, '<ip>'],
   // Hex ids: 0x-prefixed, or 6+ hex characters with a digit (commit shas, pod suffixes, trace
   // ids), so that words such as "deface" or "added" stay.
   [/\b0x[0-9a-f]+\b/gi, '<hex>'],

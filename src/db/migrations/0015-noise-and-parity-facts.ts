@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { dialectOf } from './frozen-helpers-v1.js';
 
 // Frozen once merged. (0014 is taken by the on-call pay work.)
 // - incident_metrics gains the facts of the noise figures (alert_count, repeat_key, reopened) and
@@ -8,7 +9,7 @@ import type { Kysely } from 'kysely';
 //   (FACTS_VERSION in mirror/mirror-writer.ts), so every incident's facts are computed again.
 // - incident_metrics_repeat_idx: "an incident of the same service with the same key created
 //   shortly before" is a seek on it, for each incident, instead of a scan of the service.
-// No frozen helper is needed: the types below mean the same on every dialect.
+// The column types below mean the same on every dialect.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   const add = (column: string, type: 'integer' | 'bigint', notNull: boolean) =>
@@ -31,7 +32,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await db.schema.dropIndex('incident_metrics_repeat_idx').on('incident_metrics').execute();
+  // Only MySQL names the table of an index it drops; SQLite and PostgreSQL refuse it.
+  const drop = db.schema.dropIndex('incident_metrics_repeat_idx');
+  await (dialectOf(db) === 'mysql' ? drop.on('incident_metrics') : drop).execute();
   for (const column of [
     'snoozed_seconds',
     'seconds_to_engage',
