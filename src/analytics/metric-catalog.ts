@@ -352,6 +352,13 @@ export interface ResponderFacts {
   ttaSum: number;
   ttaN: number;
   engagedSeconds: number;
+  /** Incidents handed off from or to the user (see the handoffs in src/mirror/incident-facts.ts). */
+  reassignedFrom: number;
+  reassignedTo: number;
+  manualEscalatedFrom: number;
+  manualEscalatedTo: number;
+  timeoutEscalatedFrom: number;
+  timeoutEscalatedTo: number;
   /** The union of the user's on-call spans, and of those of schedules, level 1, levels 2+. */
   onCallSeconds: number;
   scheduledSeconds: number;
@@ -375,6 +382,12 @@ export const NO_RESPONDER_FACTS: Readonly<ResponderFacts> = {
   ttaSum: 0,
   ttaN: 0,
   engagedSeconds: 0,
+  reassignedFrom: 0,
+  reassignedTo: 0,
+  manualEscalatedFrom: 0,
+  manualEscalatedTo: 0,
+  timeoutEscalatedFrom: 0,
+  timeoutEscalatedTo: 0,
   onCallSeconds: 0,
   scheduledSeconds: 0,
   level1Seconds: 0,
@@ -473,6 +486,32 @@ export const RESPONDER_METRICS = [
     'total_engaged_seconds per incident of total_incident_count',
     'seconds',
     (f) => (f.incidents > 0 ? f.engagedSeconds / f.incidents : null),
+  ),
+  fact(
+    'total_incidents_manual_escalated_from',
+    "The user's assigned incidents escalated by hand away from them before they acknowledged",
+    'manualEscalatedFrom',
+  ),
+  fact(
+    'total_incidents_manual_escalated_to',
+    'Incidents escalated by hand to the user',
+    'manualEscalatedTo',
+  ),
+  fact(
+    'total_incidents_reassigned_from',
+    "The user's assigned incidents a user reassigned (or delegated) away from them",
+    'reassignedFrom',
+  ),
+  fact('total_incidents_reassigned_to', 'Incidents a user reassigned to the user', 'reassignedTo'),
+  fact(
+    'total_incidents_timeout_escalated_from',
+    "The user's assigned incidents escalated away from them because nobody acknowledged in time",
+    'timeoutEscalatedFrom',
+  ),
+  fact(
+    'total_incidents_timeout_escalated_to',
+    'Incidents escalated to the user because nobody acknowledged in time',
+    'timeoutEscalatedTo',
   ),
   fact(
     'total_seconds_on_call',

@@ -263,6 +263,13 @@ export interface IncidentRespondersTable extends InterruptionColumns {
   incident_created_at: Timestamp;
   first_assigned_at: NullableTimestamp;
   first_acknowledged_at: NullableTimestamp;
+  /** Added by migration 0015: handoffs, 1 or 0 (see src/mirror/incident-facts.ts). */
+  reassigned_from: number;
+  reassigned_to: number;
+  manual_escalated_from: number;
+  manual_escalated_to: number;
+  timeout_escalated_from: number;
+  timeout_escalated_to: number;
 }
 
 /** An interruption: a user's notifications of one incident, merged within a minute. */

@@ -133,6 +133,30 @@ export interface ResponderFacts extends InterruptionColumns {
   first_assigned_at: number | null;
   /** The user's first acknowledge_log_entry. */
   first_acknowledged_at: number | null;
+  /** Handoffs (1 or 0, see HANDOFF_COLUMNS): the user was taken off the incident, or put on it. */
+  reassigned_from: number;
+  reassigned_to: number;
+  manual_escalated_from: number;
+  manual_escalated_to: number;
+  timeout_escalated_from: number;
+  timeout_escalated_to: number;
+}
+
+/**
+ * What an assign, escalate or delegate entry does to the users assigned, in PagerDuty's terms:
+ * a user's reassignment (assign_log_entry by a user, or a delegation), a manual or a timeout
+ * escalation; the policy's own first assignment is none. "From": assigned before, not after
+ * (for a manual escalation, only users who had not acknowledged); "to": assigned after, not
+ * before. Who is assigned is the last such entry's assignees, nobody once resolved.
+ */
+function handoffOf(
+  entry: EvidenceEntry,
+): 'reassigned' | 'manual_escalated' | 'timeout_escalated' | null {
+  if (entry.type === 'delegate_log_entry') return 'reassigned';
+  if (entry.type === 'assign_log_entry') return entry.agent_type === 'user' ? 'reassigned' : null;
+  if (entry.type === 'escalate_log_entry')
+    return isTimeoutEscalation(entry) ? 'timeout_escalated' : 'manual_escalated';
+  return null;
 }
 
 export interface Interruption {
@@ -233,6 +257,12 @@ export function computeIncidentFacts(
         incident_created_at: incident.created_at,
         first_assigned_at: null,
         first_acknowledged_at: null,
+        reassigned_from: 0,
+        reassigned_to: 0,
+        manual_escalated_from: 0,
+        manual_escalated_to: 0,
+        timeout_escalated_from: 0,
+        timeout_escalated_to: 0,
         notification_count: 0,
         interruption_count: 0,
         business_hour_interruptions: 0,
@@ -255,6 +285,7 @@ export function computeIncidentFacts(
   let assignments = 0;
   let snoozedSince: number | null = null;
   let snoozedSeconds = 0;
+  let assigned = new Set<string>();
   const firstNotified = new Map<string, number>();
   for (const e of sorted) {
     if (resolvedOnce && REOPENING.has(e.type)) reopened = true;
@@ -284,6 +315,7 @@ export function computeIncidentFacts(
       case 'resolve_log_entry':
         lastResolveAgent = e.agent_type;
         resolvedOnce = true;
+        assigned = new Set();
         break;
       case 'snooze_log_entry':
         snoozedSince = e.created_at;
@@ -298,6 +330,19 @@ export function computeIncidentFacts(
       )
         reassigned = true;
       assignments += e.assignee_ids.length;
+      const handoff = handoffOf(e);
+      const next = new Set(e.assignee_ids);
+      if (handoff) {
+        for (const userId of assigned) {
+          const r = responder(userId);
+          if (next.has(userId)) continue;
+          if (handoff === 'manual_escalated' && r.first_acknowledged_at !== null) continue;
+          r[`${handoff}_from`] = 1;
+        }
+        for (const userId of next)
+          if (!assigned.has(userId)) responder(userId)[`${handoff}_to`] = 1;
+      }
+      assigned = next;
       for (const userId of e.assignee_ids) responder(userId).first_assigned_at ??= e.created_at;
     }
   }

@@ -135,6 +135,12 @@ export type AnalyticsRespondersResponse = {
     mean_time_to_acknowledge_seconds: number | null;
     total_engaged_seconds: number;
     mean_engaged_seconds: number | null;
+    total_incidents_manual_escalated_from: number;
+    total_incidents_manual_escalated_to: number;
+    total_incidents_reassigned_from: number;
+    total_incidents_reassigned_to: number;
+    total_incidents_timeout_escalated_from: number;
+    total_incidents_timeout_escalated_to: number;
     total_seconds_on_call: number;
     total_seconds_on_call_scheduled: number;
     total_seconds_on_call_level_1: number;

@@ -7,11 +7,27 @@ import { dialectOf } from './frozen-helpers-v1.js';
 //   seconds_to_engage, snoozed_seconds); see src/mirror/incident-facts.ts. Existing rows get
 //   neutral values here and their real ones at the next sync: the facts' version changed
 //   (FACTS_VERSION in mirror/mirror-writer.ts), so every incident's facts are computed again.
+// - incident_responders gains each user's handoffs (reassigned, manually and timeout escalated,
+//   from them and to them), for PagerDuty's remaining responder metrics.
 // - incident_metrics_repeat_idx: "an incident of the same service with the same key created
 //   shortly before" is a seek on it, for each incident, instead of a scan of the service.
 // The column types below mean the same on every dialect.
 
+const HANDOFFS = [
+  'reassigned_from',
+  'reassigned_to',
+  'manual_escalated_from',
+  'manual_escalated_to',
+  'timeout_escalated_from',
+  'timeout_escalated_to',
+];
+
 export async function up(db: Kysely<unknown>): Promise<void> {
+  for (const column of HANDOFFS)
+    await db.schema
+      .alterTable('incident_responders')
+      .addColumn(column, 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
   const add = (column: string, type: 'integer' | 'bigint', notNull: boolean) =>
     db.schema
       .alterTable('incident_metrics')
@@ -45,4 +61,6 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     'alert_count',
   ])
     await db.schema.alterTable('incident_metrics').dropColumn(column).execute();
+  for (const column of HANDOFFS)
+    await db.schema.alterTable('incident_responders').dropColumn(column).execute();
 }
