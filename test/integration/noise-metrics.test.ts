@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_GROUP_FIELDS, NOISE_FIELDS } from '../../src/analytics/incident-metrics.js';
 import { NOISE_METRICS_FIELDS } from '../../src/api/schemas/analytics.js';
@@ -214,6 +215,33 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         `noise/repeats?since=${new Date(since).toISOString()}&limit=3&offset=2`,
       );
       expect(page.data).toEqual(body.data.slice(2, 5));
+    });
+
+    it('offers the same facts to BI tools: v_incident_noise', async () => {
+      const db = synced.db.db as unknown as Kysely<Record<string, Row>>;
+      const rows = new Map(
+        (await db.selectFrom('v_incident_noise').selectAll().execute()).map((r) => [
+          String(r['incident_id']),
+          r,
+        ]),
+      );
+      expect(rows.size).toBe(truth.length);
+      const wrong: string[] = [];
+      for (const i of truth) {
+        const r = rows.get(i.id);
+        const expected = [i.alerts, i.transient, i.unacknowledgedResolved, i.repeat, i.reopened];
+        const actual = [
+          Number(r?.['alert_count']),
+          Number(r?.['transient']) === 1,
+          Number(r?.['unacknowledged_resolved']) === 1,
+          Number(r?.['is_repeat']) === 1,
+          Number(r?.['reopened']) === 1,
+        ];
+        if (JSON.stringify(actual) !== JSON.stringify(expected))
+          wrong.push(`${i.id}: ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
+        if (i.incidentKey !== null) expect(r?.['repeat_key'], i.id).toBe(i.incidentKey);
+      }
+      expect(wrong.slice(0, 3)).toEqual([]);
     });
 
     it('gives the same rows as the CSV reports', async () => {
