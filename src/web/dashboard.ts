@@ -33,6 +33,7 @@ import {
   loadWeeklyPanels,
 } from './response-panels.js';
 import { loadHeatmap, loadOnCallLoad } from './oncall-panels.js';
+import { loadNoisePanels } from './noise-panels.js';
 import { fillZonePicker, pageZone, startOfDayIn, VIEWER_ZONE } from './page-zone.js';
 
 declare const echarts: typeof EChartsModule;
@@ -339,6 +340,7 @@ async function loadAll(): Promise<void> {
       loadServiceResponseTable(filterQuery),
       loadOnCallLoad(chart, filterQuery),
       loadHeatmap(chart, filterQuery),
+      loadNoisePanels(chart, filterQuery),
     ]);
   } catch (error) {
     showError(error);
