@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { toIsoTimestamp } from '../db/connection.js';
 import type { Database } from '../db/schema.js';
 import { splitRepeatKey, type RepeatKeySource } from '../mirror/repeat-key.js';
@@ -46,22 +46,37 @@ export async function noiseRepeats(
     .selectFrom('incident_metrics as m')
     .where((eb) => eb.and(filterWhere(eb, filter, FACT_COLUMNS)))
     .where('m.service_id', 'is not', null);
+  // The repeat test once per incident, in a derived table: HAVING on the aggregate ran it twice.
+  const keyed = matching
+    .where('m.repeat_key', 'is not', null)
+    .select([
+      'm.service_id',
+      'm.repeat_key',
+      'm.created_at',
+      'm.off_hour_interruptions',
+      'm.sleep_hour_interruptions',
+      repeat.as('is_repeat'),
+    ]);
   const [keys, services] = await Promise.all([
-    matching
-      .where('m.repeat_key', 'is not', null)
-      .select((eb) => [
-        'm.service_id',
-        'm.repeat_key',
-        eb.fn.countAll<number>().as('incident_count'),
-        sql<number>`sum(${repeat})`.as('repeat_incident_count'),
-        eb.fn.min('m.created_at').as('first_seen_at'),
-        eb.fn.max('m.created_at').as('last_seen_at'),
-        eb.fn.sum<number>('m.off_hour_interruptions').as('off_hour_interruptions'),
-        eb.fn.sum<number>('m.sleep_hour_interruptions').as('sleep_hour_interruptions'),
-      ])
-      .groupBy(['m.service_id', 'm.repeat_key'])
-      // PostgreSQL takes no select alias in HAVING: the expression again.
-      .having(sql<number>`sum(${repeat})`, '>', 0)
+    db
+      .selectFrom(
+        db
+          .selectFrom(keyed.as('k'))
+          .select((eb) => [
+            'k.service_id',
+            'k.repeat_key',
+            eb.fn.countAll<number>().as('incident_count'),
+            eb.fn.sum<number>('k.is_repeat').as('repeat_incident_count'),
+            eb.fn.min('k.created_at').as('first_seen_at'),
+            eb.fn.max('k.created_at').as('last_seen_at'),
+            eb.fn.sum<number>('k.off_hour_interruptions').as('off_hour_interruptions'),
+            eb.fn.sum<number>('k.sleep_hour_interruptions').as('sleep_hour_interruptions'),
+          ])
+          .groupBy(['k.service_id', 'k.repeat_key'])
+          .as('g'),
+      )
+      .selectAll()
+      .where('g.repeat_incident_count', '>', 0)
       .execute(),
     matching
       .select((eb) => [
