@@ -48,9 +48,14 @@ export function repeatKeyOf(incident: {
   title: string | null;
 }): string | null {
   const key = incident.incident_key?.trim();
-  if (key) return `k ${key}`.slice(0, REPEAT_KEY_MAX_LENGTH);
+  if (key) return cut(`k ${key}`);
   const title = incident.title ? normaliseTitle(incident.title) : '';
-  return title ? `t ${title}`.slice(0, REPEAT_KEY_MAX_LENGTH) : null;
+  return title ? cut(`t ${title}`) : null;
+}
+
+/** The first REPEAT_KEY_MAX_LENGTH characters, by code point: a surrogate pair cut in two is not UTF-8. */
+function cut(text: string): string {
+  return Array.from(text).slice(0, REPEAT_KEY_MAX_LENGTH).join('');
 }
 
 /** A stored repeat key as the API shows it: the field it comes from and its text. */

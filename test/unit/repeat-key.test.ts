@@ -40,6 +40,10 @@ describe('the repeat key', () => {
     expect(repeatKeyOf({ incident_key: '', title: null })).toBeNull();
     expect(repeatKeyOf({ incident_key: null, title: '   ' })).toBeNull();
     expect(repeatKeyOf({ incident_key: 'k'.repeat(400), title: null })?.length).toBe(255);
+    // Cut by character: an emoji across the limit is kept whole or left out, never halved.
+    const emoji = repeatKeyOf({ incident_key: `${'k'.repeat(252)}🔥🔥`, title: null }) ?? '';
+    expect(Array.from(emoji)).toHaveLength(255);
+    expect(emoji.endsWith('🔥')).toBe(true);
     expect(splitRepeatKey('t error <n> on /api')).toEqual({
       source: 'title',
       key: 'error <n> on /api',
