@@ -41,6 +41,9 @@ const ANALYTICS = [
   // A month's pay and its breaches (issue 24: under 1 s at a million incidents and 500 users).
   '/analytics/on-call-pay?since=2026-10-01&until=2026-11-01&limit=1000',
   '/analytics/on-call-compliance?since=2026-10-01&until=2026-11-01&limit=1000',
+  // Issue 25: in the class of /analytics/incidents; the noisiest service's repeats under 1 s.
+  '/analytics/noise?group_by=service',
+  '/analytics/noise/repeats?service_id=PV00002&limit=100',
 ];
 
 /** Pay rules and limits as a payroll team sets them, so that every class has a rate. */

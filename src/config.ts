@@ -68,6 +68,10 @@ export interface AnalyticsConfig {
   pay: PayRules;
   /** ONCALL_LIMITS: the working-time rules on-call-compliance checks; each optional. */
   limits: OnCallLimits;
+  /** TRANSIENT_MINUTES: an incident resolved this soon after creation, never acknowledged, is transient. */
+  transientMinutes: number;
+  /** REPEAT_WINDOW_HOURS: an incident repeats one of its service with its key created this long before. */
+  repeatWindowHours: number;
 }
 
 /** What on-call is paid: per hour on call and per interruption, by pay class (missing: 0). */
@@ -285,6 +289,9 @@ function parseAnalyticsConfig(env: Env): AnalyticsConfig {
     majorPriorities: majors,
     pay: parsePayRules(jsonSetting(env, 'ONCALL_PAY_RULES')),
     limits: parseOnCallLimits(jsonSetting(env, 'ONCALL_LIMITS')),
+    // Bounded so that a typo (minutes for seconds) fails at start-up instead of flattening the figures.
+    transientMinutes: parseInteger(env['TRANSIENT_MINUTES'], 'TRANSIENT_MINUTES', 5, 1, 1440),
+    repeatWindowHours: parseInteger(env['REPEAT_WINDOW_HOURS'], 'REPEAT_WINDOW_HOURS', 24, 1, 720),
   };
 }
 
@@ -295,6 +302,8 @@ export const DEFAULT_ANALYTICS_CONFIG: AnalyticsConfig = {
   majorPriorities: [],
   pay: DEFAULT_PAY_RULES,
   limits: {},
+  transientMinutes: 5,
+  repeatWindowHours: 24,
 };
 
 /**

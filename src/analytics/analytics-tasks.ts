@@ -2,7 +2,9 @@ import type { AnalyticsConfig } from '../config.js';
 import type { Db } from '../db/connection.js';
 import type { AnalyticsRequest } from './analytics-request.js';
 import type { IncidentFilter } from './incident-filter.js';
-import { incidentMetricsFor } from './incident-metrics.js';
+import type { AnalyticsFilter } from './incident-filter.js';
+import { incidentMetricsFor, noiseMetricsFor } from './incident-metrics.js';
+import { noiseRepeats } from './noise-repeats.js';
 import { onCallCompliance, onCallPay, type PayFilter } from './on-call-pay.js';
 import { interruptionsHeatmap, teamOnCallLoad, type OnCallBasis } from './on-call-load.js';
 import {
@@ -30,6 +32,31 @@ export async function incidentMetricsTask(
   },
 ) {
   return incidentMetricsFor(handle, args.request, args.now, args.config);
+}
+
+/** Alert noise and incident quality (GET /analytics/noise and its report). */
+export async function noiseMetricsTask(
+  handle: Handle,
+  args: { request: AnalyticsRequest; now: Date; config: AnalyticsConfig },
+) {
+  return noiseMetricsFor(handle, args.request, args.now, args.config);
+}
+
+/** The repeating alerts, most repeated first; a page of them when `page` is given, with the total. */
+export async function noiseRepeatsTask(
+  handle: Handle,
+  args: {
+    filter: AnalyticsFilter;
+    page?: { limit: number; offset: number };
+    config: AnalyticsConfig;
+  },
+) {
+  const rows = await noiseRepeats(handle.read, args.filter, args.config);
+  const page = args.page;
+  return {
+    total: rows.length,
+    rows: page ? rows.slice(page.offset, page.offset + page.limit) : rows,
+  };
 }
 
 /** Responder metrics, sorted; a page of them when `page` is given, with the total. */
@@ -117,6 +144,8 @@ export async function incidentsOverTimeTask(
 
 const TASKS = {
   incidentMetricsTask,
+  noiseMetricsTask,
+  noiseRepeatsTask,
   responderMetricsTask,
   teamOnCallLoadTask,
   interruptionsHeatmapTask,

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { AnalyticsConfig } from '../config.js';
+import { DEFAULT_ANALYTICS_CONFIG, type AnalyticsConfig } from '../config.js';
 import type { Db } from '../db/connection.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
@@ -11,18 +11,24 @@ import { unionSpans, type Span } from '../time/spans.js';
 import { unorderedGroupColumn } from './sql-grouping.js';
 import { filterWhere, type FilterColumns } from './incident-filter.js';
 import {
-  aggregateOf,
-  aggregateSelections,
+  compileCatalog,
   emptyAggregate,
   keyOf,
   metricValues,
-  PERCENTILE_FACTS,
   postgresPercentileSelections,
   postgresPercentileValues,
   type Aggregate,
+  type CompiledCatalog,
   type UpTime,
 } from './incident-metric-values.js';
-import { INCIDENT_METRICS, PERCENTILES, type IncidentMetric } from './metric-catalog.js';
+import type { ConditionSettings } from './incident-conditions.js';
+import {
+  INCIDENT_METRICS,
+  NOISE_METRICS,
+  PERCENTILES,
+  type IncidentMetric,
+  type NoiseMetric,
+} from './metric-catalog.js';
 import {
   AGGREGATE_UNITS,
   METRIC_GROUPS,
@@ -87,6 +93,11 @@ export const METRIC_GROUP_FIELDS: readonly string[] = Object.values(GROUP_COLUMN
 
 /** Every metric of a row, in the order the answer gives them. */
 export const METRIC_FIELDS: readonly IncidentMetric[] = INCIDENT_METRICS.map((m) => m.name);
+/** Every noise metric of a row, in the order the answer gives them. */
+export const NOISE_FIELDS: readonly NoiseMetric[] = NOISE_METRICS.map((m) => m.name);
+
+const INCIDENT_CATALOG = compileCatalog(INCIDENT_METRICS);
+const NOISE_CATALOG = compileCatalog(NOISE_METRICS);
 
 export interface MetricsRequest extends AnalyticsRequest {
   /** "Now": the end of the range when the request gives none, and of open incidents. */
@@ -113,7 +124,7 @@ async function rangeOf(
 }
 
 /** Where incident_metrics (as m) holds what the filter tests. */
-const FACT_COLUMNS: FilterColumns = {
+export const FACT_COLUMNS: FilterColumns = {
   time: 'm.created_at',
   service: { serviceId: 'm.service_id' },
   urgency: 'm.urgency',
@@ -166,6 +177,13 @@ const EXACT_PERCENTILES = new URL(
   import.meta.url,
 ).href;
 
+/** What a catalog's figures depend on beyond the request. */
+interface CatalogSettings {
+  /** The major priorities' ids (up_time_pct). */
+  majorIds: readonly string[];
+  conditions: ConditionSettings;
+}
+
 /**
  * The incident metrics of PagerDuty's Analytics (each defined in INCIDENT_METRICS, the metric
  * catalog) for the incidents created in the request's range that match its filters, per group
@@ -175,8 +193,23 @@ export async function incidentMetrics(
   handle: Pick<Db, 'read' | 'readPage'>,
   request: MetricsRequest,
   majors: { priorityIds: readonly string[] },
+  conditions: ConditionSettings = DEFAULT_ANALYTICS_CONFIG,
+): Promise<IncidentMetricsRow[]> {
+  return catalogMetrics(handle, request, INCIDENT_CATALOG, {
+    majorIds: majors.priorityIds,
+    conditions,
+  });
+}
+
+/** A catalog's metrics per group and period, for the incidents the request matches. */
+async function catalogMetrics(
+  handle: Pick<Db, 'read' | 'readPage'>,
+  request: MetricsRequest,
+  compiled: CompiledCatalog,
+  settings: CatalogSettings,
 ): Promise<IncidentMetricsRow[]> {
   const db = handle.read;
+  const percentileFacts = compiled.percentileFacts;
   const range = await rangeOf(db, request);
   const unit = request.unit;
   // Whole periods in the zone (their starts are the rows' range_start), and the same clipped
@@ -199,41 +232,50 @@ export async function incidentMetrics(
   // instead of one after another.
   const aggregatesRead = range
     ? matching(db, request)
-        .select([groupRef.as('grp'), period.as('period'), ...aggregateSelections()])
+        .select([
+          groupRef.as('grp'),
+          period.as('period'),
+          ...compiled.selections(db, settings.conditions),
+        ])
         // By the output names: PostgreSQL does not match a parameterised expression of GROUP BY
         // with the same expression in the select list.
         .groupBy([sql`grp`, sql`period`])
         .execute()
     : Promise.resolve([]);
-  const percentilesRead: Promise<PercentileValues> = !range
-    ? Promise.resolve({})
-    : dialectOf(db) === 'postgres'
-      ? matching(db, request)
-          .select([groupRef.as('grp'), period.as('period'), ...postgresPercentileSelections()])
-          .groupBy([sql`grp`, sql`period`])
-          .execute()
-          .then(postgresPercentileValues)
-      : handle
-          .readPage<PercentileValues>(
-            matching(db, request)
-              .where((eb) => eb.or(PERCENTILE_FACTS.map((f) => eb(`m.${f}`, 'is not', null))))
-              .select([
-                groupRef.as('grp'),
-                period.as('period'),
-                ...PERCENTILE_FACTS.map((f) => `m.${f}` as const),
-              ])
-              .compile(),
-            [],
-            {
-              module: EXACT_PERCENTILES,
-              fn: 'exactPercentiles',
-              args: { percentiles: PERCENTILES },
-            },
-          )
-          .then((page) => page.value);
+  const percentilesRead: Promise<PercentileValues> =
+    !range || percentileFacts.length === 0
+      ? Promise.resolve({})
+      : dialectOf(db) === 'postgres'
+        ? matching(db, request)
+            .select([
+              groupRef.as('grp'),
+              period.as('period'),
+              ...postgresPercentileSelections(percentileFacts),
+            ])
+            .groupBy([sql`grp`, sql`period`])
+            .execute()
+            .then((rows) => postgresPercentileValues(percentileFacts, rows))
+        : handle
+            .readPage<PercentileValues>(
+              matching(db, request)
+                .where((eb) => eb.or(percentileFacts.map((f) => eb(`m.${f}`, 'is not', null))))
+                .select([
+                  groupRef.as('grp'),
+                  period.as('period'),
+                  ...percentileFacts.map((f) => `m.${f}` as const),
+                ])
+                .compile(),
+              [],
+              {
+                module: EXACT_PERCENTILES,
+                fn: 'exactPercentiles',
+                args: { percentiles: PERCENTILES },
+              },
+            )
+            .then((page) => page.value);
   const uptimeRead =
-    range && request.groupBy !== 'urgency' && request.groupBy !== 'priority'
-      ? upTime(db, request, majors.priorityIds, periods)
+    range && compiled.hasUpTime && request.groupBy !== 'urgency' && request.groupBy !== 'priority'
+      ? upTime(db, request, settings.majorIds, periods)
       : Promise.resolve(undefined);
   const [aggregates, percentiles, uptime] = await Promise.all([
     aggregatesRead,
@@ -242,7 +284,7 @@ export async function incidentMetrics(
   ]);
   const byKey = new Map<string, Aggregate>();
   for (const row of aggregates) {
-    const a = aggregateOf(row);
+    const a = compiled.aggregateOf(row);
     byKey.set(a.key, a);
   }
   // Every period is answered, empty ones included: with no grouping one series, else one per
@@ -278,7 +320,7 @@ export async function incidentMetrics(
     const start = whole[a.period]?.[0];
     if (unit)
       row['range_start'] = start === undefined ? null : formatWithOffset(start, request.zone);
-    Object.assign(row, metricValues(a, percentiles, uptime));
+    Object.assign(row, metricValues(compiled, a, percentiles, uptime));
     return row;
   });
   const sortName = (r: IncidentMetricsRow) =>
@@ -413,5 +455,22 @@ export async function incidentMetricsFor(
     handle,
     { ...request, now },
     { priorityIds: await majorPriorityIds(handle.read, config.majorPriorities) },
+    config,
   );
+}
+
+/**
+ * Alert noise and incident quality (NOISE_METRICS) of a checked request, per group and period,
+ * read as the incident metrics are: the same filter, groups, periods and row shapes.
+ */
+export async function noiseMetricsFor(
+  handle: Pick<Db, 'read' | 'readPage'>,
+  request: AnalyticsRequest,
+  now: Date,
+  config: AnalyticsConfig,
+): Promise<IncidentMetricsRow[]> {
+  return catalogMetrics(handle, { ...request, now }, NOISE_CATALOG, {
+    majorIds: [],
+    conditions: config,
+  });
 }

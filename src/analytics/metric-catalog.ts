@@ -7,8 +7,8 @@ import type { IncidentMetricsTable } from '../db/schema.js';
 // field order all derive from these lists, so that adding a metric is a fact, a migration and
 // one entry here (a metric spelled again elsewhere drifted from its definition).
 
-/** What a metric's value counts. */
-export type MetricUnit = 'count' | 'seconds' | 'percent';
+/** What a metric's value counts; a share is a fraction, 0..1. */
+export type MetricUnit = 'count' | 'seconds' | 'percent' | 'share';
 
 /** What every metric says about itself. */
 export interface MetricDefinition<Name extends string = string> {
@@ -32,8 +32,29 @@ export type IncidentFact = {
   [K in keyof IncidentMetricsTable]: IncidentMetricsTable[K] extends number | null ? K : never;
 }[keyof IncidentMetricsTable];
 
+/**
+ * A test of an incident's facts that depends on the settings (TRANSIENT_MINUTES,
+ * REPEAT_WINDOW_HOURS) or on other incidents, so it is made when the figures are read, never
+ * stored: see incident-conditions.ts for each one's SQL.
+ */
+export type IncidentCondition =
+  /** Resolved within TRANSIENT_MINUTES of creation, never acknowledged. */
+  | 'transient'
+  /** Resolved without any acknowledgement. */
+  | 'unacknowledged_resolved'
+  /** Transient or resolved unacknowledged: the unactionable candidates. */
+  | 'noise'
+  /** Another incident of its service with its repeat key created within REPEAT_WINDOW_HOURS before it. */
+  | 'repeat';
+
 /** How an incident metric is aggregated from the facts of the incidents of its row. */
 export type IncidentAggregation =
+  /** The incidents that pass a condition. */
+  | { kind: 'count_if'; condition: IncidentCondition }
+  /** The share (0..1) of the incidents that pass a condition; null when there are no incidents. */
+  | { kind: 'share'; condition: IncidentCondition }
+  /** The sum of one fact over the sum of another; null when the second sums to 0. */
+  | { kind: 'ratio'; numerator: IncidentFact; denominator: IncidentFact }
   /** The incidents; with `where`, those whose fact is known (not null). */
   | { kind: 'count'; where?: IncidentFact }
   /** The sum of a fact (a 0/1 flag sums to the incidents that have it). */
@@ -43,7 +64,9 @@ export type IncidentAggregation =
   /** Exact: linear interpolation between the closest ranks (percentile_cont); null when none. */
   | { kind: 'percentile'; fact: IncidentFact; percentile: Percentile }
   /** The share of the period not covered by an open major incident of the group. */
-  | { kind: 'up_time' };
+  | { kind: 'up_time' }
+  /** What the REST API cannot tell (null, always): the description says why. */
+  | { kind: 'unavailable' };
 
 export interface IncidentMetricDefinition<
   Name extends string = string,
@@ -174,6 +197,65 @@ export const INCIDENT_METRICS = [
     aggregate: { kind: 'mean', fact: 'engaged_user_count' },
   },
   {
+    name: 'mean_engaged_seconds',
+    description:
+      'Engaged time per engaged user: total_engaged_seconds over the users who acknowledged, summed over the incidents; null when nobody acknowledged',
+    unit: 'seconds',
+    digits: MEAN_DIGITS,
+    nullable: true,
+    aggregate: { kind: 'ratio', numerator: 'engaged_seconds', denominator: 'engaged_user_count' },
+  },
+  {
+    name: 'mean_seconds_to_mobilize',
+    description:
+      "From created_at to the last engaged user's first acknowledgement, over incidents with two or more users who acknowledged; null when none",
+    unit: 'seconds',
+    digits: MEAN_DIGITS,
+    nullable: true,
+    aggregate: { kind: 'mean', fact: 'seconds_to_mobilize' },
+  },
+  {
+    name: 'mean_seconds_to_engage',
+    description:
+      "From the first engaged user's first acknowledgement to the last one's, over incidents with two or more users who acknowledged; null when none",
+    unit: 'seconds',
+    digits: MEAN_DIGITS,
+    nullable: true,
+    aggregate: { kind: 'mean', fact: 'seconds_to_engage' },
+  },
+  {
+    name: 'mean_assignment_count',
+    description:
+      'Users assigned per incident, once per assign, escalate or delegate log entry naming them (an accepted responder request is logged as an assignment); null when there are no incidents',
+    unit: 'count',
+    digits: MEAN_DIGITS,
+    nullable: true,
+    // assignment_count is never null: its mean is over every incident.
+    aggregate: { kind: 'mean', fact: 'assignment_count' },
+  },
+  summed(
+    'total_snoozed_seconds',
+    'From each snooze_log_entry to the entry that ends the snooze (unacknowledge, acknowledge, another snooze, an assignment or the resolve), summed; log entries carry no snooze length, so a snooze still running counts once its end is logged',
+    'snoozed_seconds',
+    'seconds',
+  ),
+  {
+    name: 'mean_user_defined_engaged_seconds',
+    description:
+      "Always null: PagerDuty's user-defined response effort is edited in its web app and the REST API never returns it",
+    unit: 'seconds',
+    nullable: true,
+    aggregate: { kind: 'unavailable' },
+  },
+  {
+    name: 'total_user_defined_engaged_seconds',
+    description:
+      "Always null: PagerDuty's user-defined response effort is edited in its web app and the REST API never returns it",
+    unit: 'seconds',
+    nullable: true,
+    aggregate: { kind: 'unavailable' },
+  },
+  {
     name: 'up_time_pct',
     description:
       'Groups none, service, team and escalation_policy: the percentage of the period not covered by an open major incident of the group (a priority in MAJOR_PRIORITIES, by default the two highest; open incidents cover until now). Null for the other groupings',
@@ -186,6 +268,75 @@ export const INCIDENT_METRICS = [
 
 /** An incident metric's name. */
 export type IncidentMetric = (typeof INCIDENT_METRICS)[number]['name'];
+
+/** The count of the incidents of a row that pass a condition. */
+const passing = <Name extends string>(
+  name: Name,
+  description: string,
+  condition: IncidentCondition,
+): IncidentMetricDefinition<Name> => ({
+  name,
+  description,
+  unit: 'count',
+  nullable: false,
+  aggregate: { kind: 'count_if', condition },
+});
+
+/** Alert noise and incident quality (GET /analytics/noise), aggregated as the incident metrics are. */
+export const NOISE_METRICS = [
+  counted('total_incident_count', 'Incidents created in the range that match the filters'),
+  summed(
+    'total_alert_count',
+    "The incidents' alerts: each incident's alert_counts.all, summed (incidents PagerDuty gave none for count 0)",
+    'alert_count',
+  ),
+  {
+    name: 'mean_alerts_per_incident',
+    description:
+      'total_alert_count per incident, over the incidents with an alert count; null when none',
+    unit: 'count',
+    digits: MEAN_DIGITS,
+    nullable: true,
+    aggregate: { kind: 'mean', fact: 'alert_count' },
+  },
+  passing(
+    'total_transient_incidents',
+    'Incidents resolved within TRANSIENT_MINUTES (default 5) of their creation and never acknowledged',
+    'transient',
+  ),
+  summed(
+    'total_incidents_auto_resolved',
+    'Incidents resolved by a service or an integration rather than a user',
+    'auto_resolved',
+  ),
+  passing(
+    'total_unacknowledged_resolved',
+    'Resolved incidents nobody acknowledged: the unactionable candidates (transient incidents are among them)',
+    'unacknowledged_resolved',
+  ),
+  passing(
+    'total_repeat_incidents',
+    'Incidents with another incident of the same service and the same incident_key (without one, the same title with numbers, hex ids, UUIDs, IP addresses and times masked) created within REPEAT_WINDOW_HOURS (default 24) before them; that other incident need not match the filters',
+    'repeat',
+  ),
+  summed(
+    'total_reopened_incidents',
+    'Incidents resolved, then triggered again (assigned, acknowledged or triggered after a resolve)',
+    'reopened',
+  ),
+  {
+    name: 'noise_share',
+    description:
+      'The share (0..1) of the incidents that are transient or resolved unacknowledged; null when there are no incidents',
+    unit: 'share',
+    digits: 4,
+    nullable: true,
+    aggregate: { kind: 'share', condition: 'noise' },
+  },
+] as const satisfies readonly IncidentMetricDefinition[];
+
+/** A noise metric's name. */
+export type NoiseMetric = (typeof NOISE_METRICS)[number]['name'];
 
 /** A responder's facts: the sums over their incident parts and the lengths of their on-call time. */
 export interface ResponderFacts {
@@ -201,6 +352,13 @@ export interface ResponderFacts {
   ttaSum: number;
   ttaN: number;
   engagedSeconds: number;
+  /** Incidents handed off from or to the user (see the handoffs in src/mirror/incident-facts.ts). */
+  reassignedFrom: number;
+  reassignedTo: number;
+  manualEscalatedFrom: number;
+  manualEscalatedTo: number;
+  timeoutEscalatedFrom: number;
+  timeoutEscalatedTo: number;
   /** The union of the user's on-call spans, and of those of schedules, level 1, levels 2+. */
   onCallSeconds: number;
   scheduledSeconds: number;
@@ -224,6 +382,12 @@ export const NO_RESPONDER_FACTS: Readonly<ResponderFacts> = {
   ttaSum: 0,
   ttaN: 0,
   engagedSeconds: 0,
+  reassignedFrom: 0,
+  reassignedTo: 0,
+  manualEscalatedFrom: 0,
+  manualEscalatedTo: 0,
+  timeoutEscalatedFrom: 0,
+  timeoutEscalatedTo: 0,
   onCallSeconds: 0,
   scheduledSeconds: 0,
   level1Seconds: 0,
@@ -322,6 +486,32 @@ export const RESPONDER_METRICS = [
     'total_engaged_seconds per incident of total_incident_count',
     'seconds',
     (f) => (f.incidents > 0 ? f.engagedSeconds / f.incidents : null),
+  ),
+  fact(
+    'total_incidents_manual_escalated_from',
+    "The user's assigned incidents escalated by hand away from them before they acknowledged",
+    'manualEscalatedFrom',
+  ),
+  fact(
+    'total_incidents_manual_escalated_to',
+    'Incidents escalated by hand to the user',
+    'manualEscalatedTo',
+  ),
+  fact(
+    'total_incidents_reassigned_from',
+    "The user's assigned incidents a user reassigned (or delegated) away from them",
+    'reassignedFrom',
+  ),
+  fact('total_incidents_reassigned_to', 'Incidents a user reassigned to the user', 'reassignedTo'),
+  fact(
+    'total_incidents_timeout_escalated_from',
+    "The user's assigned incidents escalated away from them because nobody acknowledged in time",
+    'timeoutEscalatedFrom',
+  ),
+  fact(
+    'total_incidents_timeout_escalated_to',
+    'Incidents escalated to the user because nobody acknowledged in time',
+    'timeoutEscalatedTo',
   ),
   fact(
     'total_seconds_on_call',

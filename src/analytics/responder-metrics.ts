@@ -256,7 +256,18 @@ type IncidentPart = Pick<
   | 'ttaSum'
   | 'ttaN'
   | 'engagedSeconds'
+  | (typeof HANDOFFS)[number][1]
 >;
+
+/** The handoff columns of incident_responders and the facts they sum to. */
+const HANDOFFS = [
+  ['reassigned_from', 'reassignedFrom'],
+  ['reassigned_to', 'reassignedTo'],
+  ['manual_escalated_from', 'manualEscalatedFrom'],
+  ['manual_escalated_to', 'manualEscalatedTo'],
+  ['timeout_escalated_from', 'timeoutEscalatedFrom'],
+  ['timeout_escalated_to', 'timeoutEscalatedTo'],
+] as const;
 
 /** Per user, the incident-derived figures over incidents created in [since, until). */
 async function incidentParts(
@@ -280,6 +291,7 @@ async function incidentParts(
       eb.fn.sum<number>(tta).as('tta_sum'),
       eb.fn.count<number>(tta).as('tta_n'),
       eb.fn.sum<number>('r.engaged_seconds').as('engaged'),
+      ...HANDOFFS.map(([column]) => eb.fn.sum<number>(`r.${column}`).as(column)),
     ])
     .where((eb) => {
       return eb.and(filterWhere(eb, { ...filter, since, until }, RESPONDER_COLUMNS));
@@ -302,6 +314,9 @@ async function incidentParts(
         ttaSum: Number(r.tta_sum ?? 0),
         ttaN: Number(r.tta_n),
         engagedSeconds: Number(r.engaged ?? 0),
+        ...(Object.fromEntries(
+          HANDOFFS.map(([column, key]) => [key, Number(r[column] ?? 0)]),
+        ) as Record<(typeof HANDOFFS)[number][1], number>),
       },
     ]),
   );

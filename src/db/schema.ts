@@ -246,6 +246,14 @@ export interface IncidentMetricsTable extends InterruptionColumns {
   timeout_escalated: number;
   escalation_count: number;
   engaged_user_count: number;
+  /** Added by migration 0015 (see src/mirror/incident-facts.ts). */
+  alert_count: number | null;
+  repeat_key: string | null;
+  reopened: number;
+  assignment_count: number;
+  seconds_to_mobilize: number | null;
+  seconds_to_engage: number | null;
+  snoozed_seconds: number;
 }
 
 /** Per incident and user who was assigned, notified or acknowledged: that user's part. */
@@ -255,6 +263,13 @@ export interface IncidentRespondersTable extends InterruptionColumns {
   incident_created_at: Timestamp;
   first_assigned_at: NullableTimestamp;
   first_acknowledged_at: NullableTimestamp;
+  /** Added by migration 0015: handoffs, 1 or 0 (see src/mirror/incident-facts.ts). */
+  reassigned_from: number;
+  reassigned_to: number;
+  manual_escalated_from: number;
+  manual_escalated_to: number;
+  timeout_escalated_from: number;
+  timeout_escalated_to: number;
 }
 
 /** An interruption: a user's notifications of one incident, merged within a minute. */

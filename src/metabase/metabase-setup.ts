@@ -42,7 +42,7 @@ const TABLE: Pick<Question, 'display' | 'visualization_settings'> = {
   visualization_settings: {},
 };
 
-/** The questions over the reporting views (migrations 0007, 0010, 0011 and 0014), laid out on the dashboard. */
+/** The questions over the reporting views (migrations 0007, 0010, 0011, 0014 and 0015), laid out on the dashboard. */
 export const QUESTIONS: readonly Question[] = [
   {
     name: 'Incidents per service',
@@ -120,13 +120,35 @@ export const QUESTIONS: readonly Question[] = [
     layout: { row: 36, col: 12, size_x: 12, size_y: 6 },
   },
   {
+    // With the default TRANSIENT_MINUTES and REPEAT_WINDOW_HOURS (a view reads no settings).
+    name: 'Noisiest services',
+    view: 'v_incident_noise',
+    sql: 'SELECT service_name, COUNT(*) AS incidents, SUM(unacknowledged_resolved) AS unacknowledged_resolved, SUM(transient) AS transient, SUM(is_repeat) AS repeats FROM v_incident_noise GROUP BY service_name ORDER BY SUM(unacknowledged_resolved) DESC',
+    ...chart('bar', ['service_name'], ['unacknowledged_resolved', 'transient', 'repeats']),
+    layout: { row: 42, col: 0, size_x: 12, size_y: 6 },
+  },
+  {
+    name: 'Noise share per week',
+    view: 'v_incident_noise',
+    sql: 'SELECT week_start, AVG(unacknowledged_resolved) AS noise_share, AVG(is_repeat) AS repeat_share FROM v_incident_noise GROUP BY week_start ORDER BY week_start',
+    ...chart('line', ['week_start'], ['noise_share', 'repeat_share']),
+    layout: { row: 42, col: 12, size_x: 12, size_y: 6 },
+  },
+  {
+    name: 'Top repeating alerts',
+    view: 'v_incident_noise',
+    sql: 'SELECT service_name, repeat_key_source, repeat_key, COUNT(*) AS incidents, SUM(is_repeat) AS repeats, MIN(created_at) AS first_seen_at, MAX(created_at) AS last_seen_at FROM v_incident_noise WHERE repeat_key IS NOT NULL GROUP BY service_name, repeat_key_source, repeat_key HAVING SUM(is_repeat) > 0 ORDER BY SUM(is_repeat) DESC, COUNT(*) DESC',
+    ...TABLE,
+    layout: { row: 48, col: 0, size_x: 24, size_y: 8 },
+  },
+  {
     // The pay panel's hours (schedules only), by month of each user's local days; amounts are
     // GET /api/v1/analytics/on-call-pay's (the rates are the server's ONCALL_PAY_RULES).
     name: 'On-call hours by pay class per month',
     view: 'v_on_call_pay',
     sql: "SELECT month, user_name, SUM(seconds_business) / 3600 AS business_hours, SUM(seconds_off) / 3600 AS off_hours, SUM(seconds_sleep) / 3600 AS sleep_hours, SUM(seconds_weekend) / 3600 AS weekend_hours, SUM(seconds_holiday) / 3600 AS holiday_hours, SUM(interruptions_business + interruptions_off + interruptions_sleep + interruptions_weekend + interruptions_holiday) AS interruptions FROM v_on_call_pay WHERE basis = 'scheduled' GROUP BY month, user_name ORDER BY month DESC, user_name",
     ...TABLE,
-    layout: { row: 42, col: 0, size_x: 24, size_y: 8 },
+    layout: { row: 56, col: 0, size_x: 24, size_y: 8 },
   },
 ];
 

@@ -36,6 +36,9 @@ export async function loadIncidentEvidence(
           'escalation_policy_id',
           'priority_id',
           'first_acknowledged_at',
+          'title',
+          'incident_key',
+          'alert_count_all',
         ])
         .where('id', 'in', part)
         .execute(),
@@ -85,6 +88,9 @@ export async function loadIncidentEvidence(
           escalation_policy_id: i.escalation_policy_id,
           priority_id: i.priority_id,
           first_acknowledged_at: ms(i.first_acknowledged_at),
+          title: i.title,
+          incident_key: i.incident_key,
+          alert_count: i.alert_count_all,
         },
         entries: byIncident.get(i.id) ?? [],
       });
@@ -118,6 +124,7 @@ export async function replaceIncidentFacts(
       reassigned: flag(f.reassigned),
       manual_escalated: flag(f.manual_escalated),
       timeout_escalated: flag(f.timeout_escalated),
+      reopened: flag(f.reopened),
     })),
   );
   await upsertRows(

@@ -1,4 +1,5 @@
 import type { InterruptionColumns } from '../db/schema.js';
+import { repeatKeyOf } from './repeat-key.js';
 import { classifyInstant, type HourClass, type WorkingHours } from '../time/working-hours.js';
 
 // The per-incident facts behind PagerDuty's AnalyticsIncidentMetrics and
@@ -54,6 +55,10 @@ export interface EvidenceIncident extends IncidentAttributes {
   id: string;
   /** The first acknowledgement (the earliest acknowledge_log_entry, or a webhook's when earlier). */
   first_acknowledged_at: number | null;
+  title: string | null;
+  incident_key: string | null;
+  /** alert_counts.all; null when PagerDuty gave none. */
+  alert_count: number | null;
 }
 
 export interface EvidenceEntry {
@@ -97,6 +102,27 @@ export interface IncidentFacts extends IncidentAttributes, InterruptionColumns {
   escalation_count: number;
   /** Users who acknowledged. */
   engaged_user_count: number;
+  /** alert_counts.all: the alerts grouped into the incident; null when PagerDuty gave none. */
+  alert_count: number | null;
+  /** What makes it the same alert as another of its service (see repeat-key.ts); null with neither key nor title. */
+  repeat_key: string | null;
+  /** Resolved, then triggered again: an entry that reopens it (REOPENING) after a resolve_log_entry. */
+  reopened: boolean;
+  /**
+   * Users assigned, counted once per assign, escalate or delegate entry naming them (PagerDuty's
+   * assignment count; an accepted responder request shows in the log as an assignment).
+   */
+  assignment_count: number;
+  /** With two or more users engaged: the last user's first acknowledgement minus created_at. */
+  seconds_to_mobilize: number | null;
+  /** With two or more users engaged: the last user's first acknowledgement minus the first's. */
+  seconds_to_engage: number | null;
+  /**
+   * From each snooze_log_entry to what ends the snooze (REST log entries carry no snooze length):
+   * the next unacknowledge, acknowledge, snooze, assignment or resolve; a snooze still running
+   * counts once its end is logged.
+   */
+  snoozed_seconds: number;
 }
 
 export interface ResponderFacts extends InterruptionColumns {
@@ -107,6 +133,30 @@ export interface ResponderFacts extends InterruptionColumns {
   first_assigned_at: number | null;
   /** The user's first acknowledge_log_entry. */
   first_acknowledged_at: number | null;
+  /** Handoffs (1 or 0, see HANDOFF_COLUMNS): the user was taken off the incident, or put on it. */
+  reassigned_from: number;
+  reassigned_to: number;
+  manual_escalated_from: number;
+  manual_escalated_to: number;
+  timeout_escalated_from: number;
+  timeout_escalated_to: number;
+}
+
+/**
+ * What an assign, escalate or delegate entry does to the users assigned, in PagerDuty's terms:
+ * a user's reassignment (assign_log_entry by a user, or a delegation), a manual or a timeout
+ * escalation; the policy's own first assignment is none. "From": assigned before, not after
+ * (for a manual escalation, only users who had not acknowledged); "to": assigned after, not
+ * before. Who is assigned is the last such entry's assignees, nobody once resolved.
+ */
+function handoffOf(
+  entry: EvidenceEntry,
+): 'reassigned' | 'manual_escalated' | 'timeout_escalated' | null {
+  if (entry.type === 'delegate_log_entry') return 'reassigned';
+  if (entry.type === 'assign_log_entry') return entry.agent_type === 'user' ? 'reassigned' : null;
+  if (entry.type === 'escalate_log_entry')
+    return isTimeoutEscalation(entry) ? 'timeout_escalated' : 'manual_escalated';
+  return null;
 }
 
 export interface Interruption {
@@ -125,6 +175,21 @@ export interface FactsContext {
 }
 
 const ASSIGNING = new Set(['assign_log_entry', 'escalate_log_entry', 'delegate_log_entry']);
+/** Entries after a resolve that mean the incident was triggered again (notifications and notes do not). */
+const REOPENING = new Set([
+  'trigger_log_entry',
+  'acknowledge_log_entry',
+  'unacknowledge_log_entry',
+  ...ASSIGNING,
+]);
+/** Entries that end a snooze. */
+const ENDING_SNOOZE = new Set([
+  'unacknowledge_log_entry',
+  'acknowledge_log_entry',
+  'snooze_log_entry',
+  'resolve_log_entry',
+  ...ASSIGNING,
+]);
 
 function seconds(from: number, to: number): number {
   return Math.round((to - from) / 1000);
@@ -192,6 +257,12 @@ export function computeIncidentFacts(
         incident_created_at: incident.created_at,
         first_assigned_at: null,
         first_acknowledged_at: null,
+        reassigned_from: 0,
+        reassigned_to: 0,
+        manual_escalated_from: 0,
+        manual_escalated_to: 0,
+        timeout_escalated_from: 0,
+        timeout_escalated_to: 0,
         notification_count: 0,
         interruption_count: 0,
         business_hour_interruptions: 0,
@@ -209,8 +280,19 @@ export function computeIncidentFacts(
   let manual = false;
   let timeout = false;
   let lastResolveAgent: string | null | undefined;
+  let resolvedOnce = false;
+  let reopened = false;
+  let assignments = 0;
+  let snoozedSince: number | null = null;
+  let snoozedSeconds = 0;
+  let assigned = new Set<string>();
   const firstNotified = new Map<string, number>();
   for (const e of sorted) {
+    if (resolvedOnce && REOPENING.has(e.type)) reopened = true;
+    if (snoozedSince !== null && ENDING_SNOOZE.has(e.type)) {
+      snoozedSeconds += Math.max(0, seconds(snoozedSince, e.created_at));
+      snoozedSince = null;
+    }
     switch (e.type) {
       case 'notify_log_entry':
         notifications += 1;
@@ -232,6 +314,11 @@ export function computeIncidentFacts(
         break;
       case 'resolve_log_entry':
         lastResolveAgent = e.agent_type;
+        resolvedOnce = true;
+        assigned = new Set();
+        break;
+      case 'snooze_log_entry':
+        snoozedSince = e.created_at;
         break;
       default:
         break;
@@ -242,6 +329,20 @@ export function computeIncidentFacts(
         e.type === 'delegate_log_entry'
       )
         reassigned = true;
+      assignments += e.assignee_ids.length;
+      const handoff = handoffOf(e);
+      const next = new Set(e.assignee_ids);
+      if (handoff) {
+        for (const userId of assigned) {
+          const r = responder(userId);
+          if (next.has(userId)) continue;
+          if (handoff === 'manual_escalated' && r.first_acknowledged_at !== null) continue;
+          r[`${handoff}_from`] = 1;
+        }
+        for (const userId of next)
+          if (!assigned.has(userId)) responder(userId)[`${handoff}_to`] = 1;
+      }
+      assigned = next;
       for (const userId of e.assignee_ids) responder(userId).first_assigned_at ??= e.created_at;
     }
   }
@@ -264,6 +365,10 @@ export function computeIncidentFacts(
     engagedSeconds += r.engaged_seconds;
   }
   const count = (c: HourClass) => interruptions.filter((i) => i.hour_class === c).length;
+  const engagedAt = [...responders.values()].flatMap((r) =>
+    r.first_acknowledged_at === null ? [] : [r.first_acknowledged_at],
+  );
+  const several = engagedAt.length >= 2;
   return {
     facts: {
       incident_id: incident.id,
@@ -291,6 +396,13 @@ export function computeIncidentFacts(
       sleep_hour_interruptions: count('sleep'),
       engaged_seconds: engagedSeconds,
       engaged_user_count: engagedUsers,
+      alert_count: incident.alert_count,
+      repeat_key: repeatKeyOf(incident),
+      reopened,
+      assignment_count: assignments,
+      seconds_to_mobilize: several ? seconds(incident.created_at, Math.max(...engagedAt)) : null,
+      seconds_to_engage: several ? seconds(Math.min(...engagedAt), Math.max(...engagedAt)) : null,
+      snoozed_seconds: snoozedSeconds,
     },
     responders: [...responders.values()],
     interruptions,

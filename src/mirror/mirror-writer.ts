@@ -94,8 +94,10 @@ export async function refreshIncidentFacts(
  * Bumped when the facts' definitions change, so that stored facts are computed again.
  * 2: the notification medium from channel.notification.type, resolve times from the last
  * resolve_log_entry when the incident has none, timeout escalations with channel `auto`.
+ * 3: the noise and parity facts of migration 0015 (alert count, repeat key, reopened,
+ * assignments, mobilize and engage times, snoozed seconds).
  */
-export const FACTS_VERSION = 2;
+export const FACTS_VERSION = 3;
 const FACTS_KEY_CURSOR = 'incident_facts_key';
 const RECOMPUTE_BATCH = 500;
 

@@ -12,8 +12,10 @@ import {
   INCIDENT_REPORT_KEYS,
 } from '../analytics/incidents-analytics.js';
 import { INCIDENT_STATUSES, type IncidentFilter } from '../analytics/incident-filter.js';
+import type { NoiseRepeatRow } from '../analytics/noise-repeats.js';
 import {
   INCIDENT_METRICS,
+  NOISE_METRICS,
   RESPONDER_METRICS,
   type MetricDefinition,
 } from '../analytics/metric-catalog.js';
@@ -103,6 +105,43 @@ const incidentKinds: Record<(typeof INCIDENT_REPORT_COLUMNS)[number], CsvKind> =
   seconds_to_resolve: 'number',
   html_url: 'text',
 };
+
+/**
+ * A report of a catalog's metrics per group and period, as its endpoint answers them: the
+ * grouping, unit and zone from the report's own parameters, the filter (priority_id included)
+ * as the reports route parsed it from the whole query string.
+ */
+function metricsReport(
+  name: string,
+  title: string,
+  summary: string,
+  task: 'incidentMetricsTask' | 'noiseMetricsTask',
+  catalog: readonly MetricDefinition[],
+): Report {
+  return defineReport<IncidentMetricsRow>({
+    name,
+    title,
+    summary,
+    filtered: true,
+    relativeToNow: true,
+    query: METRICS_QUERY_PROPERTIES,
+    // Before the first byte: a bad option is a 400, not a stream cut short.
+    check: async (_db, { query, analytics }) => void parseAnalyticsRequest(query, analytics),
+    columns: [
+      ...[...METRIC_GROUP_FIELDS, 'range_start'].map((field) =>
+        text(field, (row: IncidentMetricsRow) => row[field] ?? null),
+      ),
+      ...metricColumns(catalog),
+    ],
+    rows: async function* (db, { filter, query, now, analytics }) {
+      yield await runAnalytics(db, task, {
+        request: { ...parseAnalyticsRequest(query, analytics), filter },
+        now,
+        config: analytics,
+      });
+    },
+  });
+}
 
 export const REPORTS: readonly Report[] = [
   defineReport<number>({
@@ -291,30 +330,45 @@ export const REPORTS: readonly Report[] = [
     rows: (db, { now }) =>
       iterPages((limit, offset) => listInactiveUsers(db.read, now, limit, offset)),
   }),
-  defineReport<IncidentMetricsRow>({
-    name: 'incident_metrics',
-    title: 'Incident metrics',
+  metricsReport(
+    'incident_metrics',
+    'Incident metrics',
+    'Response times with percentiles, escalations, interruptions and engagement, per group and period (as GET /analytics/incidents)',
+    'incidentMetricsTask',
+    INCIDENT_METRICS,
+  ),
+  metricsReport(
+    'noise',
+    'Alert noise',
+    'Alerts, transient, unacknowledged, repeat and reopened incidents and the noise share, per group and period (as GET /analytics/noise)',
+    'noiseMetricsTask',
+    NOISE_METRICS,
+  ),
+  defineReport<NoiseRepeatRow>({
+    name: 'noise_repeats',
+    title: 'Repeating alerts',
     summary:
-      'Response times with percentiles, escalations, interruptions and engagement, per group and period (as GET /analytics/incidents)',
+      'Per service, the alerts that came back within REPEAT_WINDOW_HOURS, most repeated first (as GET /analytics/noise/repeats, every row)',
     filtered: true,
-    relativeToNow: true,
-    query: METRICS_QUERY_PROPERTIES,
-    // Before the first byte: a bad option is a 400, not a stream cut short.
-    check: async (_db, { query, analytics }) => void parseAnalyticsRequest(query, analytics),
     columns: [
-      ...[...METRIC_GROUP_FIELDS, 'range_start'].map((field) =>
-        text(field, (row: IncidentMetricsRow) => row[field] ?? null),
+      text('service_id', (r: NoiseRepeatRow) => r.service_id),
+      text('service_name', (r: NoiseRepeatRow) => r.service_name),
+      text('repeat_key', (r: NoiseRepeatRow) => r.repeat_key),
+      text('repeat_key_source', (r: NoiseRepeatRow) => r.repeat_key_source),
+      number('incident_count', (r: NoiseRepeatRow) => r.incident_count),
+      number('repeat_incident_count', (r: NoiseRepeatRow) => r.repeat_incident_count),
+      timestamp('first_seen_at', (r: NoiseRepeatRow) => r.first_seen_at),
+      timestamp('last_seen_at', (r: NoiseRepeatRow) => r.last_seen_at),
+      number('off_hour_interruptions', (r: NoiseRepeatRow) => r.off_hour_interruptions),
+      number('sleep_hour_interruptions', (r: NoiseRepeatRow) => r.sleep_hour_interruptions),
+      number('off_hour_interruption_share', (r: NoiseRepeatRow) => r.off_hour_interruption_share),
+      number(
+        'sleep_hour_interruption_share',
+        (r: NoiseRepeatRow) => r.sleep_hour_interruption_share,
       ),
-      ...metricColumns(INCIDENT_METRICS),
     ],
-    rows: async function* (db, { filter, query, now, analytics }) {
-      yield await runAnalytics(db, 'incidentMetricsTask', {
-        // The grouping, unit and zone from the report's own parameters; the filter (priority_id
-        // included) as the reports route parsed it from the whole query string.
-        request: { ...parseAnalyticsRequest(query, analytics), filter },
-        now,
-        config: analytics,
-      });
+    rows: async function* (db, { filter, analytics }) {
+      yield (await runAnalytics(db, 'noiseRepeatsTask', { filter, config: analytics })).rows;
     },
   }),
   defineReport<ResponderRow>({

@@ -20,6 +20,7 @@ export type SimEventType =
   | 'acknowledge_log_entry'
   | 'unacknowledge_log_entry'
   | 'annotate_log_entry'
+  | 'snooze_log_entry'
   | 'resolve_log_entry';
 
 export interface SimEvent {
@@ -40,7 +41,19 @@ export interface Lifecycle {
   priorityIndex: number;
   alerts: number;
   title: string;
+  /** The Events API dedup key; null for incidents opened without one (web, e-mail). */
+  incidentKey: string | null;
+  /** The alert behind it: the template of its title, the same along a burst. */
+  alert: AlertIdentity;
   events: SimEvent[];
+}
+
+/** Which alert an incident is: tests group repeats by this, not by the mirror's normalised titles. */
+export interface AlertIdentity {
+  /** The first incident of its burst. */
+  root: number;
+  template: number;
+  keyKind: 'unique' | 'flapping' | 'none';
 }
 
 /** Where an incident stands at a time: what the API shows then. */
@@ -67,6 +80,24 @@ const TITLES = [
   'Memory pressure',
 ];
 const TRIGGER_CHANNELS = ['api', 'api', 'email', 'web_trigger', 'nagios'];
+/** How often an incident is a follow-up of the one before it: the same alert, minutes later. */
+const FOLLOW_UP_SHARE = 0.12;
+const TRANSIENT_SHARE = { followUp: 0.5, other: 0.06 };
+const SNOOZE_SHARE = 0.08;
+/** What changes between firings of one alert, one form per template (masked by the mirror). */
+const TITLE_DETAILS: readonly ((random: () => number) => string)[] = [
+  (r) => ` on host 10.${intBelow(r, 256)}.${intBelow(r, 256)}.${intBelow(r, 256)}`,
+  (r) => ` (pod api-9f${intBelow(r, 0xffff).toString(16).padStart(4, '0')})`,
+  (r) =>
+    ` since ${String(intBelow(r, 24)).padStart(2, '0')}:${String(intBelow(r, 60)).padStart(2, '0')} UTC`,
+  (r) =>
+    ` trace ${[8, 4, 4, 4, 12].map((n) => Array.from({ length: n }, () => intBelow(r, 16).toString(16)).join('')).join('-')}`,
+  (r) => ` (${1 + intBelow(r, 5000)} errors)`,
+];
+
+function intBelow(random: () => number, n: number): number {
+  return Math.floor(random() * n);
+}
 /**
  * How a user's notification rules play out: a push, then an SMS half a minute later (one
  * interruption: PagerDuty merges notifications of one incident to one user within a minute),
@@ -110,6 +141,7 @@ export class IncidentStore {
   serviceIndex: Uint32Array;
   #status: Uint8Array;
   readonly #extraEvents = new Map<number, SimEvent[]>();
+  readonly #followUps = new Set<number>();
   readonly #byId: EntitiesById;
   readonly #cumulativeWeights: Float64Array;
 
@@ -145,6 +177,18 @@ export class IncidentStore {
       const i = this.count;
       this.createdAt[i] = floorSecond(time);
       this.serviceIndex[i] = this.#pickService(createRandom(derivedSeed(this.seed, 2, i))());
+      const noise = this.#noise(i);
+      if (i > 0 && noise() < FOLLOW_UP_SHARE) {
+        // The same alert fires again on the same service minutes later (flapping, bursts):
+        // no later than the time it was given, so creation times stay sorted.
+        const previous = this.createdAt[i - 1] ?? 0;
+        this.createdAt[i] = Math.max(
+          previous,
+          Math.min(this.createdAt[i] ?? 0, previous + floorSecond((2 + noise() * 30) * MINUTE)),
+        );
+        this.serviceIndex[i] = this.serviceIndex[i - 1] ?? 0;
+        this.#followUps.add(i);
+      }
       this.count += 1;
       this.#status[i] = STATUS_CODE[this.stateAt(i, now).status];
       added.push(i);
@@ -196,7 +240,25 @@ export class IncidentStore {
     const priorityIndex =
       random() < 0.4 ? Math.floor(random() * this.entities.priorities.length) : -1;
     const alerts = 1 + Math.floor(random() ** 3 * 4);
-    const title = `${pick(random, TITLES)} on ${service.name}`;
+    // Drawn to keep the stream's later draws; the title comes from the alert identity.
+    pick(random, TITLES);
+    const alert = this.alertOf(i);
+    const noise = this.#noise(i);
+    noise();
+    noise();
+    const template = TITLES[alert.template] ?? '';
+    const detail = TITLE_DETAILS[alert.template % TITLE_DETAILS.length]?.(noise) ?? '';
+    const title = `${template}${detail} on ${service.name}`;
+    const incidentKey =
+      alert.keyKind === 'none'
+        ? null
+        : alert.keyKind === 'flapping'
+          ? `${service.id}/${template.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`
+          : `alert-${alert.root}`;
+    const transient =
+      noise() < (this.#followUps.has(i) ? TRANSIENT_SHARE.followUp : TRANSIENT_SHARE.other);
+    const transientSeconds = 20 + intBelow(noise, 270);
+    const snoozed = noise() < SNOOZE_SHARE;
     const serviceAgent = { type: 'service_reference' as const, id: service.id };
     const events: Omit<SimEvent, 'k'>[] = [];
 
@@ -343,8 +405,41 @@ export class IncidentStore {
         });
       }
     }
-    const sorted = events.map((e) => ({ ...e, at: floorSecond(e.at) })).sort((a, b) => a.at - b.at);
-    return { urgency, priorityIndex, alerts, title, events: sorted.map((e, k) => ({ ...e, k })) };
+    const kept = transient
+      ? transientEvents(events, t0 + transientSeconds * SECOND, serviceAgent)
+      : snoozed
+        ? withSnooze(events, serviceAgent)
+        : events;
+    const sorted = kept.map((e) => ({ ...e, at: floorSecond(e.at) })).sort((a, b) => a.at - b.at);
+    return {
+      urgency,
+      priorityIndex,
+      alerts,
+      title,
+      incidentKey,
+      alert,
+      events: sorted.map((e, k) => ({ ...e, k })),
+    };
+  }
+
+  /** The alert incident i is: its burst's first incident's template and kind of key. */
+  alertOf(i: number): AlertIdentity {
+    let root = i;
+    while (this.#followUps.has(root)) root -= 1;
+    const noise = this.#noise(root);
+    noise();
+    const template = intBelow(noise, TITLES.length);
+    const kind = noise();
+    return {
+      root,
+      template,
+      keyKind: kind < 0.3 ? 'none' : kind < 0.5 ? 'flapping' : 'unique',
+    };
+  }
+
+  /** The draws of the noise figures (bursts, keys, titles, transient, snoozes), apart from the older streams. */
+  #noise(i: number): () => number {
+    return createRandom(derivedSeed(this.seed, 5, i));
   }
 
   /** Incident i as it stands at `now`: events up to now, mutation events included. */
@@ -450,4 +545,52 @@ export class IncidentStore {
     this.serviceIndex = grow(this.serviceIndex, (n) => new Uint32Array(n));
     this.#status = grow(this.#status, (n) => new Uint8Array(n));
   }
+}
+
+/**
+ * A transient incident: what happened before `at`, then resolved by the service (an
+ * auto-resolving monitor) at `at`, never acknowledged.
+ */
+function transientEvents(
+  events: readonly Omit<SimEvent, 'k'>[],
+  at: number,
+  service: SimEvent['agent'],
+): Omit<SimEvent, 'k'>[] {
+  const before = events.filter(
+    (e) =>
+      e.at < at &&
+      e.type !== 'acknowledge_log_entry' &&
+      e.type !== 'unacknowledge_log_entry' &&
+      e.type !== 'annotate_log_entry' &&
+      e.type !== 'resolve_log_entry',
+  );
+  return [...before, { type: 'resolve_log_entry', at, agent: service, channel: 'timeout' }];
+}
+
+/**
+ * Snoozed for an hour a minute after the first acknowledgement; the snooze ends by timeout
+ * (unacknowledged, the incident triggered again) unless something ends it before.
+ */
+function withSnooze(
+  events: readonly Omit<SimEvent, 'k'>[],
+  service: SimEvent['agent'],
+): Omit<SimEvent, 'k'>[] {
+  const ack = events.find((e) => e.type === 'acknowledge_log_entry');
+  if (!ack) return [...events];
+  const at = ack.at + MINUTE;
+  const until = at + HOUR;
+  const next = events.find((e) => e.at > ack.at && e.type !== 'notify_log_entry');
+  if (next && next.at <= at) return [...events];
+  const snooze: Omit<SimEvent, 'k'> = {
+    type: 'snooze_log_entry',
+    at,
+    agent: ack.agent,
+    channel: ack.channel,
+  };
+  if (next && next.at <= until) return [...events, snooze];
+  return [
+    ...events,
+    snooze,
+    { type: 'unacknowledge_log_entry', at: until, agent: service, channel: 'timeout' },
+  ];
 }

@@ -278,7 +278,8 @@ export class Renderer {
       created_at: this.time(store.createdAt[i] ?? 0),
       updated_at: this.time(state.updatedAt),
       status: state.status,
-      incident_key: `alert-${i}`,
+      // Incidents opened without a dedup key (web, e-mail) carry none: the spec's field is a string.
+      ...(lifecycle.incidentKey === null ? {} : { incident_key: lifecycle.incidentKey }),
       service: this.serviceRef(service.id),
       assignments: state.assignees.map((a) => ({
         at: this.time(a.at),

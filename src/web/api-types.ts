@@ -38,6 +38,13 @@ export type AnalyticsIncidentsResponse = {
     total_sleep_hour_interruptions: number;
     total_engaged_seconds: number;
     mean_engaged_user_count: number | null;
+    mean_engaged_seconds: number | null;
+    mean_seconds_to_mobilize: number | null;
+    mean_seconds_to_engage: number | null;
+    mean_assignment_count: number | null;
+    total_snoozed_seconds: number;
+    mean_user_defined_engaged_seconds: number | null;
+    total_user_defined_engaged_seconds: number | null;
     up_time_pct: number | null;
   }[];
   group_by: 'none' | 'service' | 'team' | 'escalation_policy' | 'urgency' | 'priority';
@@ -56,6 +63,59 @@ export type AnalyticsInterruptionsHeatmapResponse = {
   time_zone: string;
   since: string;
   until: string;
+};
+
+/** GET /api/v1/analytics/noise */
+export type AnalyticsNoiseResponse = {
+  data: {
+    range_start?: string;
+    service_id?: string | null;
+    service_name?: string | null;
+    team_id?: string | null;
+    team_name?: string | null;
+    escalation_policy_id?: string | null;
+    escalation_policy_name?: string | null;
+    urgency?: string | null;
+    priority_id?: string | null;
+    priority_name?: string | null;
+    total_incident_count: number;
+    total_alert_count: number;
+    mean_alerts_per_incident: number | null;
+    total_transient_incidents: number;
+    total_incidents_auto_resolved: number;
+    total_unacknowledged_resolved: number;
+    total_repeat_incidents: number;
+    total_reopened_incidents: number;
+    noise_share: number | null;
+  }[];
+  group_by: 'none' | 'service' | 'team' | 'escalation_policy' | 'urgency' | 'priority';
+  aggregate_unit: 'day' | 'week' | 'month' | null;
+  time_zone: string;
+  notes?: string[];
+  transient_minutes: number;
+  repeat_window_hours: number;
+};
+
+/** GET /api/v1/analytics/noise/repeats */
+export type AnalyticsNoiseRepeatsResponse = {
+  data: {
+    service_id: string;
+    service_name: string | null;
+    repeat_key: string;
+    repeat_key_source: 'incident_key' | 'title';
+    incident_count: number;
+    repeat_incident_count: number;
+    first_seen_at: string | null;
+    last_seen_at: string | null;
+    off_hour_interruptions: number;
+    sleep_hour_interruptions: number;
+    off_hour_interruption_share: number | null;
+    sleep_hour_interruption_share: number | null;
+  }[];
+  total: number;
+  limit: number;
+  offset: number;
+  repeat_window_hours: number;
 };
 
 /** GET /api/v1/analytics/on-call-compliance */
@@ -126,6 +186,12 @@ export type AnalyticsRespondersResponse = {
     mean_time_to_acknowledge_seconds: number | null;
     total_engaged_seconds: number;
     mean_engaged_seconds: number | null;
+    total_incidents_manual_escalated_from: number;
+    total_incidents_manual_escalated_to: number;
+    total_incidents_reassigned_from: number;
+    total_incidents_reassigned_to: number;
+    total_incidents_timeout_escalated_from: number;
+    total_incidents_timeout_escalated_to: number;
     total_seconds_on_call: number;
     total_seconds_on_call_scheduled: number;
     total_seconds_on_call_level_1: number;

@@ -34,6 +34,7 @@ import {
 } from './response-panels.js';
 import { loadHeatmap, loadOnCallLoad } from './oncall-panels.js';
 import { bindPayMonth, loadPayPanel } from './pay-panel.js';
+import { loadNoisePanels } from './noise-panels.js';
 import { fillZonePicker, pageZone, startOfDayIn, VIEWER_ZONE } from './page-zone.js';
 
 declare const echarts: typeof EChartsModule;
@@ -341,6 +342,7 @@ async function loadAll(): Promise<void> {
       loadOnCallLoad(chart, filterQuery),
       loadHeatmap(chart, filterQuery),
       loadPayPanel(chart, filterQuery),
+      loadNoisePanels(chart, filterQuery),
     ]);
   } catch (error) {
     showError(error);

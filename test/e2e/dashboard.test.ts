@@ -15,6 +15,7 @@ import type { SimulatedAccount } from '../../src/simulator/simulated-account.js'
 import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
 import { runSync } from '../../src/sync/sync-engine.js';
 import { SyncService } from '../../src/sync/sync-service.js';
+import { parseCsv } from '../helpers/csv.js';
 import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-databases.js';
 
@@ -191,6 +192,60 @@ describe.skipIf(!available)('the dashboard in a real browser', () => {
     expect(await viewer.locator('#chart-heatmap').innerText()).toMatch(/\d+ interruptions/);
     await viewer.locator('[data-testid="oncall-load"]').screenshot({
       path: path.join(SCREENSHOTS, 'dashboard-oncall.png'),
+    });
+    await viewer.close();
+  });
+
+  it('shows the noisiest services and their repeating alerts, with the numbers of the CSV', async () => {
+    const viewer = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await viewer.goto(`${base}/`);
+    await viewer.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 1');
+    expect(await viewer.locator('#chart-noise svg').count()).toBe(1);
+    const table = (id: string) =>
+      viewer
+        .locator(`#${id} tbody tr`)
+        .evaluateAll((rows) =>
+          rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+        );
+    const csv = async (report: string) =>
+      parseCsv(await (await fetch(`${base}/api/v1/reports/${report}`)).text());
+    // The repeating alerts: the head of the report, in its order.
+    const [header, ...repeats] = await csv('noise_repeats');
+    const col = (name: string) => header?.indexOf(name) ?? -1;
+    const shown = await table('noise-repeats');
+    expect(shown.length).toBe(Math.min(10, repeats.length));
+    expect(shown.length).toBeGreaterThan(0);
+    shown.forEach((cells, n) => {
+      const line = repeats[n] ?? [];
+      expect(cells.slice(0, 4)).toEqual([
+        line[col('service_name')],
+        line[col('repeat_key')],
+        line[col('incident_count')],
+        line[col('repeat_incident_count')],
+      ]);
+    });
+    // The noisiest services: each row as the per-service report gives it.
+    const [sHeader, ...services] = await csv('noise?group_by=service');
+    const sCol = (name: string) => sHeader?.indexOf(name) ?? -1;
+    const byName = new Map(services.map((l) => [l[sCol('service_name')], l]));
+    const noisy = await table('noise-services');
+    expect(noisy.length).toBeGreaterThan(0);
+    for (const cells of noisy) {
+      const line = byName.get(cells[0]) ?? [];
+      expect(cells.slice(1, 6)).toEqual(
+        [
+          'total_incident_count',
+          'total_unacknowledged_resolved',
+          'total_transient_incidents',
+          'total_repeat_incidents',
+          'total_reopened_incidents',
+        ].map((f) => line[sCol(f)]),
+      );
+    }
+    const unacked = noisy.map((c) => Number(c[2]));
+    expect(unacked).toEqual([...unacked].sort((a, b) => b - a));
+    await viewer.locator('[data-testid="noise"]').screenshot({
+      path: path.join(SCREENSHOTS, 'dashboard-noise.png'),
     });
     await viewer.close();
   });

@@ -26,8 +26,17 @@ export interface TruthIncident {
   interruptions: { user: string; at: number; kind: 'business' | 'off' | 'sleep' }[];
   engagedSeconds: number;
   engagedUsers: number;
-  /** Per user: first assignment and first acknowledgement. */
-  responders: Map<string, { assigned: number | null; acked: number | null; notified: number }>;
+  /** Per user: first assignment and first acknowledgement, and the handoffs from and to them. */
+  responders: Map<string, TruthResponder>;
+}
+
+export type Handoff = 'reassigned' | 'manual_escalated' | 'timeout_escalated';
+export interface TruthResponder {
+  assigned: number | null;
+  acked: number | null;
+  notified: number;
+  from: Set<Handoff>;
+  to: Set<Handoff>;
 }
 
 const parts = new Map<string, Intl.DateTimeFormat>();
@@ -84,15 +93,18 @@ export function metricsTruth(
     const events = state.events;
     const resolved = state.status === 'resolved' ? state.resolvedAt : null;
     const lastResolve = [...events].reverse().find((ev) => ev.type === 'resolve_log_entry');
-    const responders = new Map<
-      string,
-      { assigned: number | null; acked: number | null; notified: number }
-    >();
+    const responders = new Map<string, TruthResponder>();
     const who = (u: string) => {
       let r = responders.get(u);
-      if (!r) responders.set(u, (r = { assigned: null, acked: null, notified: 0 }));
+      if (!r)
+        responders.set(
+          u,
+          (r = { assigned: null, acked: null, notified: 0, from: new Set(), to: new Set() }),
+        );
       return r;
     };
+    // Who is assigned: the last assignment's users, nobody once resolved.
+    let current = new Set<string>();
     const notifiedFirst = new Map<string, number>();
     const pushes = new Map<string, number[]>();
     for (const ev of events) {
@@ -106,11 +118,29 @@ export function metricsTruth(
         const r = who(ev.agent.id);
         if (r.acked === null) r.acked = ev.at;
       }
-      if (['assign_log_entry', 'escalate_log_entry'].includes(ev.type))
+      if (ev.type === 'resolve_log_entry') current = new Set();
+      if (['assign_log_entry', 'escalate_log_entry'].includes(ev.type)) {
+        const next = new Set(ev.assignees ?? []);
+        const handoff: Handoff | null =
+          ev.type === 'escalate_log_entry'
+            ? ev.channel === 'timeout'
+              ? 'timeout_escalated'
+              : 'manual_escalated'
+            : ev.agent.type === 'user_reference'
+              ? 'reassigned'
+              : null;
+        if (handoff) {
+          for (const u of current)
+            if (!next.has(u) && (handoff !== 'manual_escalated' || who(u).acked === null))
+              who(u).from.add(handoff);
+          for (const u of next) if (!current.has(u)) who(u).to.add(handoff);
+        }
+        current = next;
         for (const u of ev.assignees ?? []) {
           const r = who(u);
           if (r.assigned === null) r.assigned = ev.at;
         }
+      }
     }
     for (const [u, r] of responders)
       if (r.assigned === null) r.assigned = notifiedFirst.get(u) ?? null;

@@ -32,6 +32,8 @@ export interface ResponderTruth {
   ttaSum: number;
   ttaN: number;
   engaged: number;
+  /** Incidents handed off from and to the user, by kind ("reassigned_from"...). */
+  handoffs: Record<string, number>;
 }
 
 function empty(): ResponderTruth {
@@ -51,6 +53,7 @@ function empty(): ResponderTruth {
     ttaSum: 0,
     ttaN: 0,
     engaged: 0,
+    handoffs: {},
   };
 }
 
@@ -137,6 +140,11 @@ export function responderTruth(
       const t = of(user);
       t.incidents += 1;
       t.notifications += r.notified;
+      for (const [side, kinds] of [
+        ['from', r.from],
+        ['to', r.to],
+      ] as const)
+        for (const k of kinds) t.handoffs[`${k}_${side}`] = (t.handoffs[`${k}_${side}`] ?? 0) + 1;
       if (r.acked !== null) {
         t.acknowledged += 1;
         if (incident.resolvedAt !== null)

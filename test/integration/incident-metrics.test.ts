@@ -12,6 +12,7 @@ import {
   type TruthIncident,
 } from '../helpers/metrics-truth.js';
 import { parseCsv } from '../helpers/csv.js';
+import { noiseTruth, type NoiseTruth } from '../helpers/noise-truth.js';
 import { SIM_NOW } from '../helpers/simulator-fixture.js';
 import { startSyncedTestApp, type SyncedTestApp } from '../helpers/test-app.js';
 import { dialectsUnderTest } from '../helpers/test-databases.js';
@@ -20,12 +21,12 @@ const DAY = 24 * 3600 * 1000;
 type Row = Record<string, string | number | null>;
 
 /** The row the API must answer for these incidents, computed from the truth. */
-function expectedRow(list: readonly TruthIncident[]): Row {
+function expectedRow(list: readonly NoiseTruth[]): Row {
   const acks = list.flatMap((i) => (i.ackSeconds === null ? [] : [i.ackSeconds]));
   const resolves = list.flatMap((i) => (i.resolveSeconds === null ? [] : [i.resolveSeconds]));
   const mean = (v: number[]) => (v.length === 0 ? null : v.reduce((a, b) => a + b, 0) / v.length);
-  const count = (f: (i: TruthIncident) => boolean) => list.filter(f).length;
-  const sum = (f: (i: TruthIncident) => number) => list.reduce((n, i) => n + f(i), 0);
+  const count = (f: (i: NoiseTruth) => boolean) => list.filter(f).length;
+  const sum = (f: (i: NoiseTruth) => number) => list.reduce((n, i) => n + f(i), 0);
   const kind = (k: string) => sum((i) => i.interruptions.filter((x) => x.kind === k).length);
   return {
     total_incident_count: list.length,
@@ -52,6 +53,16 @@ function expectedRow(list: readonly TruthIncident[]): Row {
     total_sleep_hour_interruptions: kind('sleep'),
     total_engaged_seconds: sum((i) => i.engagedSeconds),
     mean_engaged_user_count: list.length === 0 ? null : sum((i) => i.engagedUsers) / list.length,
+    mean_engaged_seconds:
+      sum((i) => i.engagedUsers) === 0
+        ? null
+        : sum((i) => i.engagedSeconds) / sum((i) => i.engagedUsers),
+    mean_seconds_to_mobilize: mean(list.flatMap((i) => i.mobilizeSeconds ?? [])),
+    mean_seconds_to_engage: mean(list.flatMap((i) => i.engageSeconds ?? [])),
+    mean_assignment_count: list.length === 0 ? null : sum((i) => i.assignments) / list.length,
+    total_snoozed_seconds: sum((i) => i.snoozedSeconds),
+    mean_user_defined_engaged_seconds: null,
+    total_user_defined_engaged_seconds: null,
   };
 }
 
@@ -85,7 +96,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
     let handle: Db;
     let account: SimulatedAccount;
     let app: FastifyInstance;
-    let truth: TruthIncident[];
+    let truth: NoiseTruth[];
     let majorIds: Set<string>;
     const listed = new Map<string, string>();
     const now = () => account.now + 1000;
@@ -107,19 +118,20 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       ({ app, db: handle, account } = synced);
       // The mirror knows the zones of the users /users lists; the others get the default.
       for (const u of account.liveUsers()) listed.set(u.id, u.time_zone);
-      truth = metricsTruth(account, zoneOf);
+      truth = noiseTruth(account, metricsTruth(account, zoneOf));
       const byOrder = [...account.entities.priorities].sort((a, b) => b.order - a.order);
       majorIds = new Set(byOrder.slice(0, 2).map((p) => p.id));
     });
     afterAll(async () => synced?.close());
 
     it('has an account that makes every metric non-trivial', () => {
-      const some = (f: (i: TruthIncident) => boolean) => truth.filter(f).length;
+      const some = (f: (i: NoiseTruth) => boolean) => truth.filter(f).length;
       expect(some((i) => i.reassigned)).toBeGreaterThan(0);
       expect(some((i) => i.manualEscalated)).toBeGreaterThan(0);
       expect(some((i) => i.timeoutEscalated)).toBeGreaterThan(0);
       expect(some((i) => i.autoResolved)).toBeGreaterThan(0);
       expect(some((i) => i.engagedUsers > 1)).toBeGreaterThan(0);
+      expect(some((i) => i.snoozedSeconds > 0)).toBeGreaterThan(0);
       // Several notifications within a minute make one interruption.
       expect(some((i) => i.notifications > i.interruptions.length + 1)).toBeGreaterThan(0);
       for (const k of ['business', 'off', 'sleep'])
@@ -173,7 +185,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       );
       expect(body).toMatchObject({ aggregate_unit: unit, time_zone: zone });
       const inRange = truth.filter((i) => i.created >= since && i.created < until);
-      const byPeriod = new Map<string, TruthIncident[]>();
+      const byPeriod = new Map<string, NoiseTruth[]>();
       for (const i of inRange) {
         const key = periodStartText(i.created, unit, zone);
         byPeriod.set(key, [...(byPeriod.get(key) ?? []), i]);
@@ -294,7 +306,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       const before = await handle.db.selectFrom('incident_metrics').selectAll().execute();
       const changes = account.mutate();
       await sync();
-      truth = metricsTruth(account, zoneOf);
+      truth = noiseTruth(account, metricsTruth(account, zoneOf));
       expectRowMatches((await get('')).data[0], expectedRow(truth), 'after the mutation');
       const after = new Map(
         (await handle.db.selectFrom('incident_metrics').selectAll().execute()).map((r) => [

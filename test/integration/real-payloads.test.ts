@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { createDb, type Db } from '../../src/db/connection.js';
 import * as m0013 from '../../src/db/migrations/0013-notification-medium-and-resolve-times.js';
+import * as m0014 from '../../src/db/migrations/0014-on-call-pay-days.js';
+import * as m0015 from '../../src/db/migrations/0015-noise-and-parity-facts.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createLogger } from '../../src/logger.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
@@ -40,6 +42,8 @@ import {
 const SECRET = 'real-payloads-secret-0123';
 const DAY = 24 * 3600 * 1000;
 const MIGRATION_0013 = '0013-notification-medium-and-resolve-times';
+const MIGRATION_0014 = '0014-on-call-pay-days';
+const MIGRATION_0015 = '0015-noise-and-parity-facts';
 
 for (const { dialect, available } of await dialectsUnderTest()) {
   describe.skipIf(!available)(`real PagerDuty payloads on ${dialect}`, () => {
@@ -231,10 +235,13 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       // The mirror as the earlier release left it: no medium column (channel.type `auto` stored
       // for every notification), no resolved_at where the incident object had none (here: none
       // at all), and figures computed under the old definitions (every interruption 0).
+      // The later migrations undone first, as a release from before them never ran them.
+      await m0015.down(handle.db as unknown as Kysely<unknown>);
+      await m0014.down(handle.db as unknown as Kysely<unknown>);
       await m0013.down(handle.db as unknown as Kysely<unknown>);
       await handle.db
         .deleteFrom('kysely_migration' as never)
-        .where(sql.ref('name'), '=', MIGRATION_0013)
+        .where(sql.ref('name'), 'in', [MIGRATION_0013, MIGRATION_0014, MIGRATION_0015])
         .execute();
       await handle.db
         .updateTable('incidents')
@@ -252,7 +259,11 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         .where('resource', '=', 'incident_facts_key')
         .execute();
 
-      expect(await migrateToLatest(handle.db)).toEqual([MIGRATION_0013]);
+      expect(await migrateToLatest(handle.db)).toEqual([
+        MIGRATION_0013,
+        MIGRATION_0014,
+        MIGRATION_0015,
+      ]);
       const marker = await handle.db
         .selectFrom('sync_cursors')
         .select('cursor')

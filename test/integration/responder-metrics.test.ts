@@ -37,6 +37,14 @@ function expectedRow(t: ResponderTruth): Record<string, number | null> {
     mean_time_to_acknowledge_seconds: t.ttaN > 0 ? t.ttaSum / t.ttaN : null,
     total_engaged_seconds: t.engaged,
     mean_engaged_seconds: t.incidents > 0 ? t.engaged / t.incidents : null,
+    ...Object.fromEntries(
+      ['manual_escalated', 'reassigned', 'timeout_escalated'].flatMap((k) =>
+        ['from', 'to'].map((side) => [
+          `total_incidents_${k}_${side}`,
+          t.handoffs[`${k}_${side}`] ?? 0,
+        ]),
+      ),
+    ),
     total_seconds_on_call: t.seconds,
     total_seconds_on_call_scheduled: t.scheduled,
     total_seconds_on_call_level_1: t.level1,
@@ -99,6 +107,16 @@ for (const { dialect, available } of await dialectsUnderTest()) {
 
     it('has an account that makes on-call time non-trivial', () => {
       const e = account.entities;
+      // Every kind of handoff, from a user and to a user.
+      const handoffs = new Set(
+        incidents.flatMap((i) =>
+          [...i.responders.values()].flatMap((r) => [
+            ...[...r.from].map((k) => `${k}_from`),
+            ...[...r.to].map((k) => `${k}_to`),
+          ]),
+        ),
+      );
+      expect(handoffs.size).toBe(6);
       // Zones with DST, for users and for schedules.
       const zones = new Set(account.liveUsers().map((u) => u.time_zone));
       expect(zones.has('America/New_York') && zones.has('Europe/Berlin')).toBe(true);

@@ -84,6 +84,19 @@ describe('parseConfig', () => {
     );
   });
 
+  it('reads the noise settings, and names the variable of a bad one', () => {
+    expect(
+      parseConfig({ TRANSIENT_MINUTES: '10', REPEAT_WINDOW_HOURS: '48' }).analytics,
+    ).toMatchObject({ transientMinutes: 10, repeatWindowHours: 48 });
+    for (const [name, value] of [
+      ['TRANSIENT_MINUTES', '0'],
+      ['TRANSIENT_MINUTES', '2.5'],
+      ['REPEAT_WINDOW_HOURS', 'a day'],
+      ['REPEAT_WINDOW_HOURS', '100000'],
+    ] as const)
+      expect(configError({ [name]: value }).message, `${name}=${value}`).toContain(name);
+  });
+
   it('never echoes a secret in its errors', () => {
     expect(configError({ API_TOKEN: 'hunter2' }).message).not.toContain('hunter2');
     expect(configError({ DATABASE_URL: 'oracle://admin:s3cretpw@db/x' }).message).not.toContain(

@@ -20,6 +20,8 @@ const ACTUAL: Record<string, (c: Config) => unknown> = {
   PAGERDUTY_RATE_LIMIT: (c) => String(c.pagerduty.requestsPerMinute),
   PAGERDUTY_CONCURRENCY: (c) => String(c.pagerduty.concurrency),
   ANALYTICS_TIME_ZONE: (c) => c.analytics.timeZone,
+  TRANSIENT_MINUTES: (c) => String(c.analytics.transientMinutes),
+  REPEAT_WINDOW_HOURS: (c) => String(c.analytics.repeatWindowHours),
   HOST: (c) => c.host,
   PORT: (c) => String(c.port),
   LOG_LEVEL: (c) => c.logLevel,

@@ -11,12 +11,16 @@ import {
   HEATMAP_RESPONSE,
   INCIDENT_METRICS_QUERY,
   INCIDENT_METRICS_RESPONSE,
+  NOISE_METRICS_RESPONSE,
+  NOISE_REPEATS_QUERY,
+  NOISE_REPEATS_RESPONSE,
   ON_CALL_LOAD_QUERY,
   ON_CALL_LOAD_RESPONSE,
   RESPONDER_METRICS_QUERY,
   RESPONDER_METRICS_RESPONSE,
   type HeatmapQuery,
   type IncidentMetricsQuery,
+  type NoiseRepeatsQuery,
   type OnCallLoadQuery,
   type ResponderMetricsQuery,
 } from '../schemas/analytics.js';
@@ -40,6 +44,30 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
   app,
   { db, clock, analytics },
 ) => {
+  /** A catalog's rows per group and period as JSON text, with how they were asked for. */
+  const groupedAnswer = (
+    task: 'incidentMetricsTask' | 'noiseMetricsTask',
+    query: IncidentMetricsQuery,
+    settings: Record<string, unknown>,
+  ) => {
+    // Checked here: a bad parameter is a 400 before a worker is asked.
+    const parsed = parseAnalyticsRequest(query, analytics);
+    return runAnalyticsJson(
+      db,
+      task,
+      { request: parsed, now: clock(), config: analytics },
+      {
+        key: 'data',
+        envelope: {
+          group_by: parsed.groupBy,
+          aggregate_unit: parsed.unit ?? null,
+          time_zone: parsed.zone,
+          ...settings,
+          ...(parsed.groupBy === 'team' ? { notes: [TEAM_NOTE] } : {}),
+        },
+      },
+    );
+  };
   app.get<{ Querystring: IncidentMetricsQuery }>(
     '/analytics/incidents',
     {
@@ -55,24 +83,63 @@ export const analyticsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async
         response: { 200: INCIDENT_METRICS_RESPONSE, ...COMMON_ERRORS },
       },
     },
-    async (request, reply) => {
-      // Checked here: a bad parameter is a 400 before a worker is asked.
-      const parsed = parseAnalyticsRequest(request.query, analytics);
-      const body = await runAnalyticsJson(
-        db,
-        'incidentMetricsTask',
-        { request: parsed, now: clock(), config: analytics },
-        {
-          key: 'data',
-          envelope: {
-            group_by: parsed.groupBy,
-            aggregate_unit: parsed.unit ?? null,
-            time_zone: parsed.zone,
-            ...(parsed.groupBy === 'team' ? { notes: [TEAM_NOTE] } : {}),
-          },
-        },
-      );
-      return reply.type('application/json; charset=utf-8').send(body);
+    async (request, reply) =>
+      reply
+        .type('application/json; charset=utf-8')
+        .send(await groupedAnswer('incidentMetricsTask', request.query, {})),
+  );
+
+  app.get<{ Querystring: IncidentMetricsQuery }>(
+    '/analytics/noise',
+    {
+      // Open incidents' figures change as they resolve; periods run to now.
+      config: { cache: 'clock' },
+      schema: {
+        tags: ['analytics'],
+        summary:
+          'Alert noise and incident quality: alerts, transient, unacknowledged, repeat and reopened incidents, noise share',
+        description:
+          'For incidents created in [since, until) matching the filters, per group and period, with the settings TRANSIENT_MINUTES and REPEAT_WINDOW_HOURS. Transient incidents are among the unacknowledged resolved ones, so noise_share is total_unacknowledged_resolved over total_incident_count.',
+        querystring: INCIDENT_METRICS_QUERY,
+        response: { 200: NOISE_METRICS_RESPONSE, ...COMMON_ERRORS },
+      },
+    },
+    async (request, reply) =>
+      reply.type('application/json; charset=utf-8').send(
+        await groupedAnswer('noiseMetricsTask', request.query, {
+          transient_minutes: analytics.transientMinutes,
+          repeat_window_hours: analytics.repeatWindowHours,
+        }),
+      ),
+  );
+
+  app.get<{ Querystring: NoiseRepeatsQuery & PageQuery }>(
+    '/analytics/noise/repeats',
+    {
+      config: { cache: 'clock' },
+      schema: {
+        tags: ['analytics'],
+        summary: 'Repeating alerts per service: the list a team fixes alerts from',
+        description:
+          'Per service, each incident_key (or, without one, normalised title) with a repeat among the incidents created in [since, until) matching the filters: its incidents, repeats, first and last seen, and its share of the off- and sleep-hour interruptions of the service. Most repeated first.',
+        querystring: NOISE_REPEATS_QUERY,
+        response: { 200: NOISE_REPEATS_RESPONSE, ...COMMON_ERRORS },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const answer = await runAnalytics(db, 'noiseRepeatsTask', {
+        filter: parseAnalyticsFilter(q),
+        page: { limit: q.limit, offset: q.offset },
+        config: analytics,
+      });
+      return {
+        data: answer.rows,
+        total: answer.total,
+        limit: q.limit,
+        offset: q.offset,
+        repeat_window_hours: analytics.repeatWindowHours,
+      };
     },
   );
 

@@ -7,6 +7,7 @@ import {
 } from '../../analytics/responder-metrics.js';
 import {
   INCIDENT_METRICS,
+  NOISE_METRICS,
   RESPONDER_METRICS,
   type MetricDefinition,
 } from '../../analytics/metric-catalog.js';
@@ -64,23 +65,98 @@ export const INCIDENT_METRICS_QUERY = querySchema({
   ...METRICS_QUERY_PROPERTIES,
 });
 
-export const INCIDENT_METRICS_RESPONSE = {
+/** The answer of a catalog's metrics per group and period: rows, and how they were asked for. */
+const metricsResponse = <Fields extends Record<string, MetricProperty>, Extra extends object>(
+  fields: Fields,
+  extra: Extra,
+) =>
+  ({
+    type: 'object',
+    required: ['data', 'group_by', 'aggregate_unit', 'time_zone', ...Object.keys(extra)],
+    properties: {
+      data: arr({
+        type: 'object',
+        required: Object.keys(fields),
+        properties: { ...GROUP_FIELDS, ...fields },
+      }),
+      group_by: { type: 'string', enum: [...METRIC_GROUPS] },
+      aggregate_unit: { type: ['string', 'null'], enum: [...AGGREGATE_UNITS, null] },
+      time_zone: str(),
+      notes: {
+        ...arr(str()),
+        description:
+          'How to read the rows, when it is not obvious: with group_by=team, an incident of a service with several teams counts once per team',
+      },
+      ...extra,
+    },
+  }) as const;
+
+export const INCIDENT_METRICS_RESPONSE = metricsResponse(INCIDENT_METRICS_FIELDS, {});
+
+/** The noise figures of a row (GET /analytics/noise), with their definitions. */
+export const NOISE_METRICS_FIELDS = metricProperties(NOISE_METRICS);
+
+export const NOISE_METRICS_RESPONSE = metricsResponse(NOISE_METRICS_FIELDS, {
+  transient_minutes: int('TRANSIENT_MINUTES: the settings the figures were computed with'),
+  repeat_window_hours: int('REPEAT_WINDOW_HOURS'),
+});
+
+export const NOISE_REPEATS_QUERY = querySchema({
+  ...FILTER_QUERY,
+  priority_id: METRICS_QUERY_PROPERTIES.priority_id,
+  ...PAGINATION_QUERY,
+});
+
+export const NOISE_REPEATS_RESPONSE = {
   type: 'object',
-  required: ['data', 'group_by', 'aggregate_unit', 'time_zone'],
+  required: ['data', 'total', 'limit', 'offset', 'repeat_window_hours'],
   properties: {
     data: arr({
       type: 'object',
-      required: Object.keys(INCIDENT_METRICS_FIELDS),
-      properties: { ...GROUP_FIELDS, ...INCIDENT_METRICS_FIELDS },
+      required: [
+        'service_id',
+        'service_name',
+        'repeat_key',
+        'repeat_key_source',
+        'incident_count',
+        'repeat_incident_count',
+        'first_seen_at',
+        'last_seen_at',
+        'off_hour_interruptions',
+        'sleep_hour_interruptions',
+        'off_hour_interruption_share',
+        'sleep_hour_interruption_share',
+      ],
+      properties: {
+        service_id: str(),
+        service_name: nullableStr,
+        repeat_key: str(
+          'The incident_key, or the title with numbers, hex ids, UUIDs, IP addresses and times masked',
+        ),
+        repeat_key_source: { type: 'string', enum: ['incident_key', 'title'] },
+        incident_count: int('Incidents created in the range with this key'),
+        repeat_incident_count: int(
+          'Of those, the repeats: another incident of the service with the key was created within REPEAT_WINDOW_HOURS before',
+        ),
+        first_seen_at: { type: ['string', 'null'], description: 'The first of those incidents' },
+        last_seen_at: { type: ['string', 'null'], description: 'The last of those incidents' },
+        off_hour_interruptions: int('Off-hour interruptions these incidents caused'),
+        sleep_hour_interruptions: int('Sleep-hour interruptions these incidents caused'),
+        off_hour_interruption_share: {
+          type: ['number', 'null'],
+          description:
+            "Their part (0..1) of the service's off-hour interruptions by the incidents matched; null when it has none",
+        },
+        sleep_hour_interruption_share: {
+          type: ['number', 'null'],
+          description: "The same, of the service's sleep-hour interruptions",
+        },
+      },
     }),
-    group_by: { type: 'string', enum: [...METRIC_GROUPS] },
-    aggregate_unit: { type: ['string', 'null'], enum: [...AGGREGATE_UNITS, null] },
-    time_zone: str(),
-    notes: {
-      ...arr(str()),
-      description:
-        'How to read the rows, when it is not obvious: with group_by=team, an incident of a service with several teams counts once per team',
-    },
+    total: int('Repeating alerts in all pages'),
+    limit: int(),
+    offset: int(),
+    repeat_window_hours: int('REPEAT_WINDOW_HOURS'),
   },
 } as const;
 
@@ -154,15 +230,16 @@ export const ON_CALL_LOAD_QUERY = querySchema({
   },
 });
 
-const share = (of: string) =>
-  ({
-    type: ['number', 'null'],
-    description: `This member's part of the team's ${of}, 0..1; null when the team has none`,
-  }) as const;
 const giniField = (of: string) =>
   ({
     type: ['number', 'null'],
     description: `Gini coefficient of the members' ${of}: 0 when shared evenly, toward 1 when one member carries it all; null when there is none`,
+  }) as const;
+
+const share = (of: string) =>
+  ({
+    type: ['number', 'null'],
+    description: `This member's part of the team's ${of}, 0..1; null when the team has none`,
   }) as const;
 
 export const ON_CALL_LOAD_RESPONSE = {
@@ -249,6 +326,7 @@ export const HEATMAP_RESPONSE = {
 // The query types the routes take, derived from the schemas above: what ajv lets through
 // (defaults applied) is what the handler is typed to get.
 export type IncidentMetricsQuery = FromSchema<typeof INCIDENT_METRICS_QUERY>;
+export type NoiseRepeatsQuery = FromSchema<typeof NOISE_REPEATS_QUERY>;
 export type ResponderMetricsQuery = FromSchema<typeof RESPONDER_METRICS_QUERY>;
 export type OnCallLoadQuery = FromSchema<typeof ON_CALL_LOAD_QUERY>;
 export type HeatmapQuery = FromSchema<typeof HEATMAP_QUERY>;

@@ -31,6 +31,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('on_call_pay_days')
     .columns(['day'])
     .execute();
+  // The next sync writes every day (its key cursor, if a rolled-back table left one, goes).
+  await sql.raw("DELETE FROM sync_cursors WHERE resource = 'on_call_pay_days_key'").execute(db);
   const seconds = PAY_CLASSES_V1.map((c) => `d.seconds_${c}`).join(' + ');
   await sql
     .raw(

@@ -1,0 +1,131 @@
+import type { Kysely } from 'kysely';
+import { toIsoTimestamp } from '../db/connection.js';
+import type { Database } from '../db/schema.js';
+import { splitRepeatKey, type RepeatKeySource } from '../mirror/repeat-key.js';
+import { chunk, MAX_IN_LIST } from '../db/sql-batches.js';
+import { conditionFlag, type ConditionSettings } from './incident-conditions.js';
+import { filterWhere, type AnalyticsFilter } from './incident-filter.js';
+import { FACT_COLUMNS } from './incident-metrics.js';
+
+// The list a team fixes alerts from: per service, the alerts (incident keys, or normalised
+// titles) that came back within REPEAT_WINDOW_HOURS, most repeated first, with how much of the
+// service's off- and sleep-hour interruptions they caused.
+
+/** One repeating alert of a service. */
+export interface NoiseRepeatRow {
+  service_id: string;
+  service_name: string | null;
+  repeat_key: string;
+  repeat_key_source: RepeatKeySource;
+  /** Incidents created in the range with this key. */
+  incident_count: number;
+  /** Of those, the repeats (see total_repeat_incidents). */
+  repeat_incident_count: number;
+  first_seen_at: string | null;
+  last_seen_at: string | null;
+  off_hour_interruptions: number;
+  sleep_hour_interruptions: number;
+  /** Their share (0..1) of the service's off-hour interruptions in the range; null when it has none. */
+  off_hour_interruption_share: number | null;
+  sleep_hour_interruption_share: number | null;
+}
+
+const SHARE_DIGITS = 4;
+const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+const share = (part: number, whole: number) =>
+  whole > 0 ? Math.round((part / whole) * 10 ** SHARE_DIGITS) / 10 ** SHARE_DIGITS : null;
+
+/** Every repeating alert of the incidents the filter matches, most repeated first. */
+export async function noiseRepeats(
+  db: Kysely<Database>,
+  filter: AnalyticsFilter,
+  settings: ConditionSettings,
+): Promise<NoiseRepeatRow[]> {
+  const repeat = conditionFlag(db, 'repeat', settings);
+  const matching = db
+    .selectFrom('incident_metrics as m')
+    .where((eb) => eb.and(filterWhere(eb, filter, FACT_COLUMNS)))
+    .where('m.service_id', 'is not', null);
+  // The repeat test once per incident, in a derived table: HAVING on the aggregate ran it twice.
+  const keyed = matching
+    .where('m.repeat_key', 'is not', null)
+    .select([
+      'm.service_id',
+      'm.repeat_key',
+      'm.created_at',
+      'm.off_hour_interruptions',
+      'm.sleep_hour_interruptions',
+      repeat.as('is_repeat'),
+    ]);
+  const [keys, services] = await Promise.all([
+    db
+      .selectFrom(
+        db
+          .selectFrom(keyed.as('k'))
+          .select((eb) => [
+            'k.service_id',
+            'k.repeat_key',
+            eb.fn.countAll<number>().as('incident_count'),
+            eb.fn.sum<number>('k.is_repeat').as('repeat_incident_count'),
+            eb.fn.min('k.created_at').as('first_seen_at'),
+            eb.fn.max('k.created_at').as('last_seen_at'),
+            eb.fn.sum<number>('k.off_hour_interruptions').as('off_hour_interruptions'),
+            eb.fn.sum<number>('k.sleep_hour_interruptions').as('sleep_hour_interruptions'),
+          ])
+          .groupBy(['k.service_id', 'k.repeat_key'])
+          .as('g'),
+      )
+      .selectAll()
+      .where('g.repeat_incident_count', '>', 0)
+      .execute(),
+    matching
+      .select((eb) => [
+        'm.service_id',
+        eb.fn.sum<number>('m.off_hour_interruptions').as('off'),
+        eb.fn.sum<number>('m.sleep_hour_interruptions').as('sleep'),
+      ])
+      .groupBy('m.service_id')
+      .execute(),
+  ]);
+  const totals = new Map(services.map((s) => [s.service_id, s]));
+  const names = new Map<string, string>();
+  for (const part of chunk(
+    [...totals.keys()].filter((id) => id !== null),
+    MAX_IN_LIST,
+  ))
+    for (const s of await db
+      .selectFrom('services')
+      .select(['id', 'name'])
+      .where('id', 'in', part)
+      .execute())
+      names.set(s.id, s.name);
+  const rows = keys.map((k): NoiseRepeatRow => {
+    const serviceId = String(k.service_id);
+    const total = totals.get(serviceId);
+    const off = num(k.off_hour_interruptions);
+    const sleep = num(k.sleep_hour_interruptions);
+    const { source, key } = splitRepeatKey(String(k.repeat_key));
+    return {
+      service_id: serviceId,
+      service_name: names.get(serviceId) ?? null,
+      repeat_key: key,
+      repeat_key_source: source,
+      incident_count: num(k.incident_count),
+      repeat_incident_count: num(k.repeat_incident_count),
+      first_seen_at: toIsoTimestamp(k.first_seen_at),
+      last_seen_at: toIsoTimestamp(k.last_seen_at),
+      off_hour_interruptions: off,
+      sleep_hour_interruptions: sleep,
+      off_hour_interruption_share: share(off, num(total?.off)),
+      sleep_hour_interruption_share: share(sleep, num(total?.sleep)),
+    };
+  });
+  return rows.sort(
+    (a, b) =>
+      b.repeat_incident_count - a.repeat_incident_count ||
+      b.incident_count - a.incident_count ||
+      a.service_id.localeCompare(b.service_id) ||
+      a.repeat_key_source.localeCompare(b.repeat_key_source) ||
+      (a.repeat_key < b.repeat_key ? -1 : a.repeat_key > b.repeat_key ? 1 : 0),
+  );
+}
