@@ -3,10 +3,11 @@
 // of the response-time and responder analytics, throughput with 8 concurrent clients uncached and
 // revalidated (If-None-Match, 304), and the CSV of every incident from a server process of its
 // own (rows/s, that process's peak RSS).
+import { factCacheState } from '../src/analytics/fact-store.js';
 import { buildApp } from '../src/api/app.js';
 import { parseConfig } from '../src/config.js';
 import { createDb } from '../src/db/connection.js';
-import type { Dialect } from '../src/db/database-url.js';
+import type { DatabaseTarget, Dialect } from '../src/db/database-url.js';
 import { createLogger } from '../src/logger.js';
 import { BENCH_INCIDENTS, BENCH_NOW, benchDialects, openBenchDatabase } from './bench-account.js';
 import { describeMachine } from './machine.js';
@@ -100,23 +101,70 @@ async function throughput(base: string, url: string, revalidate: boolean): Promi
   return done / 5;
 }
 
+interface CacheStatus {
+  state: string;
+  incidents: number;
+  bytes: number;
+  load_ms: number;
+}
+
+/**
+ * Waits until the server's copy of the facts is read (the first metrics request starts it;
+ * SQL answers until then), so that what is timed is what a running server answers.
+ */
+async function cacheReady(base: string): Promise<CacheStatus> {
+  await (await fetch(`${base}/api/v1/analytics/incidents`)).arrayBuffer();
+  for (;;) {
+    const health = (await (await fetch(`${base}/api/v1/health`)).json()) as {
+      analytics_cache: CacheStatus | null;
+    };
+    const cache = health.analytics_cache;
+    if (!cache || ['ready', 'disabled', 'over_cap'].includes(cache.state))
+      return cache ?? { state: 'none', incidents: 0, bytes: 0, load_ms: 0 };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The analytics from a `serve` process of their own: its peak RSS while it answers them. */
+async function analyticsMemory(target: DatabaseTarget): Promise<void> {
+  const server = await startServerProcess(target, PAY_ENV);
+  try {
+    const idle = server.peakRssMb();
+    await cacheReady(server.base);
+    const loaded = server.peakRssMb();
+    for (const url of ANALYTICS)
+      for (let i = 0; i < 3; i += 1)
+        await (await fetch(`${server.base}/api/v1${url}`)).arrayBuffer();
+    console.log(
+      `server process RSS: ${idle} MB at start, peak ${loaded} MB after reading the copy, peak ${server.peakRssMb()} MB after the analytics endpoints (3 requests each)`,
+    );
+  } finally {
+    server.stop();
+  }
+}
+
 async function benchDialect(dialect: Dialect): Promise<void> {
   const { target } = await openBenchDatabase(dialect);
   // BENCH_ANALYTICS_ONLY=1: only the incident and responder analytics (a shorter run).
   const only = process.env['BENCH_ANALYTICS_ONLY'] === '1';
   console.log(`\n## ${dialect}`);
-  const handle = createDb(target);
+  const config = parseConfig(PAY_ENV);
+  const handle = createDb(target, { taskState: factCacheState(config.analyticsCacheMb) });
   const app = await buildApp({
     config: { apiToken: undefined, adminToken: undefined, host: '127.0.0.1' },
     db: handle,
     logger: createLogger('silent'),
     clock: () => new Date(BENCH_NOW),
-    analytics: parseConfig(PAY_ENV).analytics,
+    analytics: config.analytics,
   });
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    const cache = await cacheReady(base);
+    console.log(
+      `analytics' copy of the facts: ${cache.incidents.toLocaleString('en-US')} incidents, ${(cache.bytes / 2 ** 20).toFixed(0)} MiB, read in ${(cache.load_ms / 1000).toFixed(1)} s`,
+    );
     console.log('endpoint | p50 ms | p95 ms');
     let worst = 0;
     for (const url of only ? [] : AGGREGATES) {
@@ -143,6 +191,7 @@ async function benchDialect(dialect: Dialect): Promise<void> {
     await handle.destroy();
   }
 
+  await analyticsMemory(target);
   if (only) return;
   const server = await startServerProcess(target);
   try {

@@ -20,9 +20,12 @@ export function databaseUrl(target: DatabaseTarget): string {
   return target.dialect === 'sqlite' ? `sqlite:${target.path}` : target.url;
 }
 
-export async function startServerProcess(target: DatabaseTarget): Promise<ServerProcess> {
+export async function startServerProcess(
+  target: DatabaseTarget,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0'], {
-    env: { ...process.env, DATABASE_URL: databaseUrl(target), LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, DATABASE_URL: databaseUrl(target), LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const base = await new Promise<string>((resolve, reject) => {

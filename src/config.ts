@@ -14,11 +14,19 @@ import {
 import { DateInputError, parseOptionalInstant } from './time/dates.js';
 import { isTimeZone } from './time/zones.js';
 
+/** The analytics' copy of the facts when ANALYTICS_CACHE_MB is not set: two million incidents. */
+export const DEFAULT_ANALYTICS_CACHE_MB = 256;
+
 /** Every setting the application reads. Built once by parseConfig and passed down. */
 export interface Config {
   database: DatabaseTarget;
   /** Read-only SQLite connections in worker threads for the API (0: reads share the writer's). */
   sqliteReadWorkers: number;
+  /**
+   * ANALYTICS_CACHE_MB: the most memory the analytics' copy of the incident facts may take (0:
+   * no copy, every answer from SQL). About 125 MB a million incidents.
+   */
+  analyticsCacheMb: number;
   pagerduty: {
     token: string | undefined;
     /** 'token' for REST API keys (`Token token=`), 'bearer' for OAuth tokens. */
@@ -207,6 +215,13 @@ export function parseConfig(env: Env): Config {
       DEFAULT_SQLITE_READ_WORKERS,
       0,
       16,
+    ),
+    analyticsCacheMb: parseInteger(
+      env['ANALYTICS_CACHE_MB'],
+      'ANALYTICS_CACHE_MB',
+      DEFAULT_ANALYTICS_CACHE_MB,
+      0,
+      1_000_000,
     ),
     pagerduty: {
       token: pagerdutyToken,

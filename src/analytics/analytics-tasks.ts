@@ -3,6 +3,7 @@ import type { Db } from '../db/connection.js';
 import type { AnalyticsRequest } from './analytics-request.js';
 import type { IncidentFilter } from './incident-filter.js';
 import type { AnalyticsFilter } from './incident-filter.js';
+import { FactCache } from './fact-store.js';
 import { incidentMetricsFor, noiseMetricsFor } from './incident-metrics.js';
 import { noiseRepeats } from './noise-repeats.js';
 import { onCallCompliance, onCallPay, type PayFilter } from './on-call-pay.js';
@@ -20,7 +21,14 @@ import { incidentsOverTime, type Interval } from './timeseries-analytics.js';
 // event loop only validates the request and sends the answer. Arguments and answers cross
 // between threads by structured clone: plain data, Dates, Sets and Maps.
 
-type Handle = Pick<Db, 'read' | 'readPage'>;
+/** A worker's connection, and its state: the copy of the facts (fact-store.ts) on the pinned worker. */
+type Handle = Pick<Db, 'read' | 'readPage'> & { state?: unknown };
+
+/** The handle of the metrics: with the worker's copy of the facts when it keeps one. */
+const withFacts = (handle: Handle) => ({
+  ...handle,
+  facts: handle.state instanceof FactCache ? handle.state : undefined,
+});
 
 /** Incident metrics (GET /analytics/incidents and its report). */
 export async function incidentMetricsTask(
@@ -31,7 +39,7 @@ export async function incidentMetricsTask(
     config: AnalyticsConfig;
   },
 ) {
-  return incidentMetricsFor(handle, args.request, args.now, args.config);
+  return incidentMetricsFor(withFacts(handle), args.request, args.now, args.config);
 }
 
 /** Alert noise and incident quality (GET /analytics/noise and its report). */
@@ -39,7 +47,7 @@ export async function noiseMetricsTask(
   handle: Handle,
   args: { request: AnalyticsRequest; now: Date; config: AnalyticsConfig },
 ) {
-  return noiseMetricsFor(handle, args.request, args.now, args.config);
+  return noiseMetricsFor(withFacts(handle), args.request, args.now, args.config);
 }
 
 /** The repeating alerts, most repeated first; a page of them when `page` is given, with the total. */
@@ -155,6 +163,9 @@ const TASKS = {
 };
 type Tasks = typeof TASKS;
 
+/** The tasks that read the copy of the facts: they run on the worker that keeps it. */
+const PINNED: ReadonlySet<keyof Tasks> = new Set(['incidentMetricsTask', 'noiseMetricsTask']);
+
 /**
  * A task's answer as the JSON text of a response body: `envelope` with the value (or its field
  * `pick`) under `key`. Written in the worker: 5000 periods of 30 metrics are 4 MB of JSON, and
@@ -189,7 +200,12 @@ export function runAnalyticsJson<K extends keyof Tasks>(
   args: Parameters<Tasks[K]>[1],
   body: { key: string; pick?: string; envelope: Record<string, unknown> },
 ): Promise<string> {
-  return db.task({ module: MODULE, fn: 'jsonAnswerTask', args: { fn, args, ...body } });
+  return db.task({
+    module: MODULE,
+    fn: 'jsonAnswerTask',
+    args: { fn, args, ...body },
+    pinned: PINNED.has(fn),
+  });
 }
 
 /** Runs an analytics task where the rows are (a read worker; in process on in-memory SQLite). */
@@ -198,5 +214,5 @@ export function runAnalytics<K extends keyof Tasks>(
   fn: K,
   args: Parameters<Tasks[K]>[1],
 ): Promise<Awaited<ReturnType<Tasks[K]>>> {
-  return db.task({ module: MODULE, fn, args });
+  return db.task({ module: MODULE, fn, args, pinned: PINNED.has(fn) });
 }

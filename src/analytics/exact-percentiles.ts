@@ -34,21 +34,26 @@ export function exactPercentiles(
       if (value !== null && value !== undefined) lists[i]?.push(Number(value));
     });
   }
-  const pick = (list: number[]): number[] => {
-    if (list.length === 0) return [];
-    const sorted = Float64Array.from(list).sort();
-    const n = sorted.length;
-    return args.percentiles.map((p) => {
-      // Integer arithmetic: floor((n-1)p/100) and its fraction, exactly.
-      const scaled = (n - 1) * p;
-      const lo = Math.floor(scaled / 100);
-      const frac = (scaled % 100) / 100;
-      const a = sorted[lo] ?? 0;
-      const b = sorted[lo + 1] ?? a;
-      return a + frac * (b - a);
-    });
-  };
+  const pick = (list: number[]): number[] =>
+    list.length === 0 ? [] : percentilesOfSorted(Float64Array.from(list).sort(), args.percentiles);
   const out: PercentileValues = {};
   for (const [key, lists] of values) out[key] = lists.map(pick);
   return out;
+}
+
+/** The percentiles (in percent) of values sorted ascending, as exactPercentiles defines them. */
+export function percentilesOfSorted(
+  sorted: ArrayLike<number>,
+  percentiles: readonly number[],
+): number[] {
+  const n = sorted.length;
+  return percentiles.map((p) => {
+    // Integer arithmetic: floor((n-1)p/100) and its fraction, exactly.
+    const scaled = (n - 1) * p;
+    const lo = Math.floor(scaled / 100);
+    const frac = (scaled % 100) / 100;
+    const a = sorted[lo] ?? 0;
+    const b = sorted[lo + 1] ?? a;
+    return a + frac * (b - a);
+  });
 }

@@ -4,6 +4,7 @@ import { findLastSyncRun } from '../db/repositories/sync-runs-repository.js';
 import type { Dialect } from '../db/database-url.js';
 import { VERSION } from '../version.js';
 import { syncRunView } from './sync-runs-analytics.js';
+import type { FactStoreStatus } from './fact-store.js';
 
 export interface Health {
   status: 'ok' | 'unavailable';
@@ -22,10 +23,16 @@ export interface Health {
     finished_at: string | null;
     error: string | null;
   } | null;
+  /**
+   * The analytics' copy of the incident facts (fact-store.ts): its state and footprint; null
+   * where there is none (ANALYTICS_CACHE_MB=0, no read workers, or none started yet).
+   */
+  analytics_cache: FactStoreStatus | null;
 }
 
 /** Reads the health of the service; a database failure is reported, not thrown. */
 export async function readHealth(db: Db, onError: (error: unknown) => void): Promise<Health> {
+  const analyticsCache = (db.taskStateStatus() as FactStoreStatus | undefined) ?? null;
   const database = {
     dialect: db.dialect,
     reachable: false,
@@ -60,9 +67,16 @@ export async function readHealth(db: Db, onError: (error: unknown) => void): Pro
             error: run.error,
           }
         : null,
+      analytics_cache: analyticsCache,
     };
   } catch (error) {
     onError(error);
-    return { status: 'unavailable', version: VERSION, database, last_sync: null };
+    return {
+      status: 'unavailable',
+      version: VERSION,
+      database,
+      last_sync: null,
+      analytics_cache: analyticsCache,
+    };
   }
 }

@@ -29,7 +29,7 @@ const groupOf = (value: unknown) => (value === null || value === undefined ? nul
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
 
 /** A sum or a count the select list reads, once however many metrics use it. */
-type AggregateColumn =
+export type AggregateColumn =
   | { alias: string; fn: 'sum'; fact: IncidentFact }
   | { alias: string; fn: 'count'; fact: IncidentFact | undefined }
   | { alias: string; fn: 'count_if'; condition: IncidentCondition };
@@ -75,6 +75,8 @@ export interface CompiledCatalog {
   percentileFacts: readonly IncidentFact[];
   /** Whether a metric is the up time (read apart). */
   hasUpTime: boolean;
+  /** The sums and counts each group and period needs, once each, by alias. */
+  columns: readonly AggregateColumn[];
   /** The select list of the sums and counts, beside the group and the period. */
   selections<DB>(db: Kysely<DB>, settings: ConditionSettings): AliasedRawBuilder<number, string>[];
   /** A group and period's aggregate from its row as read (grp, period and the select list). */
@@ -90,6 +92,7 @@ export function compileCatalog(catalog: readonly IncidentMetricDefinition[]): Co
       ...new Set(catalog.flatMap(({ aggregate: a }) => (a.kind === 'percentile' ? [a.fact] : []))),
     ],
     hasUpTime: catalog.some((m) => m.aggregate.kind === 'up_time'),
+    columns,
     selections: (db, settings) =>
       columns.map((c) =>
         (c.fn === 'sum'

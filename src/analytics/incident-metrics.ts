@@ -11,6 +11,13 @@ import { unionSpans, type Span } from '../time/spans.js';
 import { unorderedGroupColumn } from './sql-grouping.js';
 import { filterWhere, type FilterColumns } from './incident-filter.js';
 import {
+  firstCreated,
+  storeAggregates,
+  storeMajorCovers,
+  type FactCache,
+  type FactStore,
+} from './fact-store.js';
+import {
   compileCatalog,
   emptyAggregate,
   keyOf,
@@ -99,6 +106,9 @@ export const NOISE_FIELDS: readonly NoiseMetric[] = NOISE_METRICS.map((m) => m.n
 const INCIDENT_CATALOG = compileCatalog(INCIDENT_METRICS);
 const NOISE_CATALOG = compileCatalog(NOISE_METRICS);
 
+/** Where the metrics read: the database, and a worker's copy of the facts when it has one. */
+export type AnalyticsHandle = Pick<Db, 'read' | 'readPage'> & { facts?: FactCache | undefined };
+
 export interface MetricsRequest extends AnalyticsRequest {
   /** "Now": the end of the range when the request gives none, and of open incidents. */
   now: Date;
@@ -113,9 +123,14 @@ export interface IncidentMetricsRow {
 async function rangeOf(
   db: Kysely<Database>,
   request: MetricsRequest,
+  store: FactStore | undefined,
 ): Promise<[number, number] | null> {
   const until = request.filter.until?.getTime() ?? request.now.getTime();
   if (request.filter.since) return [request.filter.since.getTime(), until];
+  if (store) {
+    const first = firstCreated(store, request.filter);
+    return first === undefined ? null : [first, until];
+  }
   const row = await matching(db, request)
     .select((eb) => eb.fn.min('m.created_at').as('first'))
     .executeTakeFirst();
@@ -190,7 +205,7 @@ interface CatalogSettings {
  * and period; up_time_pct only for the groups none, service, team and escalation_policy.
  */
 export async function incidentMetrics(
-  handle: Pick<Db, 'read' | 'readPage'>,
+  handle: AnalyticsHandle,
   request: MetricsRequest,
   majors: { priorityIds: readonly string[] },
   conditions: ConditionSettings = DEFAULT_ANALYTICS_CONFIG,
@@ -203,14 +218,16 @@ export async function incidentMetrics(
 
 /** A catalog's metrics per group and period, for the incidents the request matches. */
 async function catalogMetrics(
-  handle: Pick<Db, 'read' | 'readPage'>,
+  handle: AnalyticsHandle,
   request: MetricsRequest,
   compiled: CompiledCatalog,
   settings: CatalogSettings,
 ): Promise<IncidentMetricsRow[]> {
   const db = handle.read;
-  const percentileFacts = compiled.percentileFacts;
-  const range = await rangeOf(db, request);
+  // The worker's copy of the facts answers when it is of the mirror's current version; SQL,
+  // the reference it is held to (test/integration/fact-store.test.ts), otherwise.
+  const store = await handle.facts?.current(db, settings.conditions);
+  const range = await rangeOf(db, request, store);
   const unit = request.unit;
   // Whole periods in the zone (their starts are the rows' range_start), and the same clipped
   // to the range (what up_time_pct measures).
@@ -224,69 +241,37 @@ async function catalogMetrics(
     Math.min(e, range?.[1] ?? e),
   ]);
   const group = request.groupBy === 'none' ? undefined : GROUP_COLUMNS[request.groupBy];
-  const groupRef = groupColumn(db, group);
-  const period = periodIndex(periods);
-
-  // The sums, the percentiles' values and the up-time are three reads of their own: started
-  // together, they run side by side (two SQLite read workers, or pooled server connections)
-  // instead of one after another.
-  const aggregatesRead = range
-    ? matching(db, request)
-        .select([
-          groupRef.as('grp'),
-          period.as('period'),
-          ...compiled.selections(db, settings.conditions),
-        ])
-        // By the output names: PostgreSQL does not match a parameterised expression of GROUP BY
-        // with the same expression in the select list.
-        .groupBy([sql`grp`, sql`period`])
-        .execute()
-    : Promise.resolve([]);
-  const percentilesRead: Promise<PercentileValues> =
-    !range || percentileFacts.length === 0
-      ? Promise.resolve({})
-      : dialectOf(db) === 'postgres'
-        ? matching(db, request)
-            .select([
-              groupRef.as('grp'),
-              period.as('period'),
-              ...postgresPercentileSelections(percentileFacts),
-            ])
-            .groupBy([sql`grp`, sql`period`])
-            .execute()
-            .then((rows) => postgresPercentileValues(percentileFacts, rows))
-        : handle
-            .readPage<PercentileValues>(
-              matching(db, request)
-                .where((eb) => eb.or(percentileFacts.map((f) => eb(`m.${f}`, 'is not', null))))
-                .select([
-                  groupRef.as('grp'),
-                  period.as('period'),
-                  ...percentileFacts.map((f) => `m.${f}` as const),
-                ])
-                .compile(),
-              [],
-              {
-                module: EXACT_PERCENTILES,
-                fn: 'exactPercentiles',
-                args: { percentiles: PERCENTILES },
-              },
-            )
-            .then((page) => page.value);
-  const uptimeRead =
-    range && compiled.hasUpTime && request.groupBy !== 'urgency' && request.groupBy !== 'priority'
-      ? upTime(db, request, settings.majorIds, periods)
-      : Promise.resolve(undefined);
-  const [aggregates, percentiles, uptime] = await Promise.all([
-    aggregatesRead,
-    percentilesRead,
-    uptimeRead,
-  ]);
+  const measuresUpTime =
+    range !== null &&
+    compiled.hasUpTime &&
+    request.groupBy !== 'urgency' &&
+    request.groupBy !== 'priority';
+  const { aggregates, percentiles, uptime } = store
+    ? (() => {
+        const read = range
+          ? storeAggregates(store, request, compiled, settings.conditions, periods)
+          : { aggregates: [], percentiles: {} };
+        const [start, end] = [periods[0]?.[0] ?? 0, periods.at(-1)?.[1] ?? 0];
+        return {
+          ...read,
+          uptime: measuresUpTime
+            ? upTimeOver(
+                storeMajorCovers(
+                  store,
+                  request,
+                  settings.majorIds,
+                  start,
+                  end,
+                  request.now.getTime(),
+                ),
+                periods,
+              )
+            : undefined,
+        };
+      })()
+    : await sqlReads(handle, request, compiled, settings, range, periods, measuresUpTime);
   const byKey = new Map<string, Aggregate>();
-  for (const row of aggregates) {
-    const a = compiled.aggregateOf(row);
-    byKey.set(a.key, a);
-  }
+  for (const a of aggregates) byKey.set(a.key, a);
   // Every period is answered, empty ones included: with no grouping one series, else one per
   // group with incidents in the range, so that a chart of any of them has no holes.
   const groups = group ? new Set([...byKey.values()].map((a) => a.group)) : new Set([null]);
@@ -335,6 +320,80 @@ async function catalogMetrics(
   );
 }
 
+/** The SQL reads of catalogMetrics: sums, percentiles and up time, side by side. */
+async function sqlReads(
+  handle: AnalyticsHandle,
+  request: MetricsRequest,
+  compiled: CompiledCatalog,
+  settings: CatalogSettings,
+  range: [number, number] | null,
+  periods: [number, number][],
+  measuresUpTime: boolean,
+): Promise<{ aggregates: Aggregate[]; percentiles: PercentileValues; uptime: UpTime | undefined }> {
+  const db = handle.read;
+  const percentileFacts = compiled.percentileFacts;
+  const group = request.groupBy === 'none' ? undefined : GROUP_COLUMNS[request.groupBy];
+  const groupRef = groupColumn(db, group);
+  const period = periodIndex(periods);
+
+  // The sums, the percentiles' values and the up-time are three reads of their own: started
+  // together, they run side by side (two SQLite read workers, or pooled server connections)
+  // instead of one after another.
+  const aggregatesRead = range
+    ? matching(db, request)
+        .select([
+          groupRef.as('grp'),
+          period.as('period'),
+          ...compiled.selections(db, settings.conditions),
+        ])
+        // By the output names: PostgreSQL does not match a parameterised expression of GROUP BY
+        // with the same expression in the select list.
+        .groupBy([sql`grp`, sql`period`])
+        .execute()
+        .then((rows) => rows.map((row) => compiled.aggregateOf(row)))
+    : Promise.resolve([]);
+  const percentilesRead: Promise<PercentileValues> =
+    !range || percentileFacts.length === 0
+      ? Promise.resolve({})
+      : dialectOf(db) === 'postgres'
+        ? matching(db, request)
+            .select([
+              groupRef.as('grp'),
+              period.as('period'),
+              ...postgresPercentileSelections(percentileFacts),
+            ])
+            .groupBy([sql`grp`, sql`period`])
+            .execute()
+            .then((rows) => postgresPercentileValues(percentileFacts, rows))
+        : handle
+            .readPage<PercentileValues>(
+              matching(db, request)
+                .where((eb) => eb.or(percentileFacts.map((f) => eb(`m.${f}`, 'is not', null))))
+                .select([
+                  groupRef.as('grp'),
+                  period.as('period'),
+                  ...percentileFacts.map((f) => `m.${f}` as const),
+                ])
+                .compile(),
+              [],
+              {
+                module: EXACT_PERCENTILES,
+                fn: 'exactPercentiles',
+                args: { percentiles: PERCENTILES },
+              },
+            )
+            .then((page) => page.value);
+  const uptimeRead = measuresUpTime
+    ? upTime(db, request, settings.majorIds, periods)
+    : Promise.resolve(undefined);
+  const [aggregates, percentiles, uptime] = await Promise.all([
+    aggregatesRead,
+    percentilesRead,
+    uptimeRead,
+  ]);
+  return { aggregates, percentiles, uptime };
+}
+
 /** The up time per group and period (unrounded), from the major incidents that overlap the range. */
 async function upTime(
   db: Kysely<Database>,
@@ -358,23 +417,44 @@ async function upTime(
           )
           .select([groupColumn(db, group).as('grp'), 'm.created_at', 'm.resolved_at'])
           .execute();
-  const now = request.now.getTime();
+  return upTimeOf(
+    majors.map((m) => ({
+      grp: m.grp === null || m.grp === undefined ? null : String(m.grp),
+      created: new Date(m.created_at).getTime(),
+      resolved: m.resolved_at ? new Date(m.resolved_at).getTime() : null,
+    })),
+    periods,
+    request.now.getTime(),
+  );
+}
+
+/** A major incident as the up time reads it: its group and its times (ms; unresolved null). */
+interface MajorIncident {
+  grp: string | null;
+  created: number;
+  resolved: number | null;
+}
+
+/** The up time per group and period from the major incidents that overlap the periods. */
+function upTimeOf(
+  majors: readonly MajorIncident[],
+  periods: readonly [number, number][],
+  now: number,
+): UpTime {
   // Each group's major-incident time as one union, built once: clipping every major incident to
   // every period parsed each incident's times once per period (a year of weeks over 200,000
   // majors took seconds).
   const covers = new Map<string | null, Span[]>();
-  for (const [g, list] of groupBy(majors, (m) =>
-    m.grp === null || m.grp === undefined ? null : String(m.grp),
-  ))
-    covers.set(
-      g,
-      unionSpans(
-        list.map((m) => ({
-          start: new Date(m.created_at).getTime(),
-          end: m.resolved_at ? new Date(m.resolved_at).getTime() : now,
-        })),
-      ),
-    );
+  for (const [g, list] of groupBy(majors, (m) => m.grp))
+    covers.set(g, unionSpans(list.map((m) => ({ start: m.created, end: m.resolved ?? now }))));
+  return upTimeOver(covers, periods);
+}
+
+/** The up time per group and period from each group's major-incident time (disjoint, in order). */
+function upTimeOver(
+  covers: ReadonlyMap<string | null, readonly Span[]>,
+  periods: readonly [number, number][],
+): UpTime {
   return (g, p) => {
     const period = periods[p];
     if (!period) return undefined;
@@ -446,7 +526,7 @@ export async function majorPriorityIds(
 
 /** The incident metrics of a checked request, as the endpoint and the report take it. */
 export async function incidentMetricsFor(
-  handle: Pick<Db, 'read' | 'readPage'>,
+  handle: AnalyticsHandle,
   request: AnalyticsRequest,
   now: Date,
   config: AnalyticsConfig,
@@ -464,7 +544,7 @@ export async function incidentMetricsFor(
  * read as the incident metrics are: the same filter, groups, periods and row shapes.
  */
 export async function noiseMetricsFor(
-  handle: Pick<Db, 'read' | 'readPage'>,
+  handle: AnalyticsHandle,
   request: AnalyticsRequest,
   now: Date,
   config: AnalyticsConfig,

@@ -9,6 +9,7 @@ import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
 import { markInterruptedRuns, scheduleSyncs, SyncService } from '../sync/index.js';
 import { MirrorVersion } from '../mirror/mirror-version.js';
 import { portInUse } from '../errors.js';
+import { factCacheState } from '../analytics/fact-store.js';
 
 export interface ServerOptions {
   /** Run incremental syncs in the background this often. */
@@ -39,6 +40,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const db = createDb(config.database, {
     sqliteReadWorkers: config.sqliteReadWorkers,
+    taskState: factCacheState(config.analyticsCacheMb),
     onIdleConnectionError: (error) =>
       logger.warn({ error }, 'an idle database connection failed; it is replaced on demand'),
   });

@@ -23,6 +23,7 @@ import {
   type MappedPage,
   type PageTransform,
   type ReadTask,
+  type WorkerState,
 } from './read-pool.js';
 import { SqliteValuesPlugin } from './sqlite-values-plugin.js';
 
@@ -51,6 +52,8 @@ export interface Db {
    * keeps the server's event loop free. In process for in-memory SQLite and with no workers.
    */
   task<T>(task: ReadTask): Promise<T>;
+  /** What the task workers' state (DbOptions.taskState) last said of itself; undefined without one. */
+  taskStateStatus(): unknown;
   /** Opens the readers now rather than on the first query (servers call it at start-up). */
   warm(): Promise<void>;
   /** Closes every connection. */
@@ -71,6 +74,11 @@ export interface DbOptions {
    * session); the pool has already dropped it and opens another on demand.
    */
   onIdleConnectionError?: (error: { message: string; code?: string }) => void;
+  /**
+   * State one task worker keeps between tasks and hands them as handle.state (the analytics'
+   * copy of the facts); none in process (no workers, in-memory SQLite).
+   */
+  taskState?: WorkerState | undefined;
 }
 
 const PG_INT8_OID = 20;
@@ -211,6 +219,7 @@ export function createDb(target: DatabaseTarget, options: DbOptions = {}): Db {
       dialect: target.dialect,
       readPage,
       task: (task) => taskInProcess({ read: db, readPage }, task),
+      taskStateStatus: () => undefined,
       warm: async () => undefined,
       destroy: () => db.destroy(),
     };
@@ -218,7 +227,12 @@ export function createDb(target: DatabaseTarget, options: DbOptions = {}): Db {
   if (target.dialect !== 'sqlite') {
     // Reads stay on the server's pool; the analytics tasks go to workers with pools of their own.
     const tasks = new ReadPool(
-      { target, busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, serverConnections: SERVER_TASK_CONNECTIONS },
+      {
+        target,
+        busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS,
+        serverConnections: SERVER_TASK_CONNECTIONS,
+        state: options.taskState,
+      },
       workers,
       SERVER_TASK_CONNECTIONS,
     );
@@ -228,6 +242,7 @@ export function createDb(target: DatabaseTarget, options: DbOptions = {}): Db {
       dialect: target.dialect,
       readPage,
       task: (task) => tasks.task(task),
+      taskStateStatus: () => tasks.stateStatus,
       warm: () => tasks.warm(),
       destroy: async () => {
         await tasks.destroy();
@@ -243,7 +258,7 @@ export function createDb(target: DatabaseTarget, options: DbOptions = {}): Db {
   const pool = new ReadPool(data, workers);
   // Tasks have workers of their own: queued behind eight long answers, the quick reads (a list,
   // /health) waited seconds for a worker.
-  const tasks = new ReadPool(data, workers);
+  const tasks = new ReadPool({ ...data, state: options.taskState }, workers);
   const read = new Kysely<Database>({ dialect: new SqliteReadPoolDialect(pool), plugins, ...log });
   return {
     db,
@@ -251,6 +266,7 @@ export function createDb(target: DatabaseTarget, options: DbOptions = {}): Db {
     dialect: target.dialect,
     readPage: (query, keys, transform) => pool.map(query.sql, query.parameters, transform, keys),
     task: (task) => tasks.task(task),
+    taskStateStatus: () => tasks.stateStatus,
     warm: async () => {
       await Promise.all([pool.warm(), tasks.warm()]);
     },

@@ -23,6 +23,19 @@ export interface ReadWorkerData {
   busyTimeoutMs: number;
   /** Connections each worker keeps to a server. */
   serverConnections: number;
+  /**
+   * State the worker keeps between jobs and hands to every task (a cache of the facts), made by
+   * fn(args, notify) of a module it loads; notify(status) reaches ReadPool.stateStatus. Given to
+   * one worker of a pool only (the one pinned jobs run on), so that it is held once.
+   */
+  state?: WorkerState | undefined;
+}
+
+/** How a worker makes its state: fn(args, notify) of the module at `module` (a URL). */
+export interface WorkerState {
+  module: string;
+  fn: string;
+  args: unknown;
 }
 
 /**
@@ -53,7 +66,9 @@ export type ReadJob =
     };
 
 export interface ReadReply {
+  /** 0: not a reply, the worker's state telling its status (see WorkerState). */
   id: number;
+  status?: unknown;
   rows?: unknown[];
   value?: unknown;
   count?: number;
@@ -80,17 +95,24 @@ export interface PageTransform {
   args: unknown;
 }
 
-/** A function of an import-free-of-state module, run as fn(handle, args) where the rows are. */
-export type ReadTask = PageTransform;
+/**
+ * A function of an import-free-of-state module, run as fn(handle, args) where the rows are;
+ * pinned, on the worker that keeps the pool's state (handle.state), whoever else is free.
+ */
+export type ReadTask = PageTransform & { pinned?: boolean };
 
 interface Slot {
   worker: Worker;
   /** Jobs it runs now. */
   running: number;
+  /** The worker with the pool's state: pinned jobs run here only. */
+  pinned: boolean;
 }
 
 interface Pending {
   job: ReadJob;
+  /** Only the pinned worker runs it. */
+  pinned: boolean;
   resolve: (reply: ReadReply) => void;
   reject: (error: Error) => void;
 }
@@ -135,6 +157,7 @@ export class ReadPool {
   readonly #inFlight = new Map<number, { slot: Slot; pending: Pending }>();
   #nextId = 1;
   #destroyed = false;
+  #stateStatus: unknown;
 
   constructor(data: ReadWorkerData, size: number, perWorker = 1) {
     this.#data = data;
@@ -144,8 +167,14 @@ export class ReadPool {
 
   /** Runs a task (an analytics function over the worker's connection) and returns its value. */
   async task<T>(task: ReadTask): Promise<T> {
-    const reply = await this.#submit({ id: this.#nextId++, kind: 'task', ...task });
+    const { pinned, ...job } = task;
+    const reply = await this.#submit({ id: this.#nextId++, kind: 'task', ...job }, pinned === true);
     return reply.value as T;
+  }
+
+  /** What the pinned worker's state last said of itself; undefined before it has started. */
+  get stateStatus(): unknown {
+    return this.#stateStatus;
   }
 
   /** Runs a query and returns its rows as objects. */
@@ -187,10 +216,10 @@ export class ReadPool {
     await Promise.all(this.#slots.splice(0).map((s) => s.worker.terminate()));
   }
 
-  #submit(job: ReadJob): Promise<ReadReply> {
+  #submit(job: ReadJob, pinned = false): Promise<ReadReply> {
     if (this.#destroyed) return Promise.reject(new Error('the database is closed'));
     return new Promise<ReadReply>((resolve, reject) => {
-      this.#queue.push({ job, resolve, reject });
+      this.#queue.push({ job, pinned, resolve, reject });
       this.#dispatch();
     }).then((reply) => {
       if (reply.error) throw toError(reply.error);
@@ -199,10 +228,15 @@ export class ReadPool {
   }
 
   #dispatch(): void {
-    while (this.#queue.length > 0) {
-      const slot = this.#leastBusy() ?? this.#grow();
-      if (!slot) return;
-      const pending = this.#queue.shift() as Pending;
+    // In order, but a pinned job waiting for its worker does not hold up the others.
+    for (let q = 0; q < this.#queue.length;) {
+      const pending = this.#queue[q] as Pending;
+      const slot = pending.pinned ? this.#pinnedSlot() : (this.#leastBusy() ?? this.#grow());
+      if (!slot) {
+        q += 1;
+        continue;
+      }
+      this.#queue.splice(q, 1);
       slot.running += 1;
       // A busy worker keeps the process alive until it answers; an idle one does not.
       slot.worker.ref();
@@ -211,21 +245,40 @@ export class ReadPool {
     }
   }
 
+  /** The pinned worker when it can take a job (started when there is none). */
+  #pinnedSlot(): Slot | undefined {
+    const slot = this.#slots.find((s) => s.pinned) ?? this.#grow(true);
+    return slot && slot.running < this.#perWorker ? slot : undefined;
+  }
+
   /** An idle worker, else (on a server) the one with the fewest jobs below its limit. */
   #leastBusy(): Slot | undefined {
     let best: Slot | undefined;
+    // The pinned worker last among equals: its jobs are the ones that cannot go elsewhere.
     for (const s of this.#slots)
-      if (s.running < this.#perWorker && (!best || s.running < best.running)) best = s;
+      if (
+        s.running < this.#perWorker &&
+        (!best || s.running < best.running || (s.running === best.running && best.pinned))
+      )
+        best = s;
     // Start another worker rather than share a busy one while the pool may grow.
     if (best && best.running > 0 && this.#slots.length < this.#size) return undefined;
     return best;
   }
 
-  #grow(): Slot | undefined {
-    if (this.#slots.length >= this.#size) return undefined;
-    const slot: Slot = { worker: startWorker(this.#data), running: 0 };
+  #grow(pinned = false): Slot | undefined {
+    // The pinned worker may be one more than the pool's size: it is replaced when it dies.
+    if (!pinned && this.#slots.length >= this.#size) return undefined;
+    // The first worker holds the state, so that a pool without pinned jobs holds it too.
+    const holds = pinned || !this.#slots.some((s) => s.pinned);
+    const data = holds ? this.#data : { ...this.#data, state: undefined };
+    const slot: Slot = { worker: startWorker(data), running: 0, pinned: holds };
     slot.worker.unref();
     slot.worker.on('message', (reply: ReadReply) => {
+      if (reply.id === 0) {
+        this.#stateStatus = reply.status;
+        return;
+      }
       const entry = this.#inFlight.get(reply.id);
       if (!entry) return;
       this.#inFlight.delete(reply.id);

@@ -17,7 +17,7 @@ const MAX_STATEMENTS = 256;
 /** How much lower than the server's thread a worker runs (nice levels). */
 const WORKER_NICENESS = 10;
 
-const { target, busyTimeoutMs, serverConnections } = workerData as ReadWorkerData;
+const { target, busyTimeoutMs, serverConnections, state } = workerData as ReadWorkerData;
 
 // This thread yields the CPU to the server's: on a machine with few cores, a worker computing
 // an answer took the core the event loop needed for /health. Linux only (a thread is a task
@@ -33,6 +33,8 @@ try {
 /** What a task is handed: a Kysely over this worker's connection, and raw pages through a transform. */
 interface TaskHandle {
   read: Kysely<Schema>;
+  /** What the pool asked this worker to keep between jobs (ReadWorkerData.state), if anything. */
+  state?: unknown;
   readPage<T>(
     query: CompiledQuery,
     keyIndexes: readonly number[],
@@ -139,8 +141,19 @@ async function serverHandle(): Promise<TaskHandle> {
 const sqlite = target.dialect === 'sqlite' ? sqliteHandle(target.path) : undefined;
 const server = sqlite ? undefined : serverHandle();
 
+// The worker's state, made once; its status messages go to the pool as replies of id 0.
+const kept = state
+  ? functionOf<(args: unknown, notify: (status: unknown) => void) => unknown>(
+      state.module,
+      state.fn,
+    ).then((make) =>
+      make(state.args, (status) => parentPort?.postMessage({ id: 0, status } satisfies ReadReply)),
+    )
+  : undefined;
+
 async function run(job: ReadJob): Promise<ReadReply> {
-  const handle = sqlite ? sqlite.handle : await (server as Promise<TaskHandle>);
+  const connection = sqlite ? sqlite.handle : await (server as Promise<TaskHandle>);
+  const handle: TaskHandle = kept ? { ...connection, state: await kept } : connection;
   if (job.kind === 'rows') {
     if (sqlite) return { id: job.id, rows: sqlite.rows(job.sql, job.params) };
     const result = await handle.read.executeQuery(CompiledQuery.raw(job.sql, [...job.params]));

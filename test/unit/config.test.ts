@@ -97,6 +97,16 @@ describe('parseConfig', () => {
       expect(configError({ [name]: value }).message, `${name}=${value}`).toContain(name);
   });
 
+  it('reads the cap of the analytics copy; 0 turns it off; a bad one is named', () => {
+    expect(parseConfig({}).analyticsCacheMb).toBe(256);
+    expect(parseConfig({ ANALYTICS_CACHE_MB: '0' }).analyticsCacheMb).toBe(0);
+    expect(parseConfig({ ANALYTICS_CACHE_MB: '1024' }).analyticsCacheMb).toBe(1024);
+    for (const value of ['-1', 'lots', '1.5'])
+      expect(configError({ ANALYTICS_CACHE_MB: value }).message, value).toContain(
+        'ANALYTICS_CACHE_MB',
+      );
+  });
+
   it('never echoes a secret in its errors', () => {
     expect(configError({ API_TOKEN: 'hunter2' }).message).not.toContain('hunter2');
     expect(configError({ DATABASE_URL: 'oracle://admin:s3cretpw@db/x' }).message).not.toContain(

@@ -15,6 +15,7 @@ const defaults = parseConfig({});
 const ACTUAL: Record<string, (c: Config) => unknown> = {
   DATABASE_URL: (c) => (c.database.dialect === 'sqlite' ? c.database.path : c.database),
   SQLITE_READ_WORKERS: (c) => String(c.sqliteReadWorkers),
+  ANALYTICS_CACHE_MB: (c) => String(c.analyticsCacheMb),
   PAGERDUTY_API_URL: (c) => c.pagerduty.apiUrl,
   PAGERDUTY_TOKEN_TYPE: (c) => c.pagerduty.tokenType,
   PAGERDUTY_RATE_LIMIT: (c) => String(c.pagerduty.requestsPerMinute),

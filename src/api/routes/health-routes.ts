@@ -31,6 +31,24 @@ const HEALTH_SCHEMA = {
         error: { type: ['string', 'null'] },
       },
     },
+    analytics_cache: {
+      type: ['object', 'null'],
+      description:
+        "The analytics' in-memory copy of the incident facts (ANALYTICS_CACHE_MB): the incident and noise metrics answer from it while it is of the mirror's current version, from SQL otherwise; null without one",
+      properties: {
+        state: {
+          type: 'string',
+          enum: ['empty', 'loading', 'ready', 'stale', 'disabled', 'over_cap'],
+          description:
+            'ready: answering; loading or stale: being read again after a change of the mirror (SQL answers meanwhile); over_cap: the mirror needs more than ANALYTICS_CACHE_MB',
+        },
+        incidents: { type: 'integer', description: 'Incidents in the copy' },
+        bytes: { type: 'integer', description: 'Memory the copy takes' },
+        version: { type: ['integer', 'null'], description: "The mirror's version it was read at" },
+        cap_bytes: { type: 'integer', description: 'ANALYTICS_CACHE_MB, in bytes' },
+        load_ms: { type: ['integer', 'null'], description: 'How long the last read took' },
+      },
+    },
   },
   example: {
     status: 'ok',
@@ -42,6 +60,14 @@ const HEALTH_SCHEMA = {
       latest_schema_version: '0001-initial',
     },
     last_sync: null,
+    analytics_cache: {
+      state: 'ready',
+      incidents: 1000000,
+      bytes: 121000000,
+      version: 5312,
+      cap_bytes: 268435456,
+      load_ms: 4100,
+    },
   },
 } as const;
 

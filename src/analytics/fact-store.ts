@@ -1,0 +1,741 @@
+import type { Kysely } from 'kysely';
+import { readMirrorVersion } from '../db/repositories/mirror-state-repository.js';
+import type { Database } from '../db/schema.js';
+import { percentilesOfSorted, type PercentileValues } from './exact-percentiles.js';
+import { conditionFlag, type ConditionSettings } from './incident-conditions.js';
+import type { AnalyticsFilter } from './incident-filter.js';
+import { keyOf, type Aggregate, type CompiledCatalog } from './incident-metric-values.js';
+import {
+  INCIDENT_METRICS,
+  NOISE_METRICS,
+  PERCENTILES,
+  type IncidentCondition,
+  type IncidentFact,
+} from './metric-catalog.js';
+import type { MetricGroup } from './analytics-request.js';
+import type { Span } from '../time/spans.js';
+
+// The incident facts (incident_metrics and incident_teams) as columns in memory: typed arrays in
+// creation order, ids as small integers. The incident and noise metrics answer from here what
+// SQL answers from the tables (the same groups, periods, sums, exact percentiles and major
+// incidents), value for value, in tens of milliseconds at a million incidents where the SQL took
+// seconds: SQLite sorted a million rows to group them, and reading their values into
+// JavaScript for the percentiles built a million row objects.
+//
+// A copy is exact only for the mirror's version it was read at: every write of the mirror (a
+// sync in this process or another, a webhook) moves mirror_state.version in its transaction,
+// and a copy is used only while the version read with the request is the copy's. A stale copy
+// is read again in the background while SQL answers; a copy whose read saw the version move
+// is thrown away, never used.
+
+/** The facts a catalog reads, and those its conditions test. */
+const STORED_FACTS: readonly IncidentFact[] = [
+  ...new Set<IncidentFact>([
+    'seconds_to_first_ack',
+    'seconds_to_resolve',
+    ...[...INCIDENT_METRICS, ...NOISE_METRICS].flatMap(({ aggregate: a }): IncidentFact[] => {
+      switch (a.kind) {
+        case 'sum':
+        case 'mean':
+        case 'percentile':
+          return [a.fact];
+        case 'count':
+          return a.where ? [a.where] : [];
+        case 'ratio':
+          return [a.numerator, a.denominator];
+        default:
+          return [];
+      }
+    }),
+  ]),
+];
+
+/** A fact's null: the facts are whole numbers well inside 32 bits (seconds, counts, 0/1 flags). */
+const NULL = -2147483648;
+/** Incidents read per query while loading. */
+const PAGE = 20_000;
+/** What a copy costs per incident beyond its facts (times, ids, flags, team offsets), in bytes. */
+const FIXED_BYTES = 8 + 8 + 4 * 4 + 3 + 4;
+/** Roughly what one incident of the copy costs, for the cap before anything is read. */
+export const BYTES_PER_INCIDENT = FIXED_BYTES + 4 * STORED_FACTS.length + 4;
+
+/** Ids as small integers: -1 is null. */
+class Dictionary {
+  readonly names: string[] = [];
+  readonly #index = new Map<string, number>();
+  of(value: unknown): number {
+    if (value === null || value === undefined) return -1;
+    const name = String(value);
+    let i = this.#index.get(name);
+    if (i === undefined) {
+      i = this.names.length;
+      this.names.push(name);
+      this.#index.set(name, i);
+    }
+    return i;
+  }
+  find(name: string): number | undefined {
+    return this.#index.get(name);
+  }
+}
+
+type Dimension = 'service' | 'policy' | 'priority' | 'urgency' | 'status' | 'team';
+
+/** The facts of every incident of the mirror at one version, in creation order. */
+export interface FactStore {
+  version: number;
+  /** The REPEAT_WINDOW_HOURS the repeat flags were computed under. */
+  repeatWindowHours: number;
+  size: number;
+  /** created_at, ms, ascending. */
+  created: Float64Array;
+  /** resolved_at, ms; NaN while unresolved. */
+  resolved: Float64Array;
+  service: Int32Array;
+  policy: Int32Array;
+  priority: Int32Array;
+  urgency: Int32Array;
+  status: Int32Array;
+  /** 1 where another incident of the service with the repeat key came within the window before. */
+  repeat: Uint8Array;
+  facts: ReadonlyMap<IncidentFact, Int32Array>;
+  /** The teams of incident i: teams[teamStart[i] .. teamStart[i + 1]). */
+  teamStart: Int32Array;
+  teams: Int32Array;
+  names: Record<Dimension, readonly string[]>;
+  dictionaries: Record<Dimension, Dictionary>;
+  /** The bytes of its arrays. */
+  bytes: number;
+}
+
+/** Grows a typed array's capacity as rows arrive. */
+function grown<T extends Int32Array | Float64Array | Uint8Array>(array: T, need: number): T {
+  if (need <= array.length) return array;
+  const next = new (array.constructor as new (n: number) => T)(Math.max(need, array.length * 2));
+  next.set(array);
+  return next;
+}
+
+const time = (value: unknown): number =>
+  value === null || value === undefined ? Number.NaN : new Date(value as string | Date).getTime();
+
+/**
+ * Reads every incident's facts, a page at a time in the primary key's order (created_at,
+ * incident_id), with the repeat flag computed by the SQL that defines it. Undefined when the
+ * mirror changed during the read (the pages would mix versions).
+ */
+export async function loadFactStore(
+  db: Kysely<Database>,
+  settings: ConditionSettings,
+  expected = 0,
+): Promise<FactStore | undefined> {
+  const version = await readMirrorVersion(db);
+  const dictionaries: Record<Dimension, Dictionary> = {
+    service: new Dictionary(),
+    policy: new Dictionary(),
+    priority: new Dictionary(),
+    urgency: new Dictionary(),
+    status: new Dictionary(),
+    team: new Dictionary(),
+  };
+  // Sized for the incidents counted before the read, so that nothing is copied to grow.
+  let capacity = Math.max(PAGE, expected);
+  let created = new Float64Array(capacity);
+  let resolved = new Float64Array(capacity);
+  let service = new Int32Array(capacity);
+  let policy = new Int32Array(capacity);
+  let priority = new Int32Array(capacity);
+  let urgency = new Int32Array(capacity);
+  let status = new Int32Array(capacity);
+  let repeat = new Uint8Array(capacity);
+  let teamStart = new Int32Array(capacity + 1);
+  let teams = new Int32Array(Math.ceil(capacity * 1.5));
+  const facts = new Map(STORED_FACTS.map((f) => [f, new Int32Array(capacity)]));
+  let size = 0;
+  let teamCount = 0;
+  let after: { created: unknown; id: string } | undefined;
+  for (;;) {
+    const from = after;
+    // The page of incidents, then their teams joined to it: one row per team (or one without).
+    const page = db
+      .selectFrom('incident_metrics as m')
+      .$if(from !== undefined, (q) =>
+        q.where((eb) =>
+          eb.or([
+            eb('m.created_at', '>', from?.created as never),
+            eb.and([
+              eb('m.created_at', '=', from?.created as never),
+              eb('m.incident_id', '>', from?.id ?? ''),
+            ]),
+          ]),
+        ),
+      )
+      .select([
+        'm.incident_id',
+        'm.created_at',
+        'm.resolved_at',
+        'm.service_id',
+        'm.escalation_policy_id',
+        'm.priority_id',
+        'm.urgency',
+        'm.status',
+        conditionFlag(db, 'repeat', settings).as('is_repeat'),
+        ...STORED_FACTS.map((f) => `m.${f}` as const),
+      ])
+      .orderBy('m.created_at')
+      .orderBy('m.incident_id')
+      .limit(PAGE)
+      .as('p');
+    const rows = (await db
+      .selectFrom(page)
+      .leftJoin('incident_teams as it', 'it.incident_id', 'p.incident_id')
+      .selectAll('p')
+      .select('it.team_id')
+      .orderBy('p.created_at')
+      .orderBy('p.incident_id')
+      .execute()) as unknown as Record<string, unknown>[];
+    if (rows.length === 0) break;
+    const before = size;
+    let fresh = 0;
+    for (let r = 0; r < rows.length; r += 1)
+      if (rows[r]?.['incident_id'] !== rows[r - 1]?.['incident_id']) fresh += 1;
+    capacity = size + fresh;
+    created = grown(created, capacity);
+    resolved = grown(resolved, capacity);
+    service = grown(service, capacity);
+    policy = grown(policy, capacity);
+    priority = grown(priority, capacity);
+    urgency = grown(urgency, capacity);
+    status = grown(status, capacity);
+    repeat = grown(repeat, capacity);
+    teamStart = grown(teamStart, capacity + 1);
+    for (const [f, array] of facts) facts.set(f, grown(array, capacity));
+    let last: Record<string, unknown> | undefined;
+    for (const row of rows) {
+      if (last?.['incident_id'] !== row['incident_id']) {
+        const i = size;
+        size += 1;
+        created[i] = time(row['created_at']);
+        resolved[i] = time(row['resolved_at']);
+        service[i] = dictionaries.service.of(row['service_id']);
+        policy[i] = dictionaries.policy.of(row['escalation_policy_id']);
+        priority[i] = dictionaries.priority.of(row['priority_id']);
+        urgency[i] = dictionaries.urgency.of(row['urgency']);
+        status[i] = dictionaries.status.of(row['status']);
+        repeat[i] = Number(row['is_repeat']) === 1 ? 1 : 0;
+        for (const [f, array] of facts) {
+          const v = row[f];
+          array[i] = v === null || v === undefined ? NULL : Number(v);
+        }
+        teamStart[i] = teamCount;
+        last = row;
+      }
+      if (row['team_id'] !== null && row['team_id'] !== undefined) {
+        teams = grown(teams, teamCount + 1);
+        teams[teamCount] = dictionaries.team.of(row['team_id']);
+        teamCount += 1;
+      }
+    }
+    teamStart[size] = teamCount;
+    after = { created: last?.['created_at'], id: String(last?.['incident_id']) };
+    // A short page is the last one.
+    if (size - before < PAGE) break;
+  }
+  if ((await readMirrorVersion(db)) !== version) return undefined;
+  // Cut to size; an array already of its size is kept, not copied.
+  const fit = <T extends Int32Array | Float64Array | Uint8Array>(array: T, length = size): T =>
+    array.length === length ? array : (array.slice(0, length) as T);
+  const trimmed = {
+    created: fit(created),
+    resolved: fit(resolved),
+    service: fit(service),
+    policy: fit(policy),
+    priority: fit(priority),
+    urgency: fit(urgency),
+    status: fit(status),
+    repeat: fit(repeat),
+    teamStart: fit(teamStart, size + 1),
+    teams: fit(teams, teamCount),
+  };
+  const factArrays = new Map([...facts].map(([f, a]) => [f, fit(a)]));
+  const bytes =
+    Object.values(trimmed).reduce((n, a) => n + a.byteLength, 0) +
+    [...factArrays.values()].reduce((n, a) => n + a.byteLength, 0);
+  return {
+    version,
+    repeatWindowHours: settings.repeatWindowHours,
+    size,
+    ...trimmed,
+    facts: factArrays,
+    names: {
+      service: dictionaries.service.names,
+      policy: dictionaries.policy.names,
+      priority: dictionaries.priority.names,
+      urgency: dictionaries.urgency.names,
+      status: dictionaries.status.names,
+      team: dictionaries.team.names,
+    },
+    dictionaries,
+    bytes,
+  };
+}
+
+/** The part of a request the store answers: its filter and grouping. */
+export interface StoreQuery {
+  filter: AnalyticsFilter;
+  groupBy: MetricGroup;
+}
+
+/** A set of a dimension's ids as a mask over its dictionary; undefined: not filtered. */
+function maskOf(store: FactStore, dimension: Dimension, ids: readonly string[] | undefined) {
+  if (!ids) return undefined;
+  const mask = new Uint8Array(store.names[dimension].length);
+  for (const id of ids) {
+    const i = store.dictionaries[dimension].find(id);
+    if (i !== undefined) mask[i] = 1;
+  }
+  return mask;
+}
+
+/**
+ * The test of the filter's parts but the time range, as the SQL filter makes it over
+ * incident_metrics (FACT_COLUMNS): any of each list, a team by the incident's teams.
+ */
+function matcher(store: FactStore, filter: AnalyticsFilter): ((i: number) => boolean) | undefined {
+  const services = maskOf(store, 'service', filter.serviceId);
+  const urgencies = maskOf(store, 'urgency', filter.urgency);
+  const statuses = maskOf(store, 'status', filter.status);
+  const priorities = maskOf(store, 'priority', filter.priorityId ? [filter.priorityId] : undefined);
+  const teams = maskOf(store, 'team', filter.teamId);
+  if (!services && !urgencies && !statuses && !priorities && !teams) return undefined;
+  const has = (mask: Uint8Array | undefined, value: number) =>
+    !mask || (value >= 0 && mask[value] === 1);
+  return (i) => {
+    if (!has(services, store.service[i] ?? -1)) return false;
+    if (!has(urgencies, store.urgency[i] ?? -1)) return false;
+    if (!has(statuses, store.status[i] ?? -1)) return false;
+    if (!has(priorities, store.priority[i] ?? -1)) return false;
+    if (teams) {
+      const end = store.teamStart[i + 1] ?? 0;
+      for (let t = store.teamStart[i] ?? 0; t < end; t += 1)
+        if (teams[store.teams[t] ?? -1] === 1) return true;
+      return false;
+    }
+    return true;
+  };
+}
+
+/** The first index whose created_at is at or after `ms`. */
+function lowerBound(created: Float64Array, ms: number): number {
+  let lo = 0;
+  let hi = created.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((created[mid] ?? 0) < ms) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Indexes of the incidents created in [since, until) (either may be open). */
+function createdBetween(store: FactStore, since?: number, until?: number): [number, number] {
+  return [
+    since === undefined ? 0 : lowerBound(store.created, since),
+    until === undefined ? store.size : lowerBound(store.created, until),
+  ];
+}
+
+/**
+ * The grouping column as dictionary indexes (-1: null) and the ids they stand for; no column when
+ * grouped by team, whose groups are the incident's teams (the SQL's left join: none, one row
+ * of team null). No grouping is one group, null.
+ */
+function groupCodes(
+  store: FactStore,
+  groupBy: MetricGroup,
+): { single: Int32Array | undefined; names: readonly string[] } {
+  switch (groupBy) {
+    case 'none':
+      return { single: new Int32Array(store.size).fill(-1), names: [] };
+    case 'service':
+      return { single: store.service, names: store.names.service };
+    case 'escalation_policy':
+      return { single: store.policy, names: store.names.policy };
+    case 'priority':
+      return { single: store.priority, names: store.names.priority };
+    case 'urgency':
+      return { single: store.urgency, names: store.names.urgency };
+    case 'team':
+      return { single: undefined, names: store.names.team };
+  }
+}
+
+/** The group ids of incident i, as the SQL's grouping column gives them. */
+function groupsOf(
+  store: FactStore,
+  codes: { single: Int32Array | undefined; names: readonly string[] },
+  i: number,
+): (string | null)[] {
+  const name = (v: number) => (v < 0 ? null : (codes.names[v] ?? null));
+  if (codes.single) return [name(codes.single[i] ?? -1)];
+  const start = store.teamStart[i] ?? 0;
+  const end = store.teamStart[i + 1] ?? 0;
+  if (start === end) return [null];
+  return Array.from(store.teams.subarray(start, end), name);
+}
+
+/** The period of an instant among ordered periods: the SQL's periodIndex, by the same halving. */
+function periodOf(starts: Float64Array, ms: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ms < (starts[mid] ?? 0)) hi = mid - 1;
+    else lo = mid;
+  }
+  return lo;
+}
+
+/** The store's test of a condition on incident i (incident-conditions.ts says what each means). */
+function conditionTest(
+  store: FactStore,
+  condition: IncidentCondition,
+  settings: ConditionSettings,
+): (i: number) => boolean {
+  const ack = store.facts.get('seconds_to_first_ack') as Int32Array;
+  const resolve = store.facts.get('seconds_to_resolve') as Int32Array;
+  const unacknowledgedResolved = (i: number) => resolve[i] !== NULL && ack[i] === NULL;
+  switch (condition) {
+    case 'unacknowledged_resolved':
+    case 'noise':
+      return unacknowledgedResolved;
+    case 'transient': {
+      const limit = settings.transientMinutes * 60;
+      return (i) => unacknowledgedResolved(i) && (resolve[i] ?? 0) <= limit;
+    }
+    case 'repeat':
+      return (i) => store.repeat[i] === 1;
+  }
+}
+
+/** The first created_at of the incidents the filter matches (rangeOf's minimum), or undefined. */
+export function firstCreated(store: FactStore, filter: AnalyticsFilter): number | undefined {
+  const matches = matcher(store, filter);
+  const [lo, hi] = createdBetween(store, filter.since?.getTime(), filter.until?.getTime());
+  for (let i = lo; i < hi; i += 1) if (!matches || matches(i)) return store.created[i];
+  return undefined;
+}
+
+/** Adds to an element of a typed array (checked indexing reads it as possibly undefined). */
+function bump(array: Float64Array | Int32Array, at: number, value: number): void {
+  array[at] = (array[at] ?? 0) + value;
+}
+
+/** Where an answer's cells are: an index per (group code, period), dense while it is small. */
+class CellIndex {
+  readonly groups: number[] = [];
+  readonly periods: number[] = [];
+  readonly #dense: Int32Array | undefined;
+  readonly #sparse = new Map<number, number>();
+  constructor(
+    readonly groupCodes: number,
+    readonly periodCount: number,
+  ) {
+    const size = groupCodes * periodCount;
+    this.#dense = size <= 1 << 22 ? new Int32Array(size).fill(-1) : undefined;
+  }
+  of(code: number, period: number): number {
+    const id = code * this.periodCount + period;
+    const known = this.#dense ? (this.#dense[id] ?? -1) : (this.#sparse.get(id) ?? -1);
+    if (known >= 0) return known;
+    const cell = this.groups.length;
+    this.groups.push(code);
+    this.periods.push(period);
+    if (this.#dense) this.#dense[id] = cell;
+    else this.#sparse.set(id, cell);
+    return cell;
+  }
+}
+
+/**
+ * A catalog's sums and counts and its exact percentiles per group and period, from the store:
+ * what the SQL's aggregate and percentile reads answer, in their shapes. Column by column over
+ * typed arrays: the matched incidents and their cells first, then each sum in a loop of its own.
+ */
+export function storeAggregates(
+  store: FactStore,
+  query: StoreQuery,
+  compiled: CompiledCatalog,
+  settings: ConditionSettings,
+  periods: readonly [number, number][],
+): { aggregates: Aggregate[]; percentiles: PercentileValues } {
+  const matches = matcher(store, query.filter);
+  const { single, names } = groupCodes(store, query.groupBy);
+  const starts = Float64Array.from(periods.map(([s]) => s));
+  const [lo, hi] = createdBetween(
+    store,
+    query.filter.since?.getTime(),
+    query.filter.until?.getTime(),
+  );
+  const index = new CellIndex(names.length + 1, Math.max(1, periods.length));
+  // (incident, cell) pairs: one per incident, or one per team of it when grouped by team.
+  const capacity = hi - lo + (single ? 0 : (store.teamStart[hi] ?? 0) - (store.teamStart[lo] ?? 0));
+  const rows = new Int32Array(capacity);
+  const cellOf = new Int32Array(capacity);
+  let n = 0;
+  for (let i = lo; i < hi; i += 1) {
+    if (matches && !matches(i)) continue;
+    const period = periods.length > 1 ? periodOf(starts, store.created[i] ?? 0) : 0;
+    if (single) {
+      rows[n] = i;
+      cellOf[n++] = index.of((single[i] ?? -1) + 1, period);
+      continue;
+    }
+    const start = store.teamStart[i] ?? 0;
+    const end = store.teamStart[i + 1] ?? 0;
+    if (start === end) {
+      rows[n] = i;
+      cellOf[n++] = index.of(0, period);
+    }
+    for (let t = start; t < end; t += 1) {
+      rows[n] = i;
+      cellOf[n++] = index.of((store.teams[t] ?? -1) + 1, period);
+    }
+  }
+  const cells = index.groups.length;
+  const width = compiled.columns.length;
+  const sums = new Float64Array(cells * width);
+  compiled.columns.forEach((c, col) => {
+    if (c.fn === 'count_if') {
+      const test = conditionTest(store, c.condition, settings);
+      for (let k = 0; k < n; k += 1)
+        if (test(rows[k] ?? 0)) bump(sums, (cellOf[k] ?? 0) * width + col, 1);
+      return;
+    }
+    if (c.fn === 'count' && !c.fact) {
+      for (let k = 0; k < n; k += 1) bump(sums, (cellOf[k] ?? 0) * width + col, 1);
+      return;
+    }
+    const values = store.facts.get(c.fact as IncidentFact) as Int32Array;
+    const counting = c.fn === 'count';
+    for (let k = 0; k < n; k += 1) {
+      const v = values[rows[k] ?? 0] ?? NULL;
+      if (v !== NULL) bump(sums, (cellOf[k] ?? 0) * width + col, counting ? 1 : v);
+    }
+  });
+  const keys = index.groups.map((code, cell) =>
+    keyOf(code === 0 ? null : (names[code - 1] ?? null), index.periods[cell] ?? 0),
+  );
+  const aggregates: Aggregate[] = keys.map((key, cell) => {
+    const code = index.groups[cell] ?? 0;
+    const columns: Record<string, number> = {};
+    compiled.columns.forEach((c, col) => (columns[c.alias] = sums[cell * width + col] ?? 0));
+    return {
+      key,
+      group: code === 0 ? null : (names[code - 1] ?? null),
+      period: index.periods[cell] ?? 0,
+      columns,
+    };
+  });
+  const percentiles: PercentileValues = {};
+  if (compiled.percentileFacts.length === 0) return { aggregates, percentiles };
+  for (const key of keys) percentiles[key] = [];
+  for (const fact of compiled.percentileFacts) {
+    // Each cell's known values side by side (a counting sort by cell), each run sorted alone.
+    const values = store.facts.get(fact) as Int32Array;
+    const offsets = new Int32Array(cells + 1);
+    for (let k = 0; k < n; k += 1)
+      if (values[rows[k] ?? 0] !== NULL) bump(offsets, (cellOf[k] ?? 0) + 1, 1);
+    for (let c = 0; c < cells; c += 1) bump(offsets, c + 1, offsets[c] ?? 0);
+    const fill = offsets.slice(0, cells);
+    // Whole numbers: an Int32Array sorts them faster than doubles, to the same order.
+    const sorted = new Int32Array(offsets[cells] ?? 0);
+    for (let k = 0; k < n; k += 1) {
+      const v = values[rows[k] ?? 0] ?? NULL;
+      if (v === NULL) continue;
+      const cell = cellOf[k] ?? 0;
+      const at = fill[cell] ?? 0;
+      sorted[at] = v;
+      fill[cell] = at + 1;
+    }
+    keys.forEach((key, c) => {
+      const run = sorted.subarray(offsets[c] ?? 0, offsets[c + 1] ?? 0).sort();
+      percentiles[key]?.push(run.length === 0 ? [] : percentilesOfSorted(run, PERCENTILES));
+    });
+  }
+  return { aggregates, percentiles };
+}
+
+/**
+ * Per group, the union of the time of its major incidents that overlap [start, end) (the up
+ * time's SQL read: the filter but its time range, the major priorities, created before the end
+ * and not resolved by the start; unresolved ones last until `now`), as disjoint spans in time
+ * order. The incidents are in creation order already, so each union grows without a sort.
+ */
+export function storeMajorCovers(
+  store: FactStore,
+  query: StoreQuery,
+  majorIds: readonly string[],
+  start: number,
+  end: number,
+  now: number,
+): Map<string | null, Span[]> {
+  const majors = new Uint8Array(store.names.priority.length);
+  for (const id of majorIds) {
+    const i = store.dictionaries.priority.find(id);
+    if (i !== undefined) majors[i] = 1;
+  }
+  const matches = matcher(store, query.filter);
+  const codes = groupCodes(store, query.groupBy);
+  const covers = new Map<string | null, Span[]>();
+  const [, hi] = createdBetween(store, undefined, end);
+  for (let i = 0; i < hi; i += 1) {
+    if (majors[store.priority[i] ?? -1] !== 1) continue;
+    const resolved = store.resolved[i] ?? Number.NaN;
+    if (!Number.isNaN(resolved) && resolved <= start) continue;
+    if (matches && !matches(i)) continue;
+    const span = { start: store.created[i] ?? 0, end: Number.isNaN(resolved) ? now : resolved };
+    // An empty span adds nothing (unionSpans drops them too).
+    if (span.end <= span.start) continue;
+    for (const grp of groupsOf(store, codes, i)) {
+      let union = covers.get(grp);
+      if (!union) covers.set(grp, (union = []));
+      const last = union.at(-1);
+      if (last && span.start <= last.end) last.end = Math.max(last.end, span.end);
+      else union.push({ ...span });
+    }
+  }
+  return covers;
+}
+
+/** What /health says of the copy. */
+export interface FactStoreStatus {
+  /** disabled: ANALYTICS_CACHE_MB=0; over_cap: the mirror needs more than the cap. */
+  state: 'empty' | 'loading' | 'ready' | 'stale' | 'disabled' | 'over_cap';
+  incidents: number;
+  bytes: number;
+  version: number | null;
+  cap_bytes: number;
+  load_ms: number | null;
+}
+
+/**
+ * The copy of one worker: answered while current, read again (in the background, a page at a
+ * time between the worker's other jobs) when the mirror moves on. Passed in to the tasks with
+ * the worker's connection.
+ */
+export class FactCache {
+  #store: FactStore | undefined;
+  #loading: Promise<void> | undefined;
+  #state: FactStoreStatus['state'];
+  #loadMs: number | null = null;
+
+  constructor(
+    readonly capBytes: number,
+    /** Told whenever the status changes (the worker passes it to the server's thread). */
+    readonly onStatus: (status: FactStoreStatus) => void = () => undefined,
+  ) {
+    this.#state = capBytes > 0 ? 'empty' : 'disabled';
+  }
+
+  status(): FactStoreStatus {
+    return {
+      state: this.#state,
+      incidents: this.#store?.size ?? 0,
+      bytes: this.#store?.bytes ?? 0,
+      version: this.#store?.version ?? null,
+      cap_bytes: this.capBytes,
+      load_ms: this.#loadMs,
+    };
+  }
+
+  /**
+   * The copy, when it is of the mirror's current version under these settings; otherwise
+   * undefined (answer from SQL), and a new copy is started unless one is being read.
+   */
+  async current(db: Kysely<Database>, settings: ConditionSettings): Promise<FactStore | undefined> {
+    if (this.#state === 'disabled') return undefined;
+    const version = await readMirrorVersion(db);
+    const store = this.#store;
+    if (
+      store &&
+      store.version === version &&
+      store.repeatWindowHours === settings.repeatWindowHours
+    )
+      return store;
+    if (store && this.#state === 'ready') this.#setState('stale');
+    // A failed read leaves the copy as it was (its status says so); SQL answers meanwhile.
+    this.#loading ??= this.#load(db, settings)
+      .catch(() => undefined)
+      .finally(() => {
+        this.#loading = undefined;
+      });
+    return undefined;
+  }
+
+  /** Reads a copy now and waits for it (tests, and a bench that measures the copy itself). */
+  async load(db: Kysely<Database>, settings: ConditionSettings): Promise<FactStore | undefined> {
+    await (this.#loading ?? this.#load(db, settings));
+    return this.#store;
+  }
+
+  async #load(db: Kysely<Database>, settings: ConditionSettings): Promise<void> {
+    if (this.#state === 'disabled') return;
+    const incidents = await db
+      .selectFrom('incident_metrics')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    if (Number(incidents.n) * BYTES_PER_INCIDENT > this.capBytes) {
+      // Dropped: a copy over the cap is not kept, and SQL answers.
+      this.#store = undefined;
+      this.#setState('over_cap');
+      return;
+    }
+    this.#setState('loading');
+    const started = performance.now();
+    try {
+      const store = await loadFactStore(db, settings, Number(incidents.n));
+      if (store) {
+        this.#store = store;
+        this.#loadMs = Math.round(performance.now() - started);
+        this.#setState('ready');
+      } else this.#setState(this.#store ? 'stale' : 'empty');
+    } catch (error) {
+      this.#setState(this.#store ? 'stale' : 'empty');
+      throw error;
+    }
+  }
+
+  #setState(state: FactStoreStatus['state']): void {
+    this.#state = state;
+    this.onStatus(this.status());
+  }
+}
+
+/** What a worker's state is made from (see WorkerState): the cap, in bytes. */
+export interface FactCacheArgs {
+  capBytes: number;
+}
+
+/** Makes a worker's copy of the facts (ReadWorkerData.state), telling its status to `notify`. */
+export function createFactCache(
+  args: FactCacheArgs,
+  notify: (status: FactStoreStatus) => void,
+): FactCache {
+  return new FactCache(args.capBytes, notify);
+}
+
+// This module, as the workers import it: TypeScript from src/ (through tsx), JavaScript from dist/.
+const MODULE = new URL(
+  import.meta.url.endsWith('.ts') ? './fact-store.ts' : './fact-store.js',
+  import.meta.url,
+).href;
+
+/** The task workers' state that keeps the copy, capped at `capMb` (0: none). */
+export function factCacheState(
+  capMb: number,
+): { module: string; fn: string; args: FactCacheArgs } | undefined {
+  return capMb > 0
+    ? { module: MODULE, fn: 'createFactCache', args: { capBytes: capMb * 2 ** 20 } }
+    : undefined;
+}
