@@ -295,6 +295,14 @@ export type HealthResponse = {
     finished_at?: string | null;
     error?: string | null;
   } | null;
+  analytics_cache?: {
+    state?: 'empty' | 'loading' | 'ready' | 'stale' | 'disabled' | 'over_cap';
+    incidents?: number;
+    bytes?: number;
+    version?: number | null;
+    cap_bytes?: number;
+    load_ms?: number | null;
+  } | null;
 };
 
 /** GET /api/v1/incidents */
