@@ -608,6 +608,9 @@ export function storeMajorCovers(
   return covers;
 }
 
+/** How long the mirror's version must stay still before a stale copy is read again. */
+const SETTLE_MS = 2000;
+
 /** What /health says of the copy. */
 export interface FactStoreStatus {
   /** disabled: ANALYTICS_CACHE_MB=0; over_cap: the mirror needs more than the cap. */
@@ -629,6 +632,11 @@ export class FactCache {
   #loading: Promise<void> | undefined;
   #state: FactStoreStatus['state'];
   #loadMs: number | null = null;
+  /** The mirror version last seen, and since when (Date.now()). */
+  #seenVersion = -1;
+  #seenAt = 0;
+  /** Whether a read was thrown away because the mirror moved during it. */
+  #discarded = false;
 
   constructor(
     readonly capBytes: number,
@@ -664,6 +672,17 @@ export class FactCache {
     )
       return store;
     if (store && this.#state === 'ready') this.#setState('stale');
+    const now = Date.now();
+    if (version !== this.#seenVersion) {
+      this.#seenVersion = version;
+      this.#seenAt = now;
+    }
+    // While a sync writes, the version moves with every page: a copy read then would be thrown
+    // away at its end, and reading it again and again took the CPU the answers need. A copy is
+    // read once the mirror has been still for SETTLE_MS (at once when there is none yet and no
+    // read has failed), and SQL answers until then.
+    const settled = now - this.#seenAt >= SETTLE_MS || (!store && !this.#discarded);
+    if (!settled) return undefined;
     // A failed read leaves the copy as it was (its status says so); SQL answers meanwhile.
     this.#loading ??= this.#load(db, settings)
       .catch(() => undefined)
@@ -695,6 +714,7 @@ export class FactCache {
     const started = performance.now();
     try {
       const store = await loadFactStore(db, settings, Number(incidents.n));
+      if (!store) this.#discarded = true;
       if (store) {
         this.#store = store;
         this.#loadMs = Math.round(performance.now() - started);
