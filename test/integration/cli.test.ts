@@ -31,6 +31,22 @@ describe('the pd-analytics CLI', () => {
     },
   );
 
+  it.each([
+    [['--help']],
+    [['report', 'on-call-pay']],
+    [['report', 'on-call-compliance', '--format', 'table']],
+  ])('ends quietly with exit 0 when its reader has gone (EPIPE): %j', async (args) => {
+    const result = await runCliProcess(
+      args,
+      { DATABASE_URL: `sqlite:${path.join(dir, 'epipe.db')}` },
+      20_000,
+      { closedStdout: true },
+    );
+    expect(result.stderr).not.toContain('EPIPE');
+    expect(result.stderr).not.toContain('    at ');
+    expect(result.code).toBe(0);
+  });
+
   it('stops at start-up with one line naming DATABASE_URL when it is invalid', async () => {
     const result = await runCliProcess(['serve'], { DATABASE_URL: 'nonsense' });
     expect(result.code).toBe(2);

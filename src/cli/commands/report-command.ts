@@ -127,7 +127,7 @@ export function registerReportCommand(program: Command, context: CliContext): vo
           await definition.check?.(handle, request);
           let text = '';
           for await (const chunk of definition.csv(handle, request)) {
-            if (format === 'csv') process.stdout.write(chunk);
+            if (format === 'csv') context.stdoutText(chunk);
             else text += chunk;
           }
           if (format === 'table')
