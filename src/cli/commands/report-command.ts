@@ -7,7 +7,7 @@ import { ValidationError } from '../../errors.js';
 import type { ReportRequest } from '../../reports/report-definition.js';
 import { REPORTS } from '../../reports/reports.js';
 import type { CliContext } from '../cli-context.js';
-import { parseChoiceOption } from '../options.js';
+import { checkOptionPatterns, optionOf, parseChoiceOption } from '../options.js';
 
 // CSV reports on the command line: the same report definitions GET /api/v1/reports/{name}
 // serves (one set of columns, one computation), written to stdout as CSV or as a table to read.
@@ -103,16 +103,18 @@ export function registerReportCommand(program: Command, context: CliContext): vo
       .option('--format <format>', `${FORMATS.join(' or ')}`, 'csv')
       .action(async (options: ReportOptions) => {
         const format = parseChoiceOption(options.format, '--format', FORMATS);
+        const definition = REPORTS.find((r) => r.name === reportName);
+        if (!definition) throw new Error(`no report ${reportName}`);
         const query = {
           since: options.since,
           until: options.until,
           team_id: options.teamId,
           user_id: options.userId,
         };
+        // What the API's schema refuses before its handler runs (an id's pattern), then its parser.
+        checkOptionPatterns(query, definition.query);
         const filter = cliFilter(query);
         const config = parseConfig(context.env);
-        const definition = REPORTS.find((r) => r.name === reportName);
-        if (!definition) throw new Error(`no report ${reportName}`);
         const handle = createDb(config.database, { sqliteReadWorkers: 0 });
         try {
           await migrateToLatest(handle.db);
@@ -150,7 +152,7 @@ function cliFilter(query: {
     return parseAnalyticsFilter(query);
   } catch (error) {
     if (error instanceof ValidationError && error.parameter) {
-      const option = `--${error.parameter.replace(/_/g, '-')}`;
+      const option = optionOf(error.parameter);
       throw new ValidationError(
         error.message.replace(/^invalid querystring parameter '[^']+'/, option),
         option,
