@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseAnalyticsFilter } from '../../analytics/analytics-request.js';
-import { parseConfig } from '../../config.js';
+import { parseConfig, type AnalyticsConfig } from '../../config.js';
 import { createDb } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrator.js';
 import { ValidationError } from '../../errors.js';
@@ -22,18 +22,32 @@ interface ReportOptions {
   format: string;
 }
 
-/** The reports the CLI offers, by command name, and what each is for. */
-const CLI_REPORTS = {
+/**
+ * The reports the CLI offers, by command name, what each is for, and the note it adds on stderr
+ * when its setting leaves nothing to show (a payroll file of zeros is otherwise silent about why).
+ */
+const CLI_REPORTS: Record<
+  string,
+  { report: string; description: string; note: (analytics: AnalyticsConfig) => string | undefined }
+> = {
   'on-call-pay': {
     report: 'on_call_pay',
     description:
       'on-call pay per person (ONCALL_PAY_RULES): seconds and interruptions by pay class, and the amount',
+    note: ({ pay }) =>
+      [...Object.values(pay.hourly), ...Object.values(pay.perInterruption)].every((r) => r === 0)
+        ? 'ONCALL_PAY_RULES is not set, or sets no rate: every amount is 0'
+        : undefined,
   },
   'on-call-compliance': {
     report: 'on_call_compliance',
     description: 'breaches of the on-call working-time limits (ONCALL_LIMITS)',
+    note: ({ limits }) =>
+      Object.keys(limits).length === 0
+        ? 'ONCALL_LIMITS is not set, or sets no limit: there is no limit to breach'
+        : undefined,
   },
-} as const;
+};
 
 /** CSV text as aligned columns: numbers to the right, a rule under the header. */
 export function csvAsTable(lines: readonly string[][]): string[] {
@@ -88,7 +102,7 @@ export function registerReportCommand(program: Command, context: CliContext): vo
   const report = program
     .command('report')
     .description('print a report from the mirror (DATABASE_URL), as CSV or as a table');
-  for (const [name, { report: reportName, description }] of Object.entries(CLI_REPORTS)) {
+  for (const [name, { report: reportName, description, note }] of Object.entries(CLI_REPORTS)) {
     report
       .command(name)
       .description(description)
@@ -134,6 +148,9 @@ export function registerReportCommand(program: Command, context: CliContext): vo
           }
           if (format === 'table')
             for (const line of csvAsTable(parseCsvText(text))) context.stdout(line);
+          // Last, so that it is the line left on the terminal under a table.
+          const said = note(config.analytics);
+          if (said) context.stderr(`pd-analytics: ${said}`);
         } finally {
           await handle.destroy();
         }
