@@ -5,11 +5,19 @@ import { splitRepeatKey, type RepeatKeySource } from '../mirror/repeat-key.js';
 import { chunk, MAX_IN_LIST } from '../db/sql-batches.js';
 import { conditionFlag, type ConditionSettings } from './incident-conditions.js';
 import { filterWhere, type AnalyticsFilter } from './incident-filter.js';
-import { FACT_COLUMNS } from './incident-metrics.js';
+import { FACT_COLUMNS, METRICS_QUERY_PROPERTIES } from './incident-metrics.js';
 
 // The list a team fixes alerts from: per service, the alerts (incident keys, or normalised
 // titles) that came back within REPEAT_WINDOW_HOURS, most repeated first, with how much of the
 // service's off- and sleep-hour interruptions they caused.
+
+/**
+ * The list's own query parameters beside the incident filters (JSON Schema), for the endpoint
+ * and its CSV report, so the report takes every filter the endpoint takes.
+ */
+export const NOISE_REPEATS_QUERY_PROPERTIES = {
+  priority_id: METRICS_QUERY_PROPERTIES.priority_id,
+} as const;
 
 /** One repeating alert of a service. */
 export interface NoiseRepeatRow {

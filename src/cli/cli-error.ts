@@ -1,4 +1,4 @@
-import { AppError, ConfigError, ValidationError } from '../errors.js';
+import { AppError, ConfigError, NotFoundError, ValidationError } from '../errors.js';
 import { MigrationFailedError } from '../db/migrator.js';
 import { PagerDutyApiError } from '../pagerduty/pagerduty-errors.js';
 import { AccountMismatchError } from '../sync/index.js';
@@ -16,6 +16,8 @@ export function describeCliError(error: unknown): { line: string; exitCode: numb
   if (error instanceof ValidationError || error instanceof CliUsageError) {
     return { line: error.message, exitCode: EXIT_USAGE };
   }
+  // An id the mirror does not hold (`--team-id NOPE`) is bad input, as the API's 404 is a client error.
+  if (error instanceof NotFoundError) return { line: error.message, exitCode: EXIT_USAGE };
   // Another account than the mirror's is a wrong DATABASE_URL or token: bad input, not a failure.
   if (error instanceof AccountMismatchError) return { line: error.message, exitCode: EXIT_USAGE };
   if (error instanceof MigrationFailedError) return { line: error.message, exitCode: EXIT_FAILURE };

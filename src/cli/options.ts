@@ -29,6 +29,36 @@ export function parseChoiceOption<T extends string>(
   return raw as T;
 }
 
+/** A query parameter as the command line's option: `team_id` is `--team-id`. */
+export function optionOf(parameter: string): string {
+  return `--${parameter.replace(/_/g, '-')}`;
+}
+
+/**
+ * Checks options against the `pattern` the API declares for the same query parameters (a
+ * report's `query`: of a string, or of a list's items), so the command line refuses, with exit 2
+ * naming the option, what the API answers 400 to: `--user-id: 'b@d' must match pattern "…"`.
+ */
+export function checkOptionPatterns(
+  values: Readonly<Record<string, string | readonly string[] | undefined>>,
+  properties: Readonly<Record<string, unknown>>,
+): void {
+  for (const [parameter, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const schema = properties[parameter] as
+      { pattern?: string; items?: { pattern?: string } } | undefined;
+    const pattern = typeof value === 'string' ? schema?.pattern : schema?.items?.pattern;
+    if (pattern === undefined) continue;
+    const bad = (typeof value === 'string' ? [value] : value).find(
+      (v) => !new RegExp(pattern, 'u').test(v),
+    );
+    if (bad !== undefined) {
+      const option = optionOf(parameter);
+      throw new ValidationError(`${option}: '${bad}' must match pattern "${pattern}"`, option);
+    }
+  }
+}
+
 /** Parses a duration such as 90s, 15m or 2h (at least `minMs`). */
 export function parseDurationOption(raw: string, option: string, minMs: number): number {
   const match = /^(\d+)(s|m|h)$/.exec(raw.trim());

@@ -12,7 +12,7 @@ import {
   INCIDENT_REPORT_KEYS,
 } from '../analytics/incidents-analytics.js';
 import { INCIDENT_STATUSES, type IncidentFilter } from '../analytics/incident-filter.js';
-import type { NoiseRepeatRow } from '../analytics/noise-repeats.js';
+import { NOISE_REPEATS_QUERY_PROPERTIES, type NoiseRepeatRow } from '../analytics/noise-repeats.js';
 import {
   INCIDENT_METRICS,
   NOISE_METRICS,
@@ -350,6 +350,8 @@ export const REPORTS: readonly Report[] = [
     summary:
       'Per service, the alerts that came back within REPEAT_WINDOW_HOURS, most repeated first (as GET /analytics/noise/repeats, every row)',
     filtered: true,
+    // The route parses the filter, priority_id included, from the whole query string.
+    query: NOISE_REPEATS_QUERY_PROPERTIES,
     columns: [
       text('service_id', (r: NoiseRepeatRow) => r.service_id),
       text('service_name', (r: NoiseRepeatRow) => r.service_name),

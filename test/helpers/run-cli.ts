@@ -9,17 +9,22 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI as a user would, with a controlled environment. */
+/**
+ * Runs the built CLI as a user would, with a controlled environment. `closedStdout`: its stdout
+ * is a pipe whose reader has gone before it writes, as `pd-analytics … | head -0` makes.
+ */
 export function runCliProcess(
   args: string[],
   env: Record<string, string> = {},
   timeoutMs = 20_000,
+  { closedStdout = false } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI_PATH, ...args], {
       env: { PATH: process.env['PATH'] ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    if (closedStdout) child.stdout.destroy();
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

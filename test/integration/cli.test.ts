@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCliProcess, startCliProcess } from '../helpers/run-cli.js';
 import { LATEST_SCHEMA_VERSION, MIGRATION_NAMES } from '../../src/db/migrator.js';
+import { PAY_QUERY_PROPERTIES } from '../../src/analytics/on-call-pay.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pda-cli-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -28,6 +29,46 @@ describe('the pd-analytics CLI', () => {
       });
       expect(result.code).toBe(2);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    },
+  );
+
+  it.each([
+    [['--help']],
+    [['report', 'on-call-pay']],
+    [['report', 'on-call-compliance', '--format', 'table']],
+  ])('ends quietly with exit 0 when its reader has gone (EPIPE): %j', async (args) => {
+    const result = await runCliProcess(
+      args,
+      { DATABASE_URL: `sqlite:${path.join(dir, 'epipe.db')}` },
+      20_000,
+      { closedStdout: true },
+    );
+    expect(result.stderr).not.toContain('EPIPE');
+    expect(result.stderr).not.toContain('    at ');
+    expect(result.code).toBe(0);
+  });
+
+  it.each([['on-call-pay'], ['on-call-compliance']])(
+    'report %s: exits 2 for a malformed id, naming the option as the API names the parameter, and for an unknown one',
+    async (report) => {
+      const env = { DATABASE_URL: `sqlite:${path.join(dir, 'ids.db')}` };
+      for (const [args, line] of [
+        [
+          ['--user-id', 'b@d'],
+          `--user-id: 'b@d' must match pattern "${PAY_QUERY_PROPERTIES.user_id.pattern}"`,
+        ],
+        [
+          ['--team-id', 'PT1', '--team-id', 'a b'],
+          `--team-id: 'a b' must match pattern "${PAY_QUERY_PROPERTIES.team_id.items.pattern}"`,
+        ],
+        [['--user-id', 'PNOSUCH'], 'user PNOSUCH not found'],
+        [['--team-id', 'NOPE'], 'team NOPE not found'],
+      ] as const) {
+        const result = await runCliProcess(['report', report, ...args], env);
+        expect(result.stderr).toBe(`pd-analytics: ${line}\n`);
+        expect(result.code).toBe(2);
+        expect(result.stdout).toBe('');
+      }
     },
   );
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onCallCompliance, onCallPay, PAY_ROW_FIELDS } from '../../src/analytics/on-call-pay.js';
-import { parseConfig, type AnalyticsConfig } from '../../src/config.js';
+import { DEFAULT_PAY_RULES, parseConfig, type AnalyticsConfig } from '../../src/config.js';
 import { historyStart } from '../../src/mirror/history.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
 import { parseCsv } from '../helpers/csv.js';
@@ -289,6 +289,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       ];
       const csv = await runCliProcess(['report', 'on-call-pay', ...range], env);
       expect(csv.code, csv.stderr).toBe(0);
+      expect(csv.stderr).toBe('');
       const api = await get(`/analytics/on-call-pay?${RANGE}&limit=1000`);
       const [header, ...lines] = parseCsv(csv.stdout);
       expect(header).toEqual([...PAY_ROW_FIELDS]);
@@ -315,6 +316,42 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       expect(rules.stderr).toContain('ONCALL_PAY_RULES.hourly.sleep');
     });
 
+    it('says on stderr, on the command line, when ONCALL_PAY_RULES or ONCALL_LIMITS is not set', async () => {
+      const target = synced.target;
+      const env = {
+        HOLIDAYS: ENV.HOLIDAYS,
+        DATABASE_URL: target.dialect === 'sqlite' ? `sqlite:${target.path}` : target.url,
+      };
+      const range = (since: number, until: number) => [
+        '--since',
+        new Date(since).toISOString(),
+        '--until',
+        new Date(until).toISOString(),
+      ];
+      const pay = await runCliProcess(['report', 'on-call-pay', ...range(SINCE, UNTIL)], env);
+      expect(pay.code, pay.stderr).toBe(0);
+      expect(pay.stderr).toBe(
+        'pd-analytics: ONCALL_PAY_RULES is not set, or sets no rate: every amount is 0\n',
+      );
+      const [header = [], ...lines] = parseCsv(pay.stdout);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const line of lines) {
+        expect(line[header.indexOf('currency')]).toBe('');
+        expect(line[header.indexOf('amount')]).toBe('0');
+      }
+      const compliance = ['report', 'on-call-compliance', ...range(C_SINCE, C_UNTIL)];
+      const unchecked = await runCliProcess(compliance, env);
+      expect(unchecked.code, unchecked.stderr).toBe(0);
+      expect(unchecked.stderr).toBe(
+        'pd-analytics: ONCALL_LIMITS is not set, or sets no limit: there is no limit to breach\n',
+      );
+      expect(parseCsv(unchecked.stdout)).toHaveLength(1);
+      const checked = await runCliProcess(compliance, { ...env, ONCALL_LIMITS: ENV.ONCALL_LIMITS });
+      expect(checked.code, checked.stderr).toBe(0);
+      expect(checked.stderr).toBe('');
+      expect(parseCsv(checked.stdout).length).toBeGreaterThan(1);
+    });
+
     it('checks nothing when no limits are set, and refuses bad input', async () => {
       const none = await onCallCompliance(
         synced.db.read,
@@ -323,6 +360,17 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         { ...analytics, limits: {} },
       );
       expect(none.rows).toEqual([]);
+      // What the API answers says of it: no limit checked; no currency and nothing paid without rules.
+      expect(none.limits).toEqual({});
+      const unpaid = await onCallPay(
+        synced.db.read,
+        { since: new Date(SINCE), until: new Date(UNTIL) },
+        synced.clock(),
+        { ...analytics, pay: DEFAULT_PAY_RULES },
+      );
+      expect(unpaid.currency).toBeNull();
+      expect(unpaid.rows.length).toBeGreaterThan(0);
+      expect(unpaid.rows.every((r) => r.amount === 0 && r.currency === null)).toBe(true);
       for (const url of [
         '/analytics/on-call-pay?since=2026-02-30',
         '/analytics/on-call-compliance?until=yesterday',

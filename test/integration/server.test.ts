@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION } from '../../src/db/migrator.js';
+import { REPORTS } from '../../src/reports/reports.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 describe('the HTTP server', () => {
@@ -26,6 +27,28 @@ describe('the HTTP server', () => {
     const res = await testApp.app.inject({ method: 'GET', url: '/api/v1/health' });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ status: 'unavailable', database: { reachable: false } });
+  });
+
+  it('gives every CSV report that has the rows of an endpoint the query parameters of that endpoint', async () => {
+    testApp = await createTestApp();
+    const doc = (await testApp.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as {
+      paths: Record<string, { get?: { parameters?: { name: string; in: string }[] } }>;
+    };
+    const queryOf = (path: string) =>
+      (doc.paths[path]?.get?.parameters ?? [])
+        .filter((p) => p.in === 'query' && p.name !== 'limit' && p.name !== 'offset')
+        .map((p) => p.name)
+        .sort();
+    // Each says so in its summary: "(as GET /analytics/noise/repeats, every row)".
+    const pairs = REPORTS.flatMap((r) => {
+      const endpoint = /\(as GET (\/[^,)\s]+)/.exec(r.summary)?.[1];
+      return endpoint ? [[r.name, endpoint] as const] : [];
+    });
+    expect(pairs.map(([name]) => name)).toContain('noise_repeats');
+    for (const [name, endpoint] of pairs) {
+      expect(queryOf(`/api/v1${endpoint}`).length, endpoint).toBeGreaterThan(0);
+      expect(queryOf(`/api/v1/reports/${name}`), name).toEqual(queryOf(`/api/v1${endpoint}`));
+    }
   });
 
   it('serves the OpenAPI document, Swagger UI from local assets, and links to both', async () => {

@@ -1,6 +1,7 @@
 import type { FromSchema } from 'json-schema-to-ts';
 import { AGGREGATE_UNITS, METRIC_GROUPS } from '../../analytics/analytics-request.js';
 import { METRICS_QUERY_PROPERTIES } from '../../analytics/incident-metrics.js';
+import { NOISE_REPEATS_QUERY_PROPERTIES } from '../../analytics/noise-repeats.js';
 import {
   RESPONDER_METRIC_FIELDS,
   RESPONDER_QUERY_PROPERTIES,
@@ -103,7 +104,7 @@ export const NOISE_METRICS_RESPONSE = metricsResponse(NOISE_METRICS_FIELDS, {
 
 export const NOISE_REPEATS_QUERY = querySchema({
   ...FILTER_QUERY,
-  priority_id: METRICS_QUERY_PROPERTIES.priority_id,
+  ...NOISE_REPEATS_QUERY_PROPERTIES,
   ...PAGINATION_QUERY,
 });
 

@@ -78,7 +78,8 @@ export const ON_CALL_COMPLIANCE_RESPONSE = {
     ...RANGE_AND_PAGE,
     limits: {
       type: 'object',
-      description: 'The ONCALL_LIMITS checked (those set)',
+      description:
+        'The ONCALL_LIMITS checked (those set): {} when ONCALL_LIMITS is not set, and then there is no row',
       properties: Object.fromEntries(COMPLIANCE_RULES.map((r) => [r, { type: 'number' }])),
     },
   },

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { parseAnalyticsFilter } from '../../analytics/analytics-request.js';
-import { parseConfig } from '../../config.js';
+import { parseConfig, type AnalyticsConfig } from '../../config.js';
 import { createDb } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrator.js';
 import { ValidationError } from '../../errors.js';
 import type { ReportRequest } from '../../reports/report-definition.js';
 import { REPORTS } from '../../reports/reports.js';
 import type { CliContext } from '../cli-context.js';
-import { parseChoiceOption } from '../options.js';
+import { checkOptionPatterns, optionOf, parseChoiceOption } from '../options.js';
 
 // CSV reports on the command line: the same report definitions GET /api/v1/reports/{name}
 // serves (one set of columns, one computation), written to stdout as CSV or as a table to read.
@@ -22,18 +22,32 @@ interface ReportOptions {
   format: string;
 }
 
-/** The reports the CLI offers, by command name, and what each is for. */
-const CLI_REPORTS = {
+/**
+ * The reports the CLI offers, by command name, what each is for, and the note it adds on stderr
+ * when its setting leaves nothing to show (a payroll file of zeros is otherwise silent about why).
+ */
+const CLI_REPORTS: Record<
+  string,
+  { report: string; description: string; note: (analytics: AnalyticsConfig) => string | undefined }
+> = {
   'on-call-pay': {
     report: 'on_call_pay',
     description:
       'on-call pay per person (ONCALL_PAY_RULES): seconds and interruptions by pay class, and the amount',
+    note: ({ pay }) =>
+      [...Object.values(pay.hourly), ...Object.values(pay.perInterruption)].every((r) => r === 0)
+        ? 'ONCALL_PAY_RULES is not set, or sets no rate: every amount is 0'
+        : undefined,
   },
   'on-call-compliance': {
     report: 'on_call_compliance',
     description: 'breaches of the on-call working-time limits (ONCALL_LIMITS)',
+    note: ({ limits }) =>
+      Object.keys(limits).length === 0
+        ? 'ONCALL_LIMITS is not set, or sets no limit: there is no limit to breach'
+        : undefined,
   },
-} as const;
+};
 
 /** CSV text as aligned columns: numbers to the right, a rule under the header. */
 export function csvAsTable(lines: readonly string[][]): string[] {
@@ -88,7 +102,7 @@ export function registerReportCommand(program: Command, context: CliContext): vo
   const report = program
     .command('report')
     .description('print a report from the mirror (DATABASE_URL), as CSV or as a table');
-  for (const [name, { report: reportName, description }] of Object.entries(CLI_REPORTS)) {
+  for (const [name, { report: reportName, description, note }] of Object.entries(CLI_REPORTS)) {
     report
       .command(name)
       .description(description)
@@ -103,16 +117,18 @@ export function registerReportCommand(program: Command, context: CliContext): vo
       .option('--format <format>', `${FORMATS.join(' or ')}`, 'csv')
       .action(async (options: ReportOptions) => {
         const format = parseChoiceOption(options.format, '--format', FORMATS);
+        const definition = REPORTS.find((r) => r.name === reportName);
+        if (!definition) throw new Error(`no report ${reportName}`);
         const query = {
           since: options.since,
           until: options.until,
           team_id: options.teamId,
           user_id: options.userId,
         };
+        // What the API's schema refuses before its handler runs (an id's pattern), then its parser.
+        checkOptionPatterns(query, definition.query);
         const filter = cliFilter(query);
         const config = parseConfig(context.env);
-        const definition = REPORTS.find((r) => r.name === reportName);
-        if (!definition) throw new Error(`no report ${reportName}`);
         const handle = createDb(config.database, { sqliteReadWorkers: 0 });
         try {
           await migrateToLatest(handle.db);
@@ -127,11 +143,14 @@ export function registerReportCommand(program: Command, context: CliContext): vo
           await definition.check?.(handle, request);
           let text = '';
           for await (const chunk of definition.csv(handle, request)) {
-            if (format === 'csv') process.stdout.write(chunk);
+            if (format === 'csv') context.stdoutText(chunk);
             else text += chunk;
           }
           if (format === 'table')
             for (const line of csvAsTable(parseCsvText(text))) context.stdout(line);
+          // Last, so that it is the line left on the terminal under a table.
+          const said = note(config.analytics);
+          if (said) context.stderr(`pd-analytics: ${said}`);
         } finally {
           await handle.destroy();
         }
@@ -150,7 +169,7 @@ function cliFilter(query: {
     return parseAnalyticsFilter(query);
   } catch (error) {
     if (error instanceof ValidationError && error.parameter) {
-      const option = `--${error.parameter.replace(/_/g, '-')}`;
+      const option = optionOf(error.parameter);
       throw new ValidationError(
         error.message.replace(/^invalid querystring parameter '[^']+'/, option),
         option,
