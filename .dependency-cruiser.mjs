@@ -115,6 +115,12 @@ export default {
       { path: 'node_modules/(fastify|@fastify/[^/]+)/' },
     ),
     forbid(
+      'no-dev-dependencies-at-run-time',
+      'A devDependency is not installed where the app runs (npm ci --omit=dev): src/ may name its types only. The bench and the tests use the rest (DuckDB, the bench anchor, among them).',
+      { path: '^src/' },
+      { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
+    ),
+    forbid(
       'web-talks-to-the-api-only',
       'The dashboard runs in the browser: it reads the API over HTTP, no server module.',
       { path: folders('web') },

@@ -2,7 +2,8 @@
 // bench-account.ts) on every database that answers: p50 and p95 of every aggregate endpoint and
 // of the response-time and responder analytics, throughput with 8 concurrent clients uncached and
 // revalidated (If-None-Match, 304), and the CSV of every incident from a server process of its
-// own (rows/s, that process's peak RSS).
+// own (rows/s, that process's peak RSS); then the DuckDB anchor (duckdb-anchor.ts) of the
+// incident metrics and noise endpoints timed: its answers checked against ours, and its latency.
 import { factCacheState } from '../src/analytics/fact-store.js';
 import { buildApp } from '../src/api/app.js';
 import { parseConfig } from '../src/config.js';
@@ -10,6 +11,7 @@ import { createDb } from '../src/db/connection.js';
 import type { DatabaseTarget, Dialect } from '../src/db/database-url.js';
 import { createLogger } from '../src/logger.js';
 import { BENCH_INCIDENTS, BENCH_NOW, benchDialects, openBenchDatabase } from './bench-account.js';
+import { duckdbAnchor, type Latency } from './duckdb-anchor.js';
 import { describeMachine } from './machine.js';
 import { startServerProcess } from './server-process.js';
 
@@ -66,17 +68,24 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-async function latency(base: string, url: string): Promise<{ p50: number; p95: number }> {
+/** p50 and p95 of RUNS runs after WARM_UPS. */
+async function timed(run: () => Promise<unknown>): Promise<Latency> {
   const times: number[] = [];
   for (let i = 0; i < RUNS + WARM_UPS; i += 1) {
     const t = performance.now();
-    const res = await fetch(`${base}/api/v1${url}`);
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+    await run();
     if (i >= WARM_UPS) times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
   return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
+
+async function latency(base: string, url: string): Promise<Latency> {
+  return timed(async () => {
+    const res = await fetch(`${base}/api/v1${url}`);
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${url}: ${res.status}`);
+  });
 }
 
 /** Requests per second from 8 clients over 5 s; with `revalidate`, each sends the ETag. */
@@ -150,12 +159,13 @@ async function benchDialect(dialect: Dialect): Promise<void> {
   console.log(`\n## ${dialect}`);
   const config = parseConfig(PAY_ENV);
   const handle = createDb(target, { taskState: factCacheState(config.analyticsCacheMb) });
+  const analytics = config.analytics;
   const app = await buildApp({
     config: { apiToken: undefined, adminToken: undefined, host: '127.0.0.1' },
     db: handle,
     logger: createLogger('silent'),
     clock: () => new Date(BENCH_NOW),
-    analytics: config.analytics,
+    analytics,
   });
   try {
     await app.listen({ port: 0, host: '127.0.0.1' });
@@ -175,10 +185,20 @@ async function benchDialect(dialect: Dialect): Promise<void> {
     if (!only) console.log(`worst aggregate p95: ${worst.toFixed(1)} ms`);
     // BENCH_ENDPOINTS=on-call: only the analytics whose path contains it.
     const match = process.env['BENCH_ENDPOINTS'] ?? '';
+    const timings = new Map<string, Latency>();
     for (const url of ANALYTICS.filter((u) => u.includes(match))) {
       const { p50, p95 } = await latency(base, url);
+      timings.set(url, { p50, p95 });
       console.log(`${url} | ${p50.toFixed(1)} | ${p95.toFixed(1)}`);
     }
+    await duckdbAnchor({
+      handle,
+      base,
+      now: BENCH_NOW,
+      config: analytics,
+      project: timings,
+      timed,
+    });
     for (const url of only ? [] : ['/services?limit=100', '/teams?limit=100']) {
       const uncached = await throughput(base, url, false);
       const revalidated = await throughput(base, url, true);
