@@ -21,24 +21,48 @@ export function exactPercentiles(
   args: ExactPercentilesArgs,
 ): PercentileValues {
   // Per key, per fact, its values.
-  const values = new Map<string, number[][]>();
+  const values = new Map<string, GrowingValues[]>();
   for (const row of rows) {
     const group = row[0];
     const key = `${group === null || group === undefined ? '\u0000' : String(group)}|${Number(row[1])}`;
     let lists = values.get(key);
     if (!lists) {
-      lists = row.slice(2).map(() => []);
+      lists = Array.from({ length: row.length - 2 }, () => new GrowingValues());
       values.set(key, lists);
     }
-    row.slice(2).forEach((value, i) => {
-      if (value !== null && value !== undefined) lists[i]?.push(Number(value));
-    });
+    for (let i = 2; i < row.length; i += 1) {
+      const value = row[i];
+      if (value !== null && value !== undefined) lists[i - 2]?.push(Number(value));
+    }
   }
-  const pick = (list: number[]): number[] =>
-    list.length === 0 ? [] : percentilesOfSorted(Float64Array.from(list).sort(), args.percentiles);
   const out: PercentileValues = {};
-  for (const [key, lists] of values) out[key] = lists.map(pick);
+  for (const [key, lists] of values)
+    out[key] = lists.map((list) =>
+      list.length === 0 ? [] : percentilesOfSorted(list.sorted(), args.percentiles),
+    );
   return out;
+}
+
+/**
+ * Values gathered in a typed array that doubles as it fills, sorted in place at the end. A
+ * million values pushed onto plain arrays left copies of their backing stores in V8's old
+ * generation: the heap grew by 170 MB for one request at a million incidents.
+ */
+class GrowingValues {
+  #values = new Float64Array(16);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.#values.length) {
+      const next = new Float64Array(this.length * 2);
+      next.set(this.#values);
+      this.#values = next;
+    }
+    this.#values[this.length] = value;
+    this.length += 1;
+  }
+  sorted(): Float64Array {
+    return this.#values.subarray(0, this.length).sort();
+  }
 }
 
 /** The percentiles (in percent) of values sorted ascending, as exactPercentiles defines them. */

@@ -1,6 +1,7 @@
-import type { Kysely } from 'kysely';
 import { readMirrorVersion } from '../db/repositories/mirror-state-repository.js';
-import type { Database } from '../db/schema.js';
+import type { Db } from '../db/connection.js';
+import { dialectOf } from '../db/dialect.js';
+import type { Dialect } from '../db/database-url.js';
 import { percentilesOfSorted, type PercentileValues } from './exact-percentiles.js';
 import { conditionFlag, type ConditionSettings } from './incident-conditions.js';
 import type { AnalyticsFilter } from './incident-filter.js';
@@ -52,8 +53,6 @@ const STORED_FACTS: readonly IncidentFact[] = [
 
 /** A fact's null: the facts are whole numbers well inside 32 bits (seconds, counts, 0/1 flags). */
 const NULL = -2147483648;
-/** Incidents read per query while loading. */
-const PAGE = 20_000;
 /** What a copy costs per incident beyond its facts (times, ids, flags, team offsets), in bytes. */
 const FIXED_BYTES = 8 + 8 + 4 * 4 + 3 + 4;
 /** Roughly what one incident of the copy costs, for the cap before anything is read. */
@@ -119,41 +118,231 @@ function grown<T extends Int32Array | Float64Array | Uint8Array>(array: T, need:
 const time = (value: unknown): number =>
   value === null || value === undefined ? Number.NaN : new Date(value as string | Date).getTime();
 
+/** The columns a load reads, in this order (the row of an incident, then its team). */
+const LOAD_COLUMNS = [
+  'incident_id',
+  'created_at',
+  'resolved_at',
+  'service_id',
+  'escalation_policy_id',
+  'priority_id',
+  'urgency',
+  'status',
+  'is_repeat',
+  ...STORED_FACTS,
+  'team_id',
+] as const;
+const COLUMN = Object.fromEntries(LOAD_COLUMNS.map((c, i) => [c, i])) as Record<
+  (typeof LOAD_COLUMNS)[number],
+  number
+>;
+
+/** Columns read by one query: codes index its own names. Plain data, to cross threads. */
+export interface FactChunk {
+  size: number;
+  created: Float64Array;
+  resolved: Float64Array;
+  codes: Record<Exclude<Dimension, 'team'>, Int32Array>;
+  repeat: Uint8Array;
+  facts: Partial<Record<IncidentFact, Int32Array>>;
+  teamStart: Int32Array;
+  teams: Int32Array;
+  names: Record<Dimension, string[]>;
+  /** The key (created_at, incident_id) of its last incident, as the database gave it. */
+  last: { created: unknown; id: string } | undefined;
+}
+
+const CODED = ['service', 'policy', 'priority', 'urgency', 'status'] as const;
+const CODED_COLUMN = {
+  service: COLUMN.service_id,
+  policy: COLUMN.escalation_policy_id,
+  priority: COLUMN.priority_id,
+  urgency: COLUMN.urgency,
+  status: COLUMN.status,
+} as const;
+
+/**
+ * The copy's columns as rows arrive: one row per incident and team (or one without a team), in
+ * primary key order, so that an incident's rows come together. Sized once for the incidents
+ * counted before the read; grown only for incidents created since.
+ */
+class FactColumns {
+  size = 0;
+  teamCount = 0;
+  #capacity: number;
+  created: Float64Array;
+  resolved: Float64Array;
+  codes: FactChunk['codes'];
+  repeat: Uint8Array;
+  facts: Record<IncidentFact, Int32Array>;
+  teamStart: Int32Array;
+  teams: Int32Array;
+  last: FactChunk['last'];
+  readonly dictionaries = Object.fromEntries(
+    [...CODED, 'team'].map((d) => [d, new Dictionary()]),
+  ) as Record<Dimension, Dictionary>;
+
+  constructor(expected: number) {
+    const n = Math.max(1, expected);
+    this.#capacity = n;
+    this.created = new Float64Array(n);
+    this.resolved = new Float64Array(n);
+    this.codes = Object.fromEntries(CODED.map((d) => [d, new Int32Array(n)])) as FactChunk['codes'];
+    this.repeat = new Uint8Array(n);
+    this.facts = Object.fromEntries(STORED_FACTS.map((f) => [f, new Int32Array(n)])) as Record<
+      IncidentFact,
+      Int32Array
+    >;
+    this.teamStart = new Int32Array(n + 1);
+    this.teams = new Int32Array(Math.ceil(n * 1.5));
+  }
+
+  #reserve(size: number, teams: number): void {
+    this.teams = grown(this.teams, teams);
+    if (size <= this.#capacity) return;
+    this.#capacity = Math.max(size, this.#capacity * 2);
+    const n = this.#capacity;
+    this.created = grown(this.created, n);
+    this.resolved = grown(this.resolved, n);
+    for (const d of CODED) this.codes[d] = grown(this.codes[d], n);
+    this.repeat = grown(this.repeat, n);
+    for (const f of STORED_FACTS) this.facts[f] = grown(this.facts[f], n);
+    this.teamStart = grown(this.teamStart, n + 1);
+  }
+
+  /** A row of LOAD_COLUMNS. */
+  addRow(row: readonly unknown[]): void {
+    const id = String(row[COLUMN.incident_id]);
+    if (this.last?.id !== id) {
+      this.#reserve(this.size + 1, this.teamCount);
+      const i = this.size;
+      this.size += 1;
+      this.created[i] = time(row[COLUMN.created_at]);
+      this.resolved[i] = time(row[COLUMN.resolved_at]);
+      for (const d of CODED) this.codes[d][i] = this.dictionaries[d].of(row[CODED_COLUMN[d]]);
+      this.repeat[i] = Number(row[COLUMN.is_repeat]) === 1 ? 1 : 0;
+      for (const f of STORED_FACTS) {
+        const v = row[COLUMN[f]];
+        this.facts[f][i] = v === null || v === undefined ? NULL : Number(v);
+      }
+      this.teamStart[i] = this.teamCount;
+      this.last = { created: row[COLUMN.created_at], id };
+    }
+    const team = row[COLUMN.team_id];
+    if (team !== null && team !== undefined) {
+      this.#reserve(this.size, this.teamCount + 1);
+      this.teams[this.teamCount] = this.dictionaries.team.of(team);
+      this.teamCount += 1;
+    }
+    this.teamStart[this.size] = this.teamCount;
+  }
+
+  /** The columns of another read (another thread's), its codes mapped to these names. */
+  add(chunk: FactChunk): void {
+    const at = this.size;
+    const size = at + chunk.size;
+    this.#reserve(size, this.teamCount + chunk.teams.length);
+    this.created.set(chunk.created, at);
+    this.resolved.set(chunk.resolved, at);
+    this.repeat.set(chunk.repeat, at);
+    for (const f of STORED_FACTS) this.facts[f].set(chunk.facts[f] ?? [], at);
+    const recode = (d: Dimension) => chunk.names[d].map((name) => this.dictionaries[d].of(name));
+    for (const d of CODED) {
+      const map = recode(d);
+      const from = chunk.codes[d];
+      const to = this.codes[d];
+      for (let i = 0; i < chunk.size; i += 1) to[at + i] = map[from[i] ?? -1] ?? -1;
+    }
+    const teamMap = recode('team');
+    for (let i = 0; i < chunk.size; i += 1)
+      this.teamStart[at + i] = this.teamCount + (chunk.teamStart[i] ?? 0);
+    for (let t = 0; t < chunk.teams.length; t += 1)
+      this.teams[this.teamCount + t] = teamMap[chunk.teams[t] ?? -1] ?? -1;
+    this.size = size;
+    this.teamCount += chunk.teams.length;
+    this.teamStart[size] = this.teamCount;
+    this.last = chunk.last;
+  }
+
+  /** Every column cut to its size (an array already of its size is kept, not copied). */
+  chunk(): FactChunk {
+    const size = this.size;
+    const fit = <T extends Int32Array | Float64Array | Uint8Array>(array: T, length = size): T =>
+      array.length === length ? array : (array.slice(0, length) as T);
+    return {
+      size,
+      created: fit(this.created),
+      resolved: fit(this.resolved),
+      codes: Object.fromEntries(CODED.map((d) => [d, fit(this.codes[d])])) as FactChunk['codes'],
+      repeat: fit(this.repeat),
+      facts: Object.fromEntries(STORED_FACTS.map((f) => [f, fit(this.facts[f])])),
+      teamStart: fit(this.teamStart, size + 1),
+      teams: fit(this.teams, this.teamCount),
+      names: Object.fromEntries(
+        Object.entries(this.dictionaries).map(([d, dictionary]) => [d, dictionary.names]),
+      ) as FactChunk['names'],
+      last: this.last,
+    };
+  }
+}
+
+/**
+ * Where a page's rows go when the read runs in the loader's own thread (a worker's task, or no
+ * workers): straight into the copy's columns. A symbol-keyed property is not structured-cloned,
+ * so a read sent to another thread arrives without it and builds a chunk instead.
+ */
+const INTO = Symbol('into');
+
+interface FactRowsArgs {
+  expected: number;
+  [INTO]?: FactColumns;
+}
+
+/**
+ * A readPage transform: the page's rows into the loader's columns when they are at hand, else
+ * into a chunk of their own sent back. On SQLite the rows come one at a time as SQLite steps:
+ * pages of row objects had lived long enough to reach V8's old generation, and the load's heap
+ * had grown to 240 MB beside its 128 MB of arrays at a million incidents; chunks copied in
+ * afterwards left another 50 MB behind.
+ */
+export function factRowsInto(
+  rows: Iterable<readonly unknown[]>,
+  args: FactRowsArgs,
+): { added: number; last: FactChunk['last'] } | { chunk: FactChunk } {
+  const into = args[INTO];
+  const columns = into instanceof FactColumns ? into : new FactColumns(args.expected);
+  const before = columns.size;
+  for (const row of rows) columns.addRow(row);
+  return columns === into
+    ? { added: columns.size - before, last: columns.last }
+    : { chunk: columns.chunk() };
+}
+
+/** Where a copy is read from: a worker's connection, and its streaming reads. */
+export type FactReader = Pick<Db, 'read' | 'readPage'>;
+
+/**
+ * Incidents read per query. Between pages the worker answers its other jobs (SQL answers while a
+ * stale copy is read again); on a server a page's rows are held at once, so its pages are small
+ * enough to die young.
+ */
+const PAGE: Record<Dialect, number> = { sqlite: 20_000, mysql: 5_000, postgres: 5_000 };
+
 /**
  * Reads every incident's facts, a page at a time in the primary key's order (created_at,
  * incident_id), with the repeat flag computed by the SQL that defines it. Undefined when the
  * mirror changed during the read (the pages would mix versions).
  */
 export async function loadFactStore(
-  db: Kysely<Database>,
+  handle: FactReader,
   settings: ConditionSettings,
   expected = 0,
+  pageSize = PAGE[dialectOf(handle.read)],
 ): Promise<FactStore | undefined> {
+  const db = handle.read;
   const version = await readMirrorVersion(db);
-  const dictionaries: Record<Dimension, Dictionary> = {
-    service: new Dictionary(),
-    policy: new Dictionary(),
-    priority: new Dictionary(),
-    urgency: new Dictionary(),
-    status: new Dictionary(),
-    team: new Dictionary(),
-  };
-  // Sized for the incidents counted before the read, so that nothing is copied to grow.
-  let capacity = Math.max(PAGE, expected);
-  let created = new Float64Array(capacity);
-  let resolved = new Float64Array(capacity);
-  let service = new Int32Array(capacity);
-  let policy = new Int32Array(capacity);
-  let priority = new Int32Array(capacity);
-  let urgency = new Int32Array(capacity);
-  let status = new Int32Array(capacity);
-  let repeat = new Uint8Array(capacity);
-  let teamStart = new Int32Array(capacity + 1);
-  let teams = new Int32Array(Math.ceil(capacity * 1.5));
-  const facts = new Map(STORED_FACTS.map((f) => [f, new Int32Array(capacity)]));
-  let size = 0;
-  let teamCount = 0;
-  let after: { created: unknown; id: string } | undefined;
+  const columns = new FactColumns(expected);
+  let after: FactChunk['last'];
   for (;;) {
     const from = after;
     // The page of incidents, then their teams joined to it: one row per team (or one without).
@@ -184,87 +373,55 @@ export async function loadFactStore(
       ])
       .orderBy('m.created_at')
       .orderBy('m.incident_id')
-      .limit(PAGE)
+      .limit(pageSize)
       .as('p');
-    const rows = (await db
+    const query = db
       .selectFrom(page)
       .leftJoin('incident_teams as it', 'it.incident_id', 'p.incident_id')
+      // p.* in the page's select order, then the team: LOAD_COLUMNS.
       .selectAll('p')
       .select('it.team_id')
       .orderBy('p.created_at')
       .orderBy('p.incident_id')
-      .execute()) as unknown as Record<string, unknown>[];
-    if (rows.length === 0) break;
-    const before = size;
-    let fresh = 0;
-    for (let r = 0; r < rows.length; r += 1)
-      if (rows[r]?.['incident_id'] !== rows[r - 1]?.['incident_id']) fresh += 1;
-    capacity = size + fresh;
-    created = grown(created, capacity);
-    resolved = grown(resolved, capacity);
-    service = grown(service, capacity);
-    policy = grown(policy, capacity);
-    priority = grown(priority, capacity);
-    urgency = grown(urgency, capacity);
-    status = grown(status, capacity);
-    repeat = grown(repeat, capacity);
-    teamStart = grown(teamStart, capacity + 1);
-    for (const [f, array] of facts) facts.set(f, grown(array, capacity));
-    let last: Record<string, unknown> | undefined;
-    for (const row of rows) {
-      if (last?.['incident_id'] !== row['incident_id']) {
-        const i = size;
-        size += 1;
-        created[i] = time(row['created_at']);
-        resolved[i] = time(row['resolved_at']);
-        service[i] = dictionaries.service.of(row['service_id']);
-        policy[i] = dictionaries.policy.of(row['escalation_policy_id']);
-        priority[i] = dictionaries.priority.of(row['priority_id']);
-        urgency[i] = dictionaries.urgency.of(row['urgency']);
-        status[i] = dictionaries.status.of(row['status']);
-        repeat[i] = Number(row['is_repeat']) === 1 ? 1 : 0;
-        for (const [f, array] of facts) {
-          const v = row[f];
-          array[i] = v === null || v === undefined ? NULL : Number(v);
-        }
-        teamStart[i] = teamCount;
-        last = row;
-      }
-      if (row['team_id'] !== null && row['team_id'] !== undefined) {
-        teams = grown(teams, teamCount + 1);
-        teams[teamCount] = dictionaries.team.of(row['team_id']);
-        teamCount += 1;
-      }
-    }
-    teamStart[size] = teamCount;
-    after = { created: last?.['created_at'], id: String(last?.['incident_id']) };
+      .compile();
+    const args: FactRowsArgs = { expected: pageSize, [INTO]: columns };
+    const { value } = await handle.readPage<ReturnType<typeof factRowsInto>>(query, [], {
+      module: MODULE,
+      fn: 'factRowsInto',
+      args,
+    });
+    let added: number;
+    if ('chunk' in value) {
+      columns.add(value.chunk);
+      added = value.chunk.size;
+    } else added = value.added;
+    after = columns.last;
     // A short page is the last one.
-    if (size - before < PAGE) break;
+    if (added < pageSize) break;
   }
   if ((await readMirrorVersion(db)) !== version) return undefined;
-  // Cut to size; an array already of its size is kept, not copied.
-  const fit = <T extends Int32Array | Float64Array | Uint8Array>(array: T, length = size): T =>
-    array.length === length ? array : (array.slice(0, length) as T);
+  const all = columns.chunk();
   const trimmed = {
-    created: fit(created),
-    resolved: fit(resolved),
-    service: fit(service),
-    policy: fit(policy),
-    priority: fit(priority),
-    urgency: fit(urgency),
-    status: fit(status),
-    repeat: fit(repeat),
-    teamStart: fit(teamStart, size + 1),
-    teams: fit(teams, teamCount),
+    created: all.created,
+    resolved: all.resolved,
+    service: all.codes.service,
+    policy: all.codes.policy,
+    priority: all.codes.priority,
+    urgency: all.codes.urgency,
+    status: all.codes.status,
+    repeat: all.repeat,
+    teamStart: all.teamStart,
+    teams: all.teams,
   };
-  const factArrays = new Map([...facts].map(([f, a]) => [f, fit(a)]));
+  const factArrays = new Map(STORED_FACTS.map((f) => [f, all.facts[f] ?? new Int32Array(0)]));
   const bytes =
     Object.values(trimmed).reduce((n, a) => n + a.byteLength, 0) +
     [...factArrays.values()].reduce((n, a) => n + a.byteLength, 0);
+  const { dictionaries } = columns;
   return {
     version,
     repeatWindowHours: settings.repeatWindowHours,
-    size,
+    size: all.size,
     ...trimmed,
     facts: factArrays,
     names: {
@@ -661,9 +818,9 @@ export class FactCache {
    * The copy, when it is of the mirror's current version under these settings; otherwise
    * undefined (answer from SQL), and a new copy is started unless one is being read.
    */
-  async current(db: Kysely<Database>, settings: ConditionSettings): Promise<FactStore | undefined> {
+  async current(handle: FactReader, settings: ConditionSettings): Promise<FactStore | undefined> {
     if (this.#state === 'disabled') return undefined;
-    const version = await readMirrorVersion(db);
+    const version = await readMirrorVersion(handle.read);
     const store = this.#store;
     if (
       store &&
@@ -684,7 +841,7 @@ export class FactCache {
     const settled = now - this.#seenAt >= SETTLE_MS || (!store && !this.#discarded);
     if (!settled) return undefined;
     // A failed read leaves the copy as it was (its status says so); SQL answers meanwhile.
-    this.#loading ??= this.#load(db, settings)
+    this.#loading ??= this.#load(handle, settings)
       .catch(() => undefined)
       .finally(() => {
         this.#loading = undefined;
@@ -693,14 +850,14 @@ export class FactCache {
   }
 
   /** Reads a copy now and waits for it (tests, and a bench that measures the copy itself). */
-  async load(db: Kysely<Database>, settings: ConditionSettings): Promise<FactStore | undefined> {
-    await (this.#loading ?? this.#load(db, settings));
+  async load(handle: FactReader, settings: ConditionSettings): Promise<FactStore | undefined> {
+    await (this.#loading ?? this.#load(handle, settings));
     return this.#store;
   }
 
-  async #load(db: Kysely<Database>, settings: ConditionSettings): Promise<void> {
+  async #load(handle: FactReader, settings: ConditionSettings): Promise<void> {
     if (this.#state === 'disabled') return;
-    const incidents = await db
+    const incidents = await handle.read
       .selectFrom('incident_metrics')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
@@ -713,7 +870,7 @@ export class FactCache {
     this.#setState('loading');
     const started = performance.now();
     try {
-      const store = await loadFactStore(db, settings, Number(incidents.n));
+      const store = await loadFactStore(handle, settings, Number(incidents.n));
       if (!store) this.#discarded = true;
       if (store) {
         this.#store = store;

@@ -226,7 +226,7 @@ async function catalogMetrics(
   const db = handle.read;
   // The worker's copy of the facts answers when it is of the mirror's current version; SQL,
   // the reference it is held to (test/integration/fact-store.test.ts), otherwise.
-  const store = await handle.facts?.current(db, settings.conditions);
+  const store = await handle.facts?.current(handle, settings.conditions);
   const range = await rangeOf(db, request, store);
   const unit = request.unit;
   // Whole periods in the zone (their starts are the rows' range_start), and the same clipped

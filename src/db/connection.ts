@@ -86,7 +86,7 @@ const PG_NUMERIC_OID = 1700;
 const POOL_SIZE = 10;
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
-function sqliteDialect(file: string): KyselyDialect {
+function sqliteDialect(file: string): { dialect: KyselyDialect; database: SqliteDatabase.Database } {
   if (file !== SQLITE_MEMORY) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new SqliteDatabase(file);
   // First: switching a new file to WAL needs a lock that another starting process may hold.
@@ -98,7 +98,10 @@ function sqliteDialect(file: string): KyselyDialect {
   // made commits most of a large sync's time on this project's machines. 10,000 pages (40 MB of
   // WAL) halves that; readers are unaffected.
   database.pragma('wal_autocheckpoint = 10000');
-  return new ImmediateSqliteDialect({ database: withStatementCache(database) });
+  return {
+    dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
+    database,
+  };
 }
 
 const STATEMENT_CACHE_SIZE = 256;
@@ -169,17 +172,41 @@ function postgresDialect(url: string, options: DbOptions): KyselyDialect {
 
 async function transformInProcess<T>(
   db: Kysely<Database>,
+  sqlite: SqliteDatabase.Database | undefined,
   query: CompiledQuery,
   keyIndexes: readonly number[],
   transform: PageTransform,
 ): Promise<MappedPage<T>> {
-  const { rows } = await db.executeQuery<Record<string, unknown>>(query);
-  // Rows come back with their keys in select order.
-  const raw = rows.map((r) => Object.values(r));
   const fn = ((await import(transform.module)) as Record<string, unknown>)[transform.fn] as (
     rows: Iterable<readonly unknown[]>,
     args: unknown,
   ) => T;
+  if (sqlite) {
+    // As a read worker does: rows stepped one at a time into the transform, never all held (the
+    // facts' copy reads a million in one statement). A statement of its own, outside Kysely's
+    // cache: raw mode would change the rows Kysely gets from a shared one. Synchronous, so no
+    // other query runs on the connection meanwhile.
+    const statement = sqlite.prepare(query.sql).raw(true);
+    let count = 0;
+    let last: unknown[] | undefined;
+    function* rows(): Generator<unknown[]> {
+      for (const row of statement.iterate(query.parameters) as Iterable<unknown[]>) {
+        count += 1;
+        last = row;
+        yield row;
+      }
+    }
+    const iterator = rows();
+    try {
+      const value = fn(iterator, transform.args);
+      return { value, count, last: last ? keyIndexes.map((i) => last?.[i]) : null };
+    } finally {
+      iterator.return(undefined);
+    }
+  }
+  const { rows } = await db.executeQuery<Record<string, unknown>>(query);
+  // Rows come back with their keys in select order.
+  const raw = rows.map((r) => Object.values(r));
   const last = raw.at(-1);
   return {
     value: fn(raw, transform.args),
@@ -202,7 +229,8 @@ const SERVER_TASK_CONNECTIONS = 2;
 /** Opens a connection pool (or the SQLite file) for the target; `log` receives Kysely's query events. */
 export function createDb(target: DatabaseTarget, options: DbOptions = {}): Db {
   let dialect: KyselyDialect;
-  if (target.dialect === 'sqlite') dialect = sqliteDialect(target.path);
+  let sqlite: SqliteDatabase.Database | undefined;
+  if (target.dialect === 'sqlite') ({ dialect, database: sqlite } = sqliteDialect(target.path));
   else if (target.dialect === 'mysql') dialect = mysqlDialect(target.url, options);
   else dialect = postgresDialect(target.url, options);
 
@@ -211,7 +239,7 @@ export function createDb(target: DatabaseTarget, options: DbOptions = {}): Db {
   const db = new Kysely<Database>({ dialect, plugins, ...log });
   const workers = options.sqliteReadWorkers ?? DEFAULT_SQLITE_READ_WORKERS;
   const readPage: Db['readPage'] = (query, keys, transform) =>
-    transformInProcess(db, query, keys, transform);
+    transformInProcess(db, sqlite, query, keys, transform);
   if ((target.dialect === 'sqlite' && target.path === SQLITE_MEMORY) || workers === 0) {
     return {
       db,

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalyticsRequest } from '../../src/analytics/analytics-request.js';
-import { FactCache, factCacheState } from '../../src/analytics/fact-store.js';
+import {
+  FactCache,
+  factCacheState,
+  loadFactStore,
+  type FactStore,
+} from '../../src/analytics/fact-store.js';
 import { incidentMetricsFor, noiseMetricsFor } from '../../src/analytics/incident-metrics.js';
 import { DEFAULT_ANALYTICS_CONFIG } from '../../src/config.js';
 import { writeMirror, mirrorWriter } from '../../src/mirror/mirror-writer.js';
@@ -14,6 +19,16 @@ import { dialectsUnderTest } from '../helpers/test-databases.js';
 
 const CAP_MB = 64;
 const config = DEFAULT_ANALYTICS_CONFIG;
+
+/** Each incident's team names, sorted. */
+function teamsOf(store: FactStore | undefined): string[][] {
+  if (!store) return [];
+  return Array.from({ length: store.size }, (_, i) =>
+    Array.from(store.teams.subarray(store.teamStart[i], store.teamStart[i + 1]), (t) =>
+      String(store.names.team[t]),
+    ).sort(),
+  );
+}
 
 for (const { dialect, available } of await dialectsUnderTest()) {
   describe.skipIf(!available)(`the facts' copy on ${dialect}`, () => {
@@ -68,7 +83,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
             `${what}, group_by=${groupBy}, weeks in New York`,
             { filter, groupBy, unit: 'week', zone: 'America/New_York' },
           ]);
-      expect(await cache.load(read, config)).toBeDefined();
+      expect(await cache.load(synced.db, config)).toBeDefined();
     });
     afterAll(async () => synced?.close());
 
@@ -99,17 +114,35 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       expect(rows).toBeGreaterThan(500);
     });
 
+    it('reads the same copy whatever the page and however few incidents it expected', async () => {
+      const whole = await cache.load(synced.db, config);
+      // Pages of 7 incidents, each page's names coded anew (from a SQLite worker) and mapped.
+      const paged = await loadFactStore(synced.db, config, 0, 7);
+      // Sized for 3 incidents: its columns grow as pages come.
+      const grownCopy = await loadFactStore(synced.db, config, 3, 7);
+      expect(whole?.size).toBeGreaterThan(100);
+      for (const copy of [paged, grownCopy]) {
+        expect(copy?.size).toBe(whole?.size);
+        expect(copy?.names).toEqual(whole?.names);
+        for (const column of ['created', 'resolved', 'service', 'teamStart', 'repeat'] as const)
+          expect(copy?.[column], column).toEqual(whole?.[column]);
+        // An incident's teams are a set: PostgreSQL gives them in either order.
+        expect(teamsOf(copy)).toEqual(teamsOf(whole));
+        expect(copy?.facts).toEqual(whole?.facts);
+      }
+    });
+
     it('is never used once the mirror has moved past it', async () => {
-      const before = await cache.current(synced.db.read, config);
+      const before = await cache.current(synced.db, config);
       expect(before).toBeDefined();
       await writeMirror(mirrorWriter(synced.db.db), synced.clock(), async () => undefined);
-      expect(await cache.current(synced.db.read, config)).toBeUndefined();
+      expect(await cache.current(synced.db, config)).toBeUndefined();
       // Not read again at once: a sync moves the version with every page (SQL answers).
-      expect(await cache.current(synced.db.read, config)).toBeUndefined();
+      expect(await cache.current(synced.db, config)).toBeUndefined();
       expect(cache.status().state).toBe('stale');
-      const again = await cache.load(synced.db.read, config);
+      const again = await cache.load(synced.db, config);
       expect(again?.version).toBe((before?.version ?? 0) + 1);
-      expect(await cache.current(synced.db.read, config)).toBe(again);
+      expect(await cache.current(synced.db, config)).toBe(again);
     });
 
     it('serves the API from the worker that keeps it, as /health reports', async () => {
