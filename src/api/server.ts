@@ -6,7 +6,12 @@ import type { Logger } from '../logger.js';
 import { buildApp } from './app.js';
 import { createPagerDutyClient } from '../pagerduty/create-client.js';
 import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
-import { markInterruptedRuns, scheduleSyncs, SyncService } from '../sync/index.js';
+import {
+  InProcessSyncRunner,
+  markInterruptedRuns,
+  scheduleSyncs,
+  SyncService,
+} from '../sync/index.js';
 import { MirrorVersion } from '../mirror/mirror-version.js';
 import { portInUse } from '../errors.js';
 import { factCacheState } from '../analytics/fact-store.js';
@@ -57,14 +62,14 @@ export async function startServer(
   }
   const mirror = new MirrorVersion(db.read);
   await mirror.start();
-  const syncService = new SyncService({
+  const runner = new InProcessSyncRunner({
     db: db.db,
     logger,
     createClient: options.createClient ?? (() => createPagerDutyClient(config, logger)),
     analytics: config.analytics,
     onCommitted: (version) => mirror.observe(version),
-    since: config.sync.since,
   });
+  const syncService = new SyncService({ runner, logger, since: config.sync.since });
   if (!isLoopbackHost(config.host) && !config.apiToken)
     logger.warn(
       { host: config.host },
