@@ -16,6 +16,7 @@ export {
 } from './sync-request.js';
 export { SyncService, type SyncStartOptions } from './sync-service.js';
 export { InProcessSyncRunner, type SyncRunner } from './sync-runner.js';
+export { WorkerSyncRunner } from './worker-sync-runner.js';
 export { scheduleSyncs } from './sync-scheduler.js';
 export { markInterruptedRuns } from './sync-lease.js';
 export { AccountMismatchError, describeAccount, findMirrorAccount } from './mirror-account.js';
