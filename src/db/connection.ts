@@ -98,7 +98,10 @@ function sqliteDialect(file: string): KyselyDialect {
   // made commits most of a large sync's time on this project's machines. 10,000 pages (40 MB of
   // WAL) halves that; readers are unaffected.
   database.pragma('wal_autocheckpoint = 10000');
-  return new ImmediateSqliteDialect({ database: withStatementCache(database) });
+  return new ImmediateSqliteDialect(
+    { database: withStatementCache(database) },
+    SQLITE_BUSY_TIMEOUT_MS,
+  );
 }
 
 const STATEMENT_CACHE_SIZE = 256;
