@@ -12,10 +12,15 @@ import type { SyncWorkerData, SyncWorkerReply, SyncWorkerRequest } from './sync-
 import { toTransferableError } from './transferable-error.js';
 
 /**
- * How much lower than the server's thread the sync runs (nice levels): below the read workers
- * (10), since a sync is background work and the answers are what someone waits for.
+ * How much lower than the server's thread the sync runs (nice levels): the lowest, below the
+ * read workers (10). A thread of its own does not free the CPU: in the load bench (two shared
+ * cores, readers saturating them) a worker at the server's priority left read p99 7.7x idle,
+ * near the 9.7x of a sync on the event loop, and at 10 still 10x. At 19 the answers run first
+ * and a sync under such a load barely moves: background work that catches up when the load
+ * drops (bench/RESULTS.md). Its lease is renewed every 20 s for a 2-minute expiry, which that
+ * share still covers. The cost: a webhook may wait for the write lock a starved sync holds.
  */
-const SYNC_WORKER_NICENESS = 15;
+const SYNC_WORKER_NICENESS = 19;
 
 const { target, client: settings, logLevel, analytics } = workerData as SyncWorkerData;
 const port = parentPort;
