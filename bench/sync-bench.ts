@@ -18,7 +18,7 @@ import { describeMachine } from './machine.js';
 const CLI = fileURLToPath(new URL('../bin/pd-analytics.js', import.meta.url));
 const DAY = 24 * 3600 * 1000;
 
-async function startSimulatorProcess(
+export async function startSimulatorProcess(
   args: string[],
 ): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [CLI, 'simulate', '--port', '0', ...args], {

@@ -7,10 +7,8 @@ import path from 'node:path';
 import { startServer } from '../src/api/server.js';
 import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
-import { PagerDutyClient } from '../src/pagerduty/pagerduty-client.js';
 import { SimulatedAccount } from '../src/simulator/simulated-account.js';
 import { startSimulator } from '../src/simulator/simulator-server.js';
-import { runSync } from '../src/sync/sync-engine.js';
 import { CHROMIUM_PATH, launchChromium } from '../test/helpers/chromium.js';
 
 const OUTPUT = path.resolve('docs/dashboard.png');
@@ -31,13 +29,11 @@ async function main(): Promise<void> {
   const logger = createLogger('silent');
   const account = new SimulatedAccount({ seed: 42, size: 'small' });
   const sim = await startSimulator({ account, token: TOKEN });
-  const client = new PagerDutyClient({ baseUrl: sim.url, token: TOKEN, requestsPerMinute: 60_000 });
-  const server = await startServer(config, logger, { createClient: () => client });
+  const server = await startServer(config, logger, {
+    pagerduty: () => ({ baseUrl: sim.url, token: TOKEN, requestsPerMinute: 60_000 }),
+  });
   try {
-    await runSync(
-      { db: server.db.db, client, logger, analytics: config.analytics },
-      { mode: 'full', since: new Date(account.now - 400 * DAY_MS) },
-    );
+    await server.syncService.run({ mode: 'full', since: new Date(account.now - 400 * DAY_MS) }, []);
     const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -67,3 +67,29 @@ export function logDestination(stream: NodeJS.WriteStream): DestinationStream | 
   if (!stream.isTTY) return undefined;
   return { write: (line: string) => stream.write(`${formatLogLine(line)}\n`) };
 }
+
+const LEVEL_METHODS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+
+function isLevelMethod(label: string | undefined): label is (typeof LEVEL_METHODS)[number] {
+  return (LEVEL_METHODS as readonly (string | undefined)[]).includes(label);
+}
+
+/**
+ * Writes a JSON line of another thread's logger (the sync worker's) through `logger`: to its
+ * destination, in its format, past its redaction. The line's time, pid and host are the
+ * writer's own.
+ */
+export function relayLogLine(logger: Logger, line: string): void {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const label = logger.levels.labels[Number(entry['level'])];
+  if (!isLevelMethod(label)) return;
+  const fields = Object.fromEntries(
+    Object.entries(entry).filter(([key]) => !ROUTINE_FIELDS.has(key)),
+  );
+  logger[label](fields, String(entry['msg'] ?? ''));
+}

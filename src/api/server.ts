@@ -1,12 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { isLoopbackHost, type Config } from '../config.js';
 import { createDb, type Db } from '../db/connection.js';
+import { SQLITE_MEMORY } from '../db/database-url.js';
 import { migrateToLatest } from '../db/migrator.js';
 import type { Logger } from '../logger.js';
 import { buildApp } from './app.js';
-import { createPagerDutyClient } from '../pagerduty/create-client.js';
-import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
-import { markInterruptedRuns, scheduleSyncs, SyncService } from '../sync/index.js';
+import {
+  pagerDutyClientSettings,
+  type PagerDutyClientSettings,
+} from '../pagerduty/create-client.js';
+import { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
+import {
+  InProcessSyncRunner,
+  markInterruptedRuns,
+  scheduleSyncs,
+  SyncService,
+  WorkerSyncRunner,
+  type SyncRunner,
+} from '../sync/index.js';
 import { MirrorVersion } from '../mirror/mirror-version.js';
 import { portInUse } from '../errors.js';
 import { factCacheState } from '../analytics/fact-store.js';
@@ -14,8 +25,11 @@ import { factCacheState } from '../analytics/fact-store.js';
 export interface ServerOptions {
   /** Run incremental syncs in the background this often. */
   syncEveryMs?: number;
-  /** The PagerDuty client syncs use (the demo points it at the simulator); default: from config. */
-  createClient?: () => PagerDutyClient;
+  /**
+   * The settings of the PagerDuty client syncs use, read when the first sync starts (the demo
+   * points them at its simulator, known only after the server listens); default: from config.
+   */
+  pagerduty?: () => PagerDutyClientSettings;
   /** What chose the port, for the message when it is taken (default `--port or PORT`). */
   portChosenBy?: string;
 }
@@ -24,6 +38,8 @@ export interface RunningServer {
   app: FastifyInstance;
   db: Db;
   syncService: SyncService;
+  /** The mirror's version behind the ETags, moved by the syncs' commits. */
+  mirror: MirrorVersion;
   /** The base URL the server answers on. */
   url: string;
   close(): Promise<void>;
@@ -57,14 +73,28 @@ export async function startServer(
   }
   const mirror = new MirrorVersion(db.read);
   await mirror.start();
-  const syncService = new SyncService({
-    db: db.db,
-    logger,
-    createClient: options.createClient ?? (() => createPagerDutyClient(config, logger)),
-    analytics: config.analytics,
-    onCommitted: (version) => mirror.observe(version),
-    since: config.sync.since,
-  });
+  const clientSettings = options.pagerduty ?? (() => pagerDutyClientSettings(config));
+  const onCommitted = (version: number) => mirror.observe(version);
+  // Syncs run in a worker thread, so that they hold up no request. An in-memory SQLite database
+  // is this connection's alone (no other thread can open it): its syncs run here.
+  const runner: SyncRunner =
+    config.database.dialect === 'sqlite' && config.database.path === SQLITE_MEMORY
+      ? new InProcessSyncRunner({
+          db: db.db,
+          createClient: () => new PagerDutyClient({ ...clientSettings(), logger }),
+          logger,
+          analytics: config.analytics,
+          onCommitted,
+        })
+      : new WorkerSyncRunner({
+          target: config.database,
+          client: clientSettings,
+          logger,
+          analytics: config.analytics,
+          onCommitted,
+          db: db.db,
+        });
+  const syncService = new SyncService({ runner, logger, since: config.sync.since });
   if (!isLoopbackHost(config.host) && !config.apiToken)
     logger.warn(
       { host: config.host },
@@ -83,6 +113,7 @@ export async function startServer(
   } catch (error) {
     mirror.stop();
     await app.close();
+    await syncService.close();
     await db.destroy();
     throw portInUse(error, config.host, config.port, options.portChosenBy ?? '--port or PORT');
   }
@@ -97,6 +128,7 @@ export async function startServer(
     app,
     db,
     syncService,
+    mirror,
     url: `http://${host}:${port}`,
     close: async () => {
       if (closed) return;
@@ -104,8 +136,9 @@ export async function startServer(
       stopSchedule();
       mirror.stop();
       await app.close();
-      // A running sync is stopped and records itself as failed before the database closes.
-      await syncService.stop();
+      // A running sync is stopped and records itself as failed before the database closes; then
+      // the sync worker ends.
+      await syncService.close();
       await db.destroy();
     },
   };

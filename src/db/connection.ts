@@ -99,7 +99,10 @@ function sqliteDialect(file: string): { dialect: KyselyDialect; database: Sqlite
   // WAL) halves that; readers are unaffected.
   database.pragma('wal_autocheckpoint = 10000');
   return {
-    dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }),
+    dialect: new ImmediateSqliteDialect(
+      { database: withStatementCache(database) },
+      SQLITE_BUSY_TIMEOUT_MS,
+    ),
     database,
   };
 }

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import {
   SqliteAdapter,
   SqliteIntrospector,
@@ -12,6 +12,7 @@ import {
   type QueryResult,
 } from 'kysely';
 import { AppError, ValidationError } from '../errors.js';
+import { startWorkerThread, workerModuleUrl } from '../worker-thread.js';
 import type { DatabaseTarget } from './database-url.js';
 
 /** Read workers when none are configured: two queries at once on a two-core machine. */
@@ -117,17 +118,7 @@ interface Pending {
   reject: (error: Error) => void;
 }
 
-// The worker is TypeScript in src/ (tests run from src/) and JavaScript in dist/. Node's own
-// type stripping does not map our `.js` import specifiers to `.ts` files, so from src/ the
-// worker starts through tsx (a dev dependency).
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(FROM_SOURCE ? './read-worker.ts' : './read-worker.js', import.meta.url);
-
-function startWorker(data: ReadWorkerData): Worker {
-  if (!FROM_SOURCE) return new Worker(WORKER_URL, { workerData: data });
-  const bootstrap = `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: data });
-}
+const WORKER_URL = workerModuleUrl('./read-worker', import.meta.url);
 
 function toError(reply: NonNullable<ReadReply['error']>): Error {
   if (reply.statusCode !== undefined) {
@@ -272,7 +263,7 @@ export class ReadPool {
     // The first worker holds the state, so that a pool without pinned jobs holds it too.
     const holds = pinned || !this.#slots.some((s) => s.pinned);
     const data = holds ? this.#data : { ...this.#data, state: undefined };
-    const slot: Slot = { worker: startWorker(data), running: 0, pinned: holds };
+    const slot: Slot = { worker: startWorkerThread(WORKER_URL, data), running: 0, pinned: holds };
     slot.worker.unref();
     slot.worker.on('message', (reply: ReadReply) => {
       if (reply.id === 0) {

@@ -3,12 +3,11 @@
 // SQLite file, one read-only connection (WAL allows any number of readers beside the one
 // writer), one job at a time; on MariaDB/MySQL or PostgreSQL, a small pool, a few jobs at a time.
 // Started by ReadPool.
-import fs from 'node:fs';
-import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect } from 'kysely';
 import { AppError } from '../errors.js';
+import { lowerThreadPriority } from '../worker-thread.js';
 import type { MappedPage, PageTransform, ReadJob, ReadReply, ReadWorkerData } from './read-pool.js';
 import type { Database as Schema } from './schema.js';
 import { SqliteValuesPlugin } from './sqlite-values-plugin.js';
@@ -19,16 +18,9 @@ const WORKER_NICENESS = 10;
 
 const { target, busyTimeoutMs, serverConnections, state } = workerData as ReadWorkerData;
 
-// This thread yields the CPU to the server's: on a machine with few cores, a worker computing
-// an answer took the core the event loop needed for /health. Linux only (a thread is a task
-// with an id of its own there, read from /proc/thread-self); elsewhere the worker keeps the
-// process's priority.
-try {
-  const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').at(-1));
-  if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, os.getPriority(tid) + WORKER_NICENESS);
-} catch {
-  // Not Linux, or not allowed: the same priority as the server's thread.
-}
+// This thread yields the CPU to the server's: a worker computing an answer took the core the
+// event loop needed for /health.
+lowerThreadPriority(WORKER_NICENESS);
 
 /** What a task is handed: a Kysely over this worker's connection, and raw pages through a transform. */
 interface TaskHandle {

@@ -1,10 +1,19 @@
 import type { Config } from '../config.js';
 import { ConfigError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { PagerDutyClient } from './pagerduty-client.js';
+import { PagerDutyClient, type PagerDutyClientOptions } from './pagerduty-client.js';
 
-/** The client for the configured account; a sync without PAGERDUTY_TOKEN is a configuration error. */
-export function createPagerDutyClient(config: Config, logger: Logger): PagerDutyClient {
+/**
+ * What a client is made from, as plain data: it crosses to the sync's worker thread, which
+ * makes its own client from it (a client holds sockets and a pacer, which cannot cross).
+ */
+export type PagerDutyClientSettings = Pick<
+  PagerDutyClientOptions,
+  'baseUrl' | 'token' | 'tokenType' | 'requestsPerMinute' | 'concurrency'
+>;
+
+/** The settings of the configured account; a sync without PAGERDUTY_TOKEN is a configuration error. */
+export function pagerDutyClientSettings(config: Config): PagerDutyClientSettings {
   const { token, tokenType, apiUrl, requestsPerMinute, concurrency } = config.pagerduty;
   if (!token) {
     throw new ConfigError(
@@ -12,12 +21,10 @@ export function createPagerDutyClient(config: Config, logger: Logger): PagerDuty
       'is required to sync (a PagerDuty REST API key; or run `npm run demo` to try the simulator)',
     );
   }
-  return new PagerDutyClient({
-    baseUrl: apiUrl,
-    token,
-    tokenType,
-    requestsPerMinute,
-    concurrency,
-    logger,
-  });
+  return { baseUrl: apiUrl, token, tokenType, requestsPerMinute, concurrency };
+}
+
+/** The client for the configured account; a sync without PAGERDUTY_TOKEN is a configuration error. */
+export function createPagerDutyClient(config: Config, logger: Logger): PagerDutyClient {
+  return new PagerDutyClient({ ...pagerDutyClientSettings(config), logger });
 }

@@ -14,7 +14,9 @@ export {
   type SyncRequest,
   type SyncRequestSource,
 } from './sync-request.js';
-export { SyncService } from './sync-service.js';
+export { SyncService, type SyncStartOptions } from './sync-service.js';
+export { InProcessSyncRunner, type SyncRunner } from './sync-runner.js';
+export { WorkerSyncRunner } from './worker-sync-runner.js';
 export { scheduleSyncs } from './sync-scheduler.js';
 export { markInterruptedRuns } from './sync-lease.js';
 export { AccountMismatchError, describeAccount, findMirrorAccount } from './mirror-account.js';

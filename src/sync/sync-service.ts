@@ -1,35 +1,30 @@
 import crypto from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
-import { ServiceUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { AnalyticsConfig } from '../config.js';
-import type { PagerDutyClient } from '../pagerduty/pagerduty-client.js';
-import { runSync, type SyncOptions, type SyncResult } from './sync-engine.js';
-import { ProgressTracker } from './sync-progress.js';
+import type { SyncOptions, SyncResult } from './sync-engine.js';
+import { ProgressTracker, type SyncObserver } from './sync-progress.js';
+import type { SyncRunner } from './sync-runner.js';
 
 export interface SyncServiceDependencies {
-  db: Kysely<Database>;
-  /** Builds the PagerDuty client; throws (ConfigError) when no token is configured. */
-  createClient: () => PagerDutyClient;
+  /**
+   * Where runs do their work: a WorkerSyncRunner for a server (its thread stays free for
+   * requests), an InProcessSyncRunner for library use and in-memory SQLite.
+   */
+  runner: SyncRunner;
   logger: Logger;
-  clock?: () => Date;
-  /** How the figures are computed; the defaults when absent. */
-  analytics?: AnalyticsConfig;
-  /** Told the mirror's version after each committed write. */
-  onCommitted?: (version: number) => void;
   /** SYNC_SINCE: the start of a full sync's history when a start does not say. */
   since?: Date | undefined;
 }
 
+/** What a start is asked: runSync's plain options. */
+export type SyncStartOptions = Omit<SyncOptions, 'runId' | 'observers' | 'signal'>;
+
 /**
  * Starts syncs in the background for the API and the scheduler, and keeps the live progress of
- * the runs this process started. One client is kept, so its request budget is shared by runs.
+ * the runs this process started.
  */
 export class SyncService {
   readonly #deps: SyncServiceDependencies;
   readonly #live = new Map<string, ProgressTracker>();
-  #client: PagerDutyClient | undefined;
   #current: Promise<SyncResult | undefined> | undefined;
   readonly #controller = new AbortController();
 
@@ -41,58 +36,27 @@ export class SyncService {
    * Starts a run and resolves with its id once it holds the lease; rejects with
    * SyncAlreadyRunningError when another run (of any process) holds it.
    */
-  async start(options: Omit<SyncOptions, 'runId' | 'observers' | 'signal'> = {}): Promise<string> {
-    let client: PagerDutyClient;
-    try {
-      client = this.#client ??= this.#deps.createClient();
-    } catch (error) {
-      throw new ServiceUnavailableError(
-        `sync is not configured: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    const runId = crypto.randomUUID();
-    const tracker = new ProgressTracker();
-    const started = Promise.withResolvers<true>();
-    const run = runSync(
-      {
-        db: this.#deps.db,
-        client,
-        logger: this.#deps.logger,
-        ...(this.#deps.clock ? { clock: this.#deps.clock } : {}),
-        ...(this.#deps.analytics ? { analytics: this.#deps.analytics } : {}),
-        ...(this.#deps.onCommitted ? { onCommitted: this.#deps.onCommitted } : {}),
-      },
-      {
-        ...(this.#deps.since ? { since: this.#deps.since } : {}),
-        ...options,
-        runId,
-        signal: this.#controller.signal,
-        observers: [
-          tracker.observe,
-          (event) => {
-            if (event.type === 'run-started') started.resolve(true);
-          },
-        ],
-      },
+  async start(options: SyncStartOptions = {}): Promise<string> {
+    const { runId, result } = await this.#begin(options, []);
+    result.catch((error: unknown) =>
+      this.#deps.logger.warn(
+        {
+          run_id: runId,
+          err: { message: error instanceof Error ? error.message : String(error) },
+        },
+        'background sync failed',
+      ),
     );
-    // Either the run starts (it holds the lease) or it fails before: report whichever comes first.
-    await Promise.race([started.promise, run]);
-    this.#live.set(runId, tracker);
-    this.#current = run.then(
-      (result) => result,
-      (error: unknown) => {
-        this.#deps.logger.warn(
-          {
-            run_id: runId,
-            err: { message: error instanceof Error ? error.message : String(error) },
-          },
-          'background sync failed',
-        );
-        return undefined;
-      },
-    );
-    void this.#current.finally(() => this.#live.delete(runId));
     return runId;
+  }
+
+  /**
+   * Runs a sync to its end (the demo's first sync), its events told to `observers` too; its
+   * live progress is kept as a started run's is. Rejects as runSync does.
+   */
+  async run(options: SyncStartOptions, observers: readonly SyncObserver[]): Promise<SyncResult> {
+    const { result } = await this.#begin(options, observers);
+    return result;
   }
 
   /** Live progress of a run this process is running, if it is. */
@@ -104,5 +68,39 @@ export class SyncService {
   async stop(): Promise<void> {
     this.#controller.abort();
     await this.#current;
+  }
+
+  /** Stops the running sync, then ends the runner (its worker thread). */
+  async close(): Promise<void> {
+    await this.stop();
+    await this.#deps.runner.close();
+  }
+
+  /** Resolves once the run holds the lease, with its result to come; rejects if it fails before. */
+  async #begin(
+    options: SyncStartOptions,
+    observers: readonly SyncObserver[],
+  ): Promise<{ runId: string; result: Promise<SyncResult> }> {
+    const runId = crypto.randomUUID();
+    const tracker = new ProgressTracker();
+    const started = Promise.withResolvers<true>();
+    const result = this.#deps.runner.run(
+      { ...(this.#deps.since ? { since: this.#deps.since } : {}), ...options, runId },
+      (event) => {
+        tracker.observe(event);
+        if (event.type === 'run-started') started.resolve(true);
+        for (const observe of observers) observe(event);
+      },
+      this.#controller.signal,
+    );
+    // Either the run starts (it holds the lease) or it fails before: report whichever comes first.
+    await Promise.race([started.promise, result]);
+    this.#live.set(runId, tracker);
+    this.#current = result.then(
+      (value) => value,
+      () => undefined,
+    );
+    void this.#current.finally(() => this.#live.delete(runId));
+    return { runId, result };
   }
 }

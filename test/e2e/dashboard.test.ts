@@ -14,10 +14,10 @@ import { accountTruth } from '../../src/simulator/account-truth.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
 import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
 import { runSync } from '../../src/sync/sync-engine.js';
-import { SyncService } from '../../src/sync/sync-service.js';
 import { parseCsv } from '../helpers/csv.js';
 import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-databases.js';
+import { inProcessSyncService } from '../helpers/test-app.js';
 
 const CHROMIUM = CHROMIUM_PATH;
 const REQUIRED = process.env['CI'] === 'true' || process.env['PDA_REQUIRE_BROWSER'] === '1';
@@ -58,7 +58,7 @@ describe.skipIf(!available)('the dashboard in a real browser', () => {
       { db: handle.db, client, logger, clock },
       { since: new Date(SIM_NOW - 500 * 24 * 3600 * 1000) },
     );
-    const syncService = new SyncService({
+    const syncService = inProcessSyncService({
       db: handle.db,
       logger,
       createClient: () => client,

@@ -9,7 +9,11 @@ import { createLogger } from '../../src/logger.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
 import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
 import { runSync, type SyncDependencies, type SyncResult } from '../../src/sync/sync-engine.js';
-import type { SyncService } from '../../src/sync/sync-service.js';
+import { SyncService } from '../../src/sync/sync-service.js';
+import {
+  InProcessSyncRunner,
+  type InProcessSyncRunnerDependencies,
+} from '../../src/sync/sync-runner.js';
 import { SIM_NOW, startTestSimulator, testClient } from './simulator-fixture.js';
 import { createTestDatabase } from './test-databases.js';
 
@@ -19,6 +23,11 @@ export interface TestApp {
   app: FastifyInstance;
   db: Db;
   close(): Promise<void>;
+}
+
+/** A sync service whose runs run in this thread, as the library runs them. */
+export function inProcessSyncService(deps: InProcessSyncRunnerDependencies): SyncService {
+  return new SyncService({ runner: new InProcessSyncRunner(deps), logger: deps.logger });
 }
 
 /** A migrated database (in-memory SQLite unless given) and the app over it, not listening. */

@@ -6,7 +6,7 @@ import { migrateToLatest } from '../../src/db/migrator.js';
 import { createLogger } from '../../src/logger.js';
 import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
 import { runSync } from '../../src/sync/sync-engine.js';
-import { SyncService } from '../../src/sync/sync-service.js';
+import type { SyncService } from '../../src/sync/sync-service.js';
 import { signPagerDutyBody } from '../../src/sync/webhook-signature.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
@@ -15,6 +15,7 @@ import {
   dialectsUnderTest,
   type TestDatabase,
 } from '../helpers/test-databases.js';
+import { inProcessSyncService } from '../helpers/test-app.js';
 
 // Every route of the OpenAPI document, each parameter in turn given each hostile value: no
 // answer may be a 5xx, and none may show internals (a stack, a source path, SQL, a secret).
@@ -136,7 +137,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         { since: new Date(SIM_NOW - 500 * DAY) },
       );
       // POST /sync is fuzzed too: a well-formed one starts a real (incremental) sync.
-      syncService = new SyncService({
+      syncService = inProcessSyncService({
         db: handle.db,
         logger: createLogger('silent'),
         createClient: () => client,

@@ -8,7 +8,6 @@ import type { SimulatedAccount } from '../../src/simulator/simulated-account.js'
 import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
 import { AccountMismatchError, findMirrorAccount } from '../../src/sync/mirror-account.js';
 import { runSync, type SyncOptions } from '../../src/sync/sync-engine.js';
-import { SyncService } from '../../src/sync/sync-service.js';
 import { expectMirrorEqualsTruth } from '../helpers/mirror-assertions.js';
 import { metricsTruth } from '../helpers/metrics-truth.js';
 import { SIM_NOW, startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
@@ -17,6 +16,7 @@ import {
   dialectsUnderTest,
   type TestDatabase,
 } from '../helpers/test-databases.js';
+import { inProcessSyncService } from '../helpers/test-app.js';
 
 // A mirror belongs to one account (the demo's simulator and a real account once shared one
 // file), and `since` follows one rule: earlier than the mirror's history, the range before it
@@ -116,7 +116,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
     });
 
     it('refuses it the same way through the service behind POST /sync and serve --sync-every', async () => {
-      const service = new SyncService({
+      const service = inProcessSyncService({
         db: handle.db,
         logger,
         createClient: () => testClient(second.sim.url),

@@ -3,11 +3,10 @@ import { createLogger } from '../../src/logger.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
 import type { RunningSimulator } from '../../src/simulator/simulator-server.js';
 import { acquireSyncLease, releaseSyncLease } from '../../src/sync/sync-lease.js';
-import { SyncService } from '../../src/sync/sync-service.js';
 import { scheduleSyncs } from '../../src/sync/sync-scheduler.js';
 import { signPagerDutyBody } from '../../src/sync/webhook-signature.js';
 import { startTestSimulator, testClient } from '../helpers/simulator-fixture.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, type TestApp, inProcessSyncService } from '../helpers/test-app.js';
 
 const ADMIN = 'admin-token-0123456789';
 const SECRET = 'webhook-secret-abcdef';
@@ -33,7 +32,7 @@ describe('the sync API', () => {
     testApp = await createTestApp({
       config: { adminToken: ADMIN },
       syncService: (db) =>
-        new SyncService({
+        inProcessSyncService({
           db: db.db,
           logger: createLogger('silent'),
           createClient: () => client,
@@ -274,7 +273,7 @@ describe('scheduled syncs', () => {
     const { account, sim } = await startTestSimulator('small');
     const testApp = await createTestApp();
     const client = testClient(sim.url);
-    const service = new SyncService({
+    const service = inProcessSyncService({
       db: testApp.db.db,
       logger: createLogger('silent'),
       createClient: () => client,

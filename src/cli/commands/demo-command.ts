@@ -6,10 +6,10 @@ import { createDb } from '../../db/connection.js';
 import { migrateToLatest } from '../../db/migrator.js';
 import { portInUse, ValidationError } from '../../errors.js';
 import { commandLogger } from '../cli-logger.js';
-import { PagerDutyClient } from '../../pagerduty/pagerduty-client.js';
+import type { PagerDutyClientSettings } from '../../pagerduty/create-client.js';
 import { SimulatedAccount } from '../../simulator/simulated-account.js';
 import { startSimulator } from '../../simulator/simulator-server.js';
-import { describeAccount, findMirrorAccount, runSync } from '../../sync/index.js';
+import { describeAccount, findMirrorAccount } from '../../sync/index.js';
 import type { CliContext } from '../cli-context.js';
 import { parseIntegerOption } from '../options.js';
 import { browsableUrl, printServerUrls } from '../server-urls.js';
@@ -70,10 +70,11 @@ export function registerDemoCommand(program: Command, context: CliContext): void
       );
 
       // The server listens first: a busy port stops the demo before anything else starts.
-      const started: { client?: PagerDutyClient } = {};
+      const started: { client?: PagerDutyClientSettings } = {};
       const server = await startServer(config, logger, {
-        // The demo's "sync now" (POST /api/v1/sync) reads the simulator too.
-        createClient: () => {
+        // The demo's syncs (its first, and "sync now": POST /api/v1/sync) read the simulator, in
+        // the server's sync worker, over HTTP.
+        pagerduty: () => {
           if (!started.client)
             throw new ValidationError('the simulator is still starting', 'simulator');
           return started.client;
@@ -91,24 +92,17 @@ export function registerDemoCommand(program: Command, context: CliContext): void
       context.stdout(
         `PagerDuty simulator: ${sim.url} (token ${DEFAULT_SIMULATOR_TOKEN}; ${account.liveServices().length} services, ${account.incidents.count} incidents)`,
       );
-      const client = new PagerDutyClient({
+      started.client = {
         baseUrl: sim.url,
         token: DEFAULT_SIMULATOR_TOKEN,
-        logger,
         requestsPerMinute: 60_000,
         concurrency: 4,
-      });
-      started.client = client;
+      };
       try {
         const reporter = createSyncReporter(process.stderr, context.stderr);
-        const result = await runSync(
-          { db: server.db.db, client, logger, analytics: config.analytics },
-          {
-            mode: 'full',
-            fresh: true,
-            since: new Date(Date.now() - 400 * DAY_MS),
-            observers: [reporter.observe],
-          },
+        const result = await server.syncService.run(
+          { mode: 'full', fresh: true, since: new Date(Date.now() - 400 * DAY_MS) },
+          [reporter.observe],
         );
         reporter.stop();
         context.stdout(

@@ -97,16 +97,17 @@ export function listRunningSyncRuns(db: Kysely<Database>) {
 /** The message of a run whose process stopped without recording its end. */
 export const INTERRUPTED_ERROR = 'interrupted: the process running it stopped';
 
-/** Records runs as interrupted (failed, with INTERRUPTED_ERROR). */
+/** Records runs still running as interrupted (failed, with INTERRUPTED_ERROR unless told why). */
 export async function markSyncRunsInterrupted(
   db: Kysely<Database>,
   ids: readonly string[],
   now: Date,
+  error = INTERRUPTED_ERROR,
 ): Promise<void> {
   if (ids.length === 0) return;
   await db
     .updateTable('sync_runs')
-    .set({ status: 'failed', finished_at: now, error: INTERRUPTED_ERROR })
+    .set({ status: 'failed', finished_at: now, error })
     .where('id', 'in', ids)
     .where('status', '=', 'running')
     .execute();
