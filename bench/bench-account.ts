@@ -197,13 +197,19 @@ export async function benchDialects(): Promise<Dialect[]> {
   return out;
 }
 
-/** The bench database of a dialect, filled with the account (reused when a run filled it). */
+/**
+ * The bench database of a dialect, filled with the account (reused when a run filled it).
+ * `readOnly`: a filled database is returned as it is, neither migrated nor synced again, for a
+ * bench that only reads through a server while other benchmarks may share the same file.
+ */
 export async function openBenchDatabase(
   dialect: Dialect,
   log: (line: string) => void = console.log,
+  { readOnly = false }: { readOnly?: boolean } = {},
 ): Promise<{ target: DatabaseTarget; account: SimulatedAccount }> {
   const account = benchAccount();
   const { target, fresh } = await benchTarget(dialect);
+  if (readOnly && !fresh) return { target, account };
   const handle = createDb(target);
   try {
     await migrateToLatest(handle.db);

@@ -187,8 +187,8 @@ export async function jsonAnswerTask(
   return JSON.stringify({ ...args.envelope, [args.key]: picked });
 }
 
-// This module, as the workers import it: TypeScript from src/ (through tsx), JavaScript from dist/.
-const MODULE = new URL(
+/** This module, as the workers import it: TypeScript from src/ (through tsx), JavaScript from dist/. */
+export const ANALYTICS_TASKS_MODULE = new URL(
   import.meta.url.endsWith('.ts') ? './analytics-tasks.ts' : './analytics-tasks.js',
   import.meta.url,
 ).href;
@@ -201,7 +201,7 @@ export function runAnalyticsJson<K extends keyof Tasks>(
   body: { key: string; pick?: string; envelope: Record<string, unknown> },
 ): Promise<string> {
   return db.task({
-    module: MODULE,
+    module: ANALYTICS_TASKS_MODULE,
     fn: 'jsonAnswerTask',
     args: { fn, args, ...body },
     pinned: PINNED.has(fn),
@@ -214,5 +214,5 @@ export function runAnalytics<K extends keyof Tasks>(
   fn: K,
   args: Parameters<Tasks[K]>[1],
 ): Promise<Awaited<ReturnType<Tasks[K]>>> {
-  return db.task({ module: MODULE, fn, args, pinned: PINNED.has(fn) });
+  return db.task({ module: ANALYTICS_TASKS_MODULE, fn, args, pinned: PINNED.has(fn) });
 }

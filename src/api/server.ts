@@ -21,6 +21,7 @@ import {
 import { MirrorVersion } from '../mirror/mirror-version.js';
 import { portInUse } from '../errors.js';
 import { factCacheState } from '../analytics/fact-store.js';
+import { ANALYTICS_TASKS_MODULE } from '../analytics/analytics-tasks.js';
 
 export interface ServerOptions {
   /** Run incremental syncs in the background this often. */
@@ -57,6 +58,7 @@ export async function startServer(
   const db = createDb(config.database, {
     sqliteReadWorkers: config.sqliteReadWorkers,
     taskState: factCacheState(config.analyticsCacheMb),
+    taskModules: [ANALYTICS_TASKS_MODULE],
     onIdleConnectionError: (error) =>
       logger.warn({ error }, 'an idle database connection failed; it is replaced on demand'),
   });
@@ -71,6 +73,9 @@ export async function startServer(
     await db.destroy();
     throw error;
   }
+  // The read workers start now, beside the app's building, rather than on the first requests:
+  // a dashboard opened on a fresh server waited for them. A failure here shows at first use.
+  db.warm().catch(() => undefined);
   const mirror = new MirrorVersion(db.read);
   await mirror.start();
   const clientSettings = options.pagerduty ?? (() => pagerDutyClientSettings(config));

@@ -1,20 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
-import type { MostIncidents } from '../analytics/services-analytics.js';
-import { INCIDENT_STATUSES } from '../analytics/incident-filter.js';
-import { STATUS_COLORS } from './status-colors.js';
-
-export interface StatusChartData {
-  title: string;
-  service_id: string | null;
-  service_name: string | null;
-  total_incidents: number;
-  categories: string[];
-  values: number[];
-  /** The colour of each category, as the PNG and the dashboard draw it. */
-  colors: string[];
-}
+import type { StatusChartData } from './status-chart-data.js';
 
 const WIDTH = 720;
 const HEIGHT = 420;
@@ -25,20 +12,6 @@ const PNG_FONT_FAMILY = 'DejaVu Sans';
 const PNG_FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((file) =>
   fileURLToPath(new URL(`../../fonts/${file}`, import.meta.url)),
 );
-const COLORS: Record<string, string> = STATUS_COLORS;
-
-/** The data of the chart of the most-incidents service's status breakdown (also what the dashboard draws). */
-export function statusChartData(most: MostIncidents | null): StatusChartData {
-  return {
-    title: most ? `Incidents of ${most.service_name} by status` : 'No incidents yet',
-    service_id: most?.service_id ?? null,
-    service_name: most?.service_name ?? null,
-    total_incidents: most?.total_incidents ?? 0,
-    categories: [...INCIDENT_STATUSES],
-    values: INCIDENT_STATUSES.map((s) => most?.status_breakdown[s] ?? 0),
-    colors: INCIDENT_STATUSES.map((s) => COLORS[s] ?? '#337ab7'),
-  };
-}
 
 /** Renders the chart as SVG on the server with ECharts (no browser). */
 export function renderStatusChartSvg(data: StatusChartData): string {
@@ -66,7 +39,7 @@ export function renderStatusChartSvg(data: StatusChartData): string {
           type: 'bar',
           data: data.values.map((value, i) => ({
             value,
-            itemStyle: { color: COLORS[data.categories[i] ?? ''] ?? '#337ab7' },
+            itemStyle: { color: data.colors[i] ?? '#337ab7' },
           })),
           label: { show: true, position: 'top', fontFamily: 'sans-serif' },
           barMaxWidth: 120,

@@ -79,6 +79,8 @@ export interface DbOptions {
    * copy of the facts); none in process (no workers, in-memory SQLite).
    */
   taskState?: WorkerState | undefined;
+  /** Modules (URLs) the task workers import as they start: the tasks' own. */
+  taskModules?: readonly string[] | undefined;
 }
 
 const PG_INT8_OID = 20;
@@ -263,6 +265,7 @@ export function createDb(target: DatabaseTarget, options: DbOptions = {}): Db {
         busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS,
         serverConnections: SERVER_TASK_CONNECTIONS,
         state: options.taskState,
+        preload: options.taskModules,
       },
       workers,
       SERVER_TASK_CONNECTIONS,
@@ -289,7 +292,10 @@ export function createDb(target: DatabaseTarget, options: DbOptions = {}): Db {
   const pool = new ReadPool(data, workers);
   // Tasks have workers of their own: queued behind eight long answers, the quick reads (a list,
   // /health) waited seconds for a worker.
-  const tasks = new ReadPool({ ...data, state: options.taskState }, workers);
+  const tasks = new ReadPool(
+    { ...data, state: options.taskState, preload: options.taskModules },
+    workers,
+  );
   const read = new Kysely<Database>({ dialect: new SqliteReadPoolDialect(pool), plugins, ...log });
   return {
     db,

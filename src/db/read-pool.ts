@@ -30,6 +30,8 @@ export interface ReadWorkerData {
    * one worker of a pool only (the one pinned jobs run on), so that it is held once.
    */
   state?: WorkerState | undefined;
+  /** Modules (URLs) a worker imports as it starts, so that its first task does not wait for them. */
+  preload?: readonly string[] | undefined;
 }
 
 /** How a worker makes its state: fn(args, notify) of the module at `module` (a URL). */

@@ -16,7 +16,7 @@ const MAX_STATEMENTS = 256;
 /** How much lower than the server's thread a worker runs (nice levels). */
 const WORKER_NICENESS = 10;
 
-const { target, busyTimeoutMs, serverConnections, state } = workerData as ReadWorkerData;
+const { target, busyTimeoutMs, serverConnections, state, preload } = workerData as ReadWorkerData;
 
 // This thread yields the CPU to the server's: a worker computing an answer took the core the
 // event loop needed for /health.
@@ -129,6 +129,10 @@ async function serverHandle(): Promise<TaskHandle> {
   const { createDb } = await import('./connection.js');
   return createDb(target, { sqliteReadWorkers: 0, poolSize: serverConnections });
 }
+
+// Imported now, beside the connection's opening: a failed import is reported by the first job
+// that needs the module.
+for (const module of preload ?? []) load(module).catch(() => modules.delete(module));
 
 const sqlite = target.dialect === 'sqlite' ? sqliteHandle(target.path) : undefined;
 const server = sqlite ? undefined : serverHandle();

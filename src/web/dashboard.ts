@@ -325,30 +325,75 @@ async function openService(id: string): Promise<void> {
   element<HTMLDialogElement>('service-dialog').showModal();
 }
 
-async function loadAll(): Promise<void> {
-  const started = performance.now();
-  showError(null);
+/**
+ * Loads one panel: its sections (data-panel names it) say they are busy meanwhile, and an error
+ * is shown without stopping the other panels.
+ */
+async function loadPanel(name: string, load: () => Promise<void>): Promise<void> {
+  const sections = document.querySelectorAll(`[data-panel~="${name}"]`);
+  for (const s of sections) s.setAttribute('aria-busy', 'true');
   try {
-    await Promise.all([
-      renderReports(),
-      loadCounts(),
-      loadByService(),
-      loadMost(),
-      loadOverTime(),
-      loadTables(),
-      loadSyncStatus(),
-      loadWeeklyPanels(chart, filterQuery),
-      loadServiceResponseTable(filterQuery),
-      loadOnCallLoad(chart, filterQuery),
-      loadHeatmap(chart, filterQuery),
-      loadPayPanel(chart, filterQuery),
-      loadNoisePanels(chart, filterQuery),
-    ]);
+    await load();
   } catch (error) {
     showError(error);
+  } finally {
+    for (const s of sections) s.removeAttribute('aria-busy');
   }
-  document.body.dataset['renderMs'] = String(Math.round(performance.now() - started));
-  document.body.dataset['loaded'] = String(Number(document.body.dataset['loaded'] ?? 0) + 1);
+}
+
+/** Which load of the page is the latest: an older one's late answers mark nothing. */
+let generation = 0;
+
+/**
+ * Draws every panel. The first screen (the counts and the incident charts, each read from the
+ * rollups in tens of milliseconds) is asked for first and marked as the first render on its
+ * own; the other panels (analytics over the whole history, on-call, pay, noise, the lists) fill
+ * in as they arrive. Their requests go out after the first screen's: the browser sends six at
+ * a time to a host and the server's read workers take jobs in order, so a panel that reads for
+ * seconds never holds up the headline figures. `alongside` is started between the two.
+ */
+async function loadAll(alongside?: () => Promise<void>): Promise<void> {
+  const started = performance.now();
+  const mine = (generation += 1);
+  showError(null);
+  const headline = Promise.all([
+    loadPanel('counts', loadCounts),
+    loadPanel('by-service', loadByService),
+    loadPanel('most', loadMost),
+    loadPanel('over-time', loadOverTime),
+  ]);
+  // Something of the page's own (the filters' lists), between the first screen and the rest.
+  const own = alongside?.();
+  const rest = Promise.all([
+    loadPanel('sync', loadSyncStatus),
+    loadPanel('reports', renderReports),
+    loadPanel('weekly', () => loadWeeklyPanels(chart, filterQuery)),
+    loadPanel('heatmap', () => loadHeatmap(chart, filterQuery)),
+    loadPanel('oncall', () => loadOnCallLoad(chart, filterQuery)),
+    loadPanel('pay', () => loadPayPanel(chart, filterQuery)),
+    loadPanel('noise', () => loadNoisePanels(chart, filterQuery)),
+    loadPanel('response-services', () => loadServiceResponseTable(filterQuery)),
+    loadPanel('tables', loadTables),
+  ]);
+  await headline;
+  const body = document.body.dataset;
+  if (mine === generation) {
+    body['firstRenderMs'] = String(Math.round(performance.now() - started));
+    body['rendered'] = String(Number(body['rendered'] ?? 0) + 1);
+  }
+  await Promise.all([rest, own]);
+  if (mine !== generation) return;
+  body['renderMs'] = String(Math.round(performance.now() - started));
+  body['loaded'] = String(Number(body['loaded'] ?? 0) + 1);
+}
+
+/** The filters the URL gives that need no list from the server: dates, zone, urgency. */
+function setFixedFilters(): void {
+  fillZonePicker(field('time_zone') as HTMLSelectElement);
+  const current = new URLSearchParams(location.search);
+  for (const name of FILTERS)
+    if (name !== 'team_id' && name !== 'service_id') field(name).value = current.get(name) ?? '';
+  if (!field('time_zone').value) field('time_zone').value = VIEWER_ZONE;
 }
 
 async function loadFilterOptions(): Promise<void> {
@@ -378,10 +423,9 @@ async function loadFilterOptions(): Promise<void> {
     'beforeend',
     services.map((s) => option(s, teamsOf.get(s.id))).join(''),
   );
-  fillZonePicker(field('time_zone') as HTMLSelectElement);
   const current = new URLSearchParams(location.search);
-  for (const name of FILTERS) field(name).value = current.get(name) ?? '';
-  if (!field('time_zone').value) field('time_zone').value = VIEWER_ZONE;
+  for (const name of ['team_id', 'service_id'] as const)
+    field(name).value = current.get(name) ?? '';
   narrowServices();
 }
 
@@ -476,5 +520,8 @@ window.addEventListener('resize', () => {
   for (const c of charts.values()) c.resize();
 });
 
-await loadFilterOptions().catch(showError);
-await loadAll();
+// The panels read their filters from the URL, so they need not wait for the lists of teams and
+// services (two pages of 1,000 at 2,000 services); the zone picker is filled first, as the
+// panels' periods are in its zone.
+setFixedFilters();
+await loadAll(() => loadFilterOptions().catch(showError));

@@ -117,6 +117,57 @@ describe.skipIf(!available)('the dashboard in a real browser', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
   });
 
+  it('draws the first screen without waiting for a slow panel, which says it is loading', async () => {
+    const viewer = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const sent: string[] = [];
+    viewer.on('request', (r) => {
+      if (r.url().includes('/api/v1/')) sent.push(new URL(r.url()).pathname);
+    });
+    // The on-call answer is held back, as a slow endpoint on a large account would be.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await viewer.route('**/api/v1/analytics/responders*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await viewer.goto(`${base}/`);
+    await viewer.waitForFunction('Number(document.body.dataset.rendered ?? 0) >= 1');
+    expect(await viewer.locator('[data-count="services"]').innerText()).toBe(
+      String(accountTruth(account).services.length),
+    );
+    for (const id of ['chart-by-service', 'chart-most', 'chart-over-time'])
+      expect(await viewer.locator(`#${id} svg`).count(), id).toBe(1);
+    expect(await viewer.locator('[data-panel="counts"]').getAttribute('aria-busy')).toBeNull();
+    // The panels that answered are filled; the held one says it is loading, and the page is not
+    // counted as loaded until it has its answer.
+    await viewer.waitForFunction("document.querySelector('#chart-noise svg') !== null");
+    expect(await viewer.locator('[data-panel="oncall"]').getAttribute('aria-busy')).toBe('true');
+    expect(
+      await viewer.evaluate(
+        "getComputedStyle(document.querySelector('[data-panel=\"oncall\"] > h2'), '::after').content",
+      ),
+    ).toContain('Loading');
+    expect(await viewer.evaluate('document.body.dataset.loaded')).toBeUndefined();
+    release();
+    await viewer.waitForFunction('Number(document.body.dataset.loaded ?? 0) >= 1');
+    expect(await viewer.locator('[aria-busy]').count()).toBe(0);
+    expect(await viewer.locator('#chart-oncall-hours svg').count()).toBe(1);
+    // The first screen's requests went out before any of the analytics panels'.
+    const firstAnalytics = sent.findIndex((p) => p.startsWith('/api/v1/analytics/'));
+    for (const path of [
+      '/api/v1/services/count',
+      '/api/v1/incidents/by-status',
+      '/api/v1/incidents/by-service',
+      '/api/v1/services/chart',
+      '/api/v1/incidents/over-time',
+    ])
+      expect(sent.indexOf(path), path).toBeLessThan(firstAnalytics);
+    const first = Number(await viewer.evaluate('document.body.dataset.firstRenderMs'));
+    const all = Number(await viewer.evaluate('document.body.dataset.renderMs'));
+    expect(first).toBeLessThanOrEqual(all);
+    await viewer.close();
+  });
+
   it("shows response times per week in the viewer's zone, and a sortable table per service", async () => {
     const viewer = await browser.newPage({
       viewport: { width: 1280, height: 900 },

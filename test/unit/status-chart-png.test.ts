@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { renderStatusChartSvg, statusChartData, svgToPng } from '../../src/charts/status-chart.js';
+import { statusChartData } from '../../src/charts/status-chart-data.js';
+import { renderStatusChartSvg, svgToPng } from '../../src/charts/status-chart.js';
 import { countInk, decodePng } from '../helpers/png-pixels.js';
 
 // resvg draws text only with a font it was given. Where it finds no system font (the slim Docker

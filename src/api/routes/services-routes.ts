@@ -11,6 +11,7 @@ import {
   type ServiceRow,
 } from '../../analytics/services-analytics.js';
 import type { Database } from '../../db/schema.js';
+import { statusChartData } from '../../charts/status-chart-data.js';
 import { NotFoundError } from '../../errors.js';
 import { countRoute, pageRoute } from './page-routes.js';
 import type { AnalyticsRoutesOptions } from './route-options.js';
@@ -118,12 +119,12 @@ export const servicesRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async 
       },
     },
     async (request, reply) => {
-      // ECharts and resvg are loaded on the first chart drawn, not at start-up: most servers never draw one.
-      const { renderStatusChartSvg, statusChartData, svgToPng } =
-        await import('../../charts/status-chart.js');
       const data = statusChartData(await findMostIncidents(d, parseAnalyticsFilter(request.query)));
       const format = request.query.format ?? 'json';
       if (format === 'json') return reply.type('application/json').send(data);
+      // ECharts and resvg are loaded on the first chart drawn, not at start-up: most servers never
+      // draw one, and the dashboard asks for the data only.
+      const { renderStatusChartSvg, svgToPng } = await import('../../charts/status-chart.js');
       const svg = renderStatusChartSvg(data);
       if (format === 'svg') return reply.type('image/svg+xml').send(svg);
       return reply.type('image/png').send(svgToPng(svg));
