@@ -88,7 +88,10 @@ const PG_NUMERIC_OID = 1700;
 const POOL_SIZE = 10;
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
-function sqliteDialect(file: string): { dialect: KyselyDialect; database: SqliteDatabase.Database } {
+function sqliteDialect(file: string): {
+  dialect: KyselyDialect;
+  database: SqliteDatabase.Database;
+} {
   if (file !== SQLITE_MEMORY) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new SqliteDatabase(file);
   // First: switching a new file to WAL needs a lock that another starting process may hold.
