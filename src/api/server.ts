@@ -73,9 +73,6 @@ export async function startServer(
     await db.destroy();
     throw error;
   }
-  // The read workers start now, beside the app's building, rather than on the first requests:
-  // a dashboard opened on a fresh server waited for them. A failure here shows at first use.
-  db.warm().catch(() => undefined);
   const mirror = new MirrorVersion(db.read);
   await mirror.start();
   const clientSettings = options.pagerduty ?? (() => pagerDutyClientSettings(config));
@@ -122,6 +119,9 @@ export async function startServer(
     await db.destroy();
     throw portInUse(error, config.host, config.port, options.portChosenBy ?? '--port or PORT');
   }
+  // The read workers start now rather than on the first requests: a dashboard opened on a fresh
+  // server waited for them. A failure here shows at first use.
+  db.warm().catch(() => undefined);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

@@ -206,6 +206,12 @@ export class ReadPool {
     this.#destroyed = true;
     for (const pending of this.#queue.splice(0))
       pending.reject(new Error('the database is closed'));
+    // Jobs under way are answered too (a warm-up still running at a quick stop, say): their
+    // workers are stopped, never to reply.
+    for (const [id, { pending }] of this.#inFlight) {
+      this.#inFlight.delete(id);
+      pending.reject(new Error('the database is closed'));
+    }
     await Promise.all(this.#slots.splice(0).map((s) => s.worker.terminate()));
   }
 
