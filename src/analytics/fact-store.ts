@@ -342,9 +342,8 @@ export async function loadFactStore(
   const db = handle.read;
   const version = await readMirrorVersion(db);
   const columns = new FactColumns(expected);
-  let after: FactChunk['last'];
   for (;;) {
-    const from = after;
+    const from = columns.last;
     // The page of incidents, then their teams joined to it: one row per team (or one without).
     const page = db
       .selectFrom('incident_metrics as m')
@@ -395,7 +394,6 @@ export async function loadFactStore(
       columns.add(value.chunk);
       added = value.chunk.size;
     } else added = value.added;
-    after = columns.last;
     // A short page is the last one.
     if (added < pageSize) break;
   }

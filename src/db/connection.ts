@@ -15,6 +15,7 @@ import { createPool } from 'mysql2';
 import pg from 'pg';
 import { SQLITE_MEMORY, type DatabaseTarget, type Dialect } from './database-url.js';
 import type { Database } from './schema.js';
+import { mapRawRows } from './raw-rows.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
 import {
   DEFAULT_SQLITE_READ_WORKERS,
@@ -190,27 +191,11 @@ async function transformInProcess<T>(
     args: unknown,
   ) => T;
   if (sqlite) {
-    // As a read worker does: rows stepped one at a time into the transform, never all held (the
-    // facts' copy reads a million in one statement). A statement of its own, outside Kysely's
+    // As a read worker does (mapRawRows). A statement of its own, outside Kysely's
     // cache: raw mode would change the rows Kysely gets from a shared one. Synchronous, so no
     // other query runs on the connection meanwhile.
     const statement = sqlite.prepare(query.sql).raw(true);
-    let count = 0;
-    let last: unknown[] | undefined;
-    function* rows(): Generator<unknown[]> {
-      for (const row of statement.iterate(query.parameters) as Iterable<unknown[]>) {
-        count += 1;
-        last = row;
-        yield row;
-      }
-    }
-    const iterator = rows();
-    try {
-      const value = fn(iterator, transform.args);
-      return { value, count, last: last ? keyIndexes.map((i) => last?.[i]) : null };
-    } finally {
-      iterator.return(undefined);
-    }
+    return mapRawRows(statement, query.parameters, keyIndexes, fn, transform.args);
   }
   const { rows } = await db.executeQuery<Record<string, unknown>>(query);
   // Rows come back with their keys in select order.

@@ -10,6 +10,7 @@ import { AppError } from '../errors.js';
 import { lowerThreadPriority } from '../worker-thread.js';
 import type { MappedPage, PageTransform, ReadJob, ReadReply, ReadWorkerData } from './read-pool.js';
 import type { Database as Schema } from './schema.js';
+import { mapRawRows } from './raw-rows.js';
 import { SqliteValuesPlugin } from './sqlite-values-plugin.js';
 
 const MAX_STATEMENTS = 256;
@@ -88,26 +89,7 @@ function sqliteHandle(file: string): {
     keyIndexes: readonly number[],
   ): Promise<MappedPage<unknown>> => {
     const transform = await functionOf<Transform>(job.module, job.fn);
-    // Rows are handed to the transform one by one as SQLite steps, never all at once: the exact
-    // percentiles read a million rows in one job, and an array of them cost over 100 MB here.
-    const statement = prepare(job.sql, true);
-    let count = 0;
-    let last: unknown[] | undefined;
-    function* rows(): Generator<unknown[]> {
-      for (const row of statement.iterate(job.params) as Iterable<unknown[]>) {
-        count += 1;
-        last = row;
-        yield row;
-      }
-    }
-    const iterator = rows();
-    try {
-      const value = transform(iterator, job.args);
-      return { value, count, last: last ? keyIndexes.map((i) => last?.[i]) : null };
-    } finally {
-      // A transform that stops early (or throws) must not leave the statement busy.
-      iterator.return(undefined);
-    }
+    return mapRawRows(prepare(job.sql, true), job.params, keyIndexes, transform, job.args);
   };
   const read = new Kysely<Schema>({
     dialect: new SqliteDialect({ database: db }),
