@@ -142,6 +142,17 @@ function pageOf<T>(rows: T[], page: { limit: number; offset: number } | undefine
   return page ? rows.slice(page.offset, page.offset + page.limit) : rows;
 }
 
+/**
+ * Reads the worker's copy of the facts when it is not current, and waits for it: run once the
+ * server listens, so that a big mirror's copy is read before the first requests rather than
+ * beside them.
+ */
+export async function factCopyTask(handle: Handle, args: { config: AnalyticsConfig }) {
+  const { facts } = withFacts(handle);
+  await facts?.current(handle, args.config);
+  return facts?.status() ?? null;
+}
+
 /** Incidents per period, by status. */
 export async function incidentsOverTimeTask(
   handle: Handle,
@@ -160,11 +171,16 @@ const TASKS = {
   incidentsOverTimeTask,
   onCallPayTask,
   onCallComplianceTask,
+  factCopyTask,
 };
 type Tasks = typeof TASKS;
 
 /** The tasks that read the copy of the facts: they run on the worker that keeps it. */
-const PINNED: ReadonlySet<keyof Tasks> = new Set(['incidentMetricsTask', 'noiseMetricsTask']);
+const PINNED: ReadonlySet<keyof Tasks> = new Set([
+  'incidentMetricsTask',
+  'noiseMetricsTask',
+  'factCopyTask',
+]);
 
 /**
  * A task's answer as the JSON text of a response body: `envelope` with the value (or its field

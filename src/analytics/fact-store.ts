@@ -765,12 +765,22 @@ export function storeMajorCovers(
 
 /** How long the mirror's version must stay still before a stale copy is read again. */
 const SETTLE_MS = 2000;
+/**
+ * How long a request waits for a copy being read before SQL answers it beside the read. SQL
+ * beside a read holds both at once: at a million incidents the copy's 120 MiB and the SQL
+ * path's million values and rows (about 130 MB more) took a serve process past 400 MB, and
+ * each slowed the other on the worker's one thread. A read that takes longer (a first read of a
+ * big mirror on a slow server) leaves the request to SQL rather than to a proxy's timeout.
+ */
+const LOAD_WAIT_MS = 30_000;
 
 /** What /health says of the copy. */
 export interface FactStoreStatus {
   /** disabled: ANALYTICS_CACHE_MB=0; over_cap: the mirror needs more than the cap. */
   state: 'empty' | 'loading' | 'ready' | 'stale' | 'disabled' | 'over_cap';
+  /** The incidents of the copy held, or of the last one while stale or being read again. */
   incidents: number;
+  /** What the copy's arrays hold now: 0 once a stale copy is let go. */
   bytes: number;
   version: number | null;
   cap_bytes: number;
@@ -784,6 +794,8 @@ export interface FactStoreStatus {
  */
 export class FactCache {
   #store: FactStore | undefined;
+  /** The last copy's size and version, kept for the status once its arrays are let go. */
+  #last: { incidents: number; version: number } | undefined;
   #loading: Promise<void> | undefined;
   #state: FactStoreStatus['state'];
   #loadMs: number | null = null;
@@ -804,29 +816,30 @@ export class FactCache {
   status(): FactStoreStatus {
     return {
       state: this.#state,
-      incidents: this.#store?.size ?? 0,
+      incidents: this.#store?.size ?? this.#last?.incidents ?? 0,
       bytes: this.#store?.bytes ?? 0,
-      version: this.#store?.version ?? null,
+      version: this.#store?.version ?? this.#last?.version ?? null,
       cap_bytes: this.capBytes,
       load_ms: this.#loadMs,
     };
   }
 
   /**
-   * The copy, when it is of the mirror's current version under these settings; otherwise
-   * undefined (answer from SQL), and a new copy is started unless one is being read.
+   * The copy, when it is of the mirror's current version under these settings (after waiting up
+   * to LOAD_WAIT_MS for one being read); otherwise undefined (answer from SQL), and a new copy
+   * is started once the mirror has settled, unless one is being read.
    */
   async current(handle: FactReader, settings: ConditionSettings): Promise<FactStore | undefined> {
     if (this.#state === 'disabled') return undefined;
     const version = await readMirrorVersion(handle.read);
-    const store = this.#store;
-    if (
-      store &&
-      store.version === version &&
-      store.repeatWindowHours === settings.repeatWindowHours
-    )
-      return store;
-    if (store && this.#state === 'ready') this.#setState('stale');
+    const fresh = this.#freshAt(version, settings);
+    if (fresh) return fresh;
+    if (this.#store) {
+      // A copy is never answered from once the mirror has moved past it: its arrays are let go
+      // now rather than held beside SQL's answers and the next copy's read.
+      this.#store = undefined;
+      if (this.#state === 'ready') this.#setState('stale');
+    }
     const now = Date.now();
     if (version !== this.#seenVersion) {
       this.#seenVersion = version;
@@ -834,17 +847,26 @@ export class FactCache {
     }
     // While a sync writes, the version moves with every page: a copy read then would be thrown
     // away at its end, and reading it again and again took the CPU the answers need. A copy is
-    // read once the mirror has been still for SETTLE_MS (at once when there is none yet and no
-    // read has failed), and SQL answers until then.
-    const settled = now - this.#seenAt >= SETTLE_MS || (!store && !this.#discarded);
+    // read once the mirror has been still for SETTLE_MS (at once when there has been none yet
+    // and no read has failed), and SQL answers until then.
+    const settled = now - this.#seenAt >= SETTLE_MS || (!this.#last && !this.#discarded);
     if (!settled) return undefined;
-    // A failed read leaves the copy as it was (its status says so); SQL answers meanwhile.
-    this.#loading ??= this.#load(handle, settings)
+    // A failed read leaves no copy (its status says so); SQL answers meanwhile.
+    const loading = (this.#loading ??= this.#load(handle, settings)
       .catch(() => undefined)
       .finally(() => {
         this.#loading = undefined;
-      });
-    return undefined;
+      }));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      loading,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, LOAD_WAIT_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    return this.#freshAt(await readMirrorVersion(handle.read), settings);
   }
 
   /** Reads a copy now and waits for it (tests, and a bench that measures the copy itself). */
@@ -853,15 +875,26 @@ export class FactCache {
     return this.#store;
   }
 
+  /** The copy held, when it is of this version and these settings. */
+  #freshAt(version: number, settings: ConditionSettings): FactStore | undefined {
+    const store = this.#store;
+    return store &&
+      store.version === version &&
+      store.repeatWindowHours === settings.repeatWindowHours
+      ? store
+      : undefined;
+  }
+
   async #load(handle: FactReader, settings: ConditionSettings): Promise<void> {
     if (this.#state === 'disabled') return;
     const incidents = await handle.read
       .selectFrom('incident_metrics')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
+    // A stale copy is not answered from: its arrays go before the next ones are filled.
+    this.#store = undefined;
     if (Number(incidents.n) * BYTES_PER_INCIDENT > this.capBytes) {
       // Dropped: a copy over the cap is not kept, and SQL answers.
-      this.#store = undefined;
       this.#setState('over_cap');
       return;
     }
@@ -872,11 +905,12 @@ export class FactCache {
       if (!store) this.#discarded = true;
       if (store) {
         this.#store = store;
+        this.#last = { incidents: store.size, version: store.version };
         this.#loadMs = Math.round(performance.now() - started);
         this.#setState('ready');
-      } else this.#setState(this.#store ? 'stale' : 'empty');
+      } else this.#setState(this.#last ? 'stale' : 'empty');
     } catch (error) {
-      this.#setState(this.#store ? 'stale' : 'empty');
+      this.#setState(this.#last ? 'stale' : 'empty');
       throw error;
     }
   }
