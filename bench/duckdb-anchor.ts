@@ -13,6 +13,7 @@ import {
 import type { AnalyticsConfig } from '../src/config.js';
 import type { Db } from '../src/db/connection.js';
 import { copyFactsToDuckDB } from './duckdb-facts-copy.js';
+import { compareRepeats, duckdbRepeatsSql, repeatsQuestion } from './duckdb-repeats.js';
 import {
   ANCHOR_GROUPS,
   duckdbMetricsSql,
@@ -121,6 +122,12 @@ function compare(question: AnchorQuestion, project: readonly Row[], duck: readon
 
 const ms = (value: number) => value.toFixed(1);
 
+/** A row of the timings' table, when the bench timed the project's endpoint. */
+const timingLine = (url: string, ours: Latency | undefined, theirs: Latency) =>
+  ours
+    ? `${url} | ${ms(ours.p50)} | ${ms(ours.p95)} | ${ms(theirs.p50)} | ${ms(theirs.p95)} | ${(ours.p50 / theirs.p50).toFixed(1)}x`
+    : undefined;
+
 async function duckdbRows(duck: DuckDBConnection, sql: string): Promise<Row[]> {
   return (await duck.runAndReadAll(sql)).getRowObjectsJS();
 }
@@ -135,7 +142,11 @@ export async function duckdbAnchor(options: AnchorOptions): Promise<void> {
     const question = anchorQuestion(url, config.timeZone);
     return question ? [{ url, question }] : [];
   });
-  if (questions.length === 0) return;
+  const repeats = [...project.keys()].flatMap((url) => {
+    const question = repeatsQuestion(url);
+    return question ? [{ url, question }] : [];
+  });
+  if (questions.length === 0 && repeats.length === 0) return;
 
   const instance = await DuckDBInstance.create(':memory:');
   const duck = await instance.connect();
@@ -157,7 +168,7 @@ export async function duckdbAnchor(options: AnchorOptions): Promise<void> {
     console.log(
       `up_time_pct over the major priorities ${settings.majorPriorityIds.join(', ') || '(none)'} (MAJOR_PRIORITIES, else the two highest, as the project picks them); values compared after the catalog's roundMetric`,
     );
-    const timings: string[] = [];
+    const timings: (string | undefined)[] = [];
     for (const { url, question } of questions) {
       const sql = duckdbMetricsSql(question, settings);
       const res = await fetch(`${base}/api/v1${url}`);
@@ -171,12 +182,17 @@ export async function duckdbAnchor(options: AnchorOptions): Promise<void> {
         console.log(`  disagrees: ${line}`);
       if (result.disagreements.length > SHOWN_DISAGREEMENTS)
         console.log(`  … and ${result.disagreements.length - SHOWN_DISAGREEMENTS} more`);
-      const theirs = await timed(() => duckdbRows(duck, sql));
-      const ours = project.get(url);
-      if (ours)
-        timings.push(
-          `${url} | ${ms(ours.p50)} | ${ms(ours.p95)} | ${ms(theirs.p50)} | ${ms(theirs.p95)} | ${(ours.p50 / theirs.p50).toFixed(1)}x`,
-        );
+      timings.push(timingLine(url, project.get(url), await timed(() => duckdbRows(duck, sql))));
+    }
+    for (const { url, question } of repeats) {
+      const sql = duckdbRepeatsSql(question, config.repeatWindowHours);
+      const result = await compareRepeats(base, url, duck, sql);
+      console.log(
+        `${url} (every page): ${result.rows.toLocaleString('en-US')} rows; ${result.agreed.toLocaleString('en-US')} of ${result.values.toLocaleString('en-US')} values agree with DuckDB`,
+      );
+      for (const line of result.disagreements.slice(0, SHOWN_DISAGREEMENTS))
+        console.log(`  disagrees: ${line}`);
+      timings.push(timingLine(url, project.get(url), await timed(() => duckdbRows(duck, sql))));
     }
     console.log(
       'project: the API over HTTP loopback, JSON included; duckdb: the query and its rows as JS objects, in process',
@@ -184,7 +200,7 @@ export async function duckdbAnchor(options: AnchorOptions): Promise<void> {
     console.log(
       'endpoint | project p50 ms | project p95 ms | duckdb p50 ms | duckdb p95 ms | ratio p50',
     );
-    for (const line of timings) console.log(line);
+    for (const line of timings) if (line) console.log(line);
   } finally {
     duck.closeSync();
     instance.closeSync();
