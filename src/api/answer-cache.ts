@@ -1,9 +1,10 @@
-/** The most characters of answers kept at once (about 16 MiB of JSON), and of any one answer. */
-export const ANSWER_CACHE_MAX_CHARS = 16 * 2 ** 20;
-const MAX_ANSWER_CHARS = 4 * 2 ** 20;
+/** The most bytes of answers kept at once, and of any one answer. */
+export const ANSWER_CACHE_MAX_BYTES = 16 * 2 ** 20;
+const MAX_ANSWER_BYTES = 4 * 2 ** 20;
 
 interface Kept {
-  body: string;
+  /** Encoded once: sending a 170 kB string encoded it again for every request. */
+  body: Buffer;
   type: string;
 }
 
@@ -12,17 +13,17 @@ interface Kept {
  * version with the URL, etag.ts), kept so that the next request for it without If-None-Match
  * is sent without a query either. An answer is kept under the version read before its queries
  * ran, so it may be newer than that version but never older; a newer version empties the cache.
- * The least recently used go first past ANSWER_CACHE_MAX_CHARS.
+ * The least recently used go first past ANSWER_CACHE_MAX_BYTES.
  */
 export class AnswerCache {
   readonly #answers = new Map<string, Kept>();
   #version = -1;
-  #chars = 0;
+  #bytes = 0;
 
-  constructor(readonly maxChars = ANSWER_CACHE_MAX_CHARS) {}
+  constructor(readonly maxBytes = ANSWER_CACHE_MAX_BYTES) {}
 
   /** The answer kept for `url` at `version`, if any. */
-  get(version: number, url: string): { body: string; type: string } | undefined {
+  get(version: number, url: string): { body: Buffer; type: string } | undefined {
     this.#moveTo(version);
     const kept = this.#answers.get(url);
     if (!kept) return undefined;
@@ -35,13 +36,14 @@ export class AnswerCache {
   /** Keeps `body`, the answer to `url` computed after `version` was read. */
   set(version: number, url: string, body: string, type: string): void {
     this.#moveTo(version);
-    if (version !== this.#version || body.length > Math.min(MAX_ANSWER_CHARS, this.maxChars))
-      return;
+    if (version !== this.#version) return;
+    const bytes = Buffer.byteLength(body);
+    if (bytes > Math.min(MAX_ANSWER_BYTES, this.maxBytes)) return;
     this.#drop(url);
-    this.#answers.set(url, { body, type });
-    this.#chars += body.length;
+    this.#answers.set(url, { body: Buffer.from(body), type });
+    this.#bytes += bytes;
     for (const oldest of this.#answers.keys()) {
-      if (this.#chars <= this.maxChars) break;
+      if (this.#bytes <= this.maxBytes) break;
       this.#drop(oldest);
     }
   }
@@ -55,13 +57,13 @@ export class AnswerCache {
     if (version <= this.#version) return;
     this.#version = version;
     this.#answers.clear();
-    this.#chars = 0;
+    this.#bytes = 0;
   }
 
   #drop(url: string): void {
     const kept = this.#answers.get(url);
     if (!kept) return;
     this.#answers.delete(url);
-    this.#chars -= kept.body.length;
+    this.#bytes -= kept.body.length;
   }
 }

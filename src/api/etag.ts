@@ -74,7 +74,7 @@ export function registerEtags(scope: FastifyInstance, options: EtagOptions): voi
     reply.header('etag', etag).header('cache-control', 'private, no-cache');
     if (!keeps(request)) return;
     const kept = answers.get(version, request.url);
-    // Sent as it was serialised: a string with a JSON type skips the response schema.
+    // Sent as it was serialised and encoded: bytes skip the response schema.
     if (kept) return reply.code(200).type(kept.type).send(kept.body);
     versions.set(request, version);
   });
