@@ -155,6 +155,10 @@ export async function countIncidents(
     const found = await db
       .selectFrom(table)
       .where('grain', '=', across ? ACROSS_SERVICES[segment.grain] : segment.grain)
+      // All time is the one bucket ''. Saying so lets the key (grain, bucket, service_id, ...)
+      // seek each service asked for: without it SQLite read every all-time row of every service
+      // and tested it against the list (2,000 services: twice the time).
+      .$if(segment.grain === 'all', (q) => q.where('bucket', '=', ''))
       .$if(segment.grain !== 'all', (q) =>
         q.where('bucket', '>=', segment.from).where('bucket', '<', segment.to),
       )

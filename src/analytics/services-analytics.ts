@@ -48,24 +48,27 @@ export function countServices(db: Kysely<Database>): Promise<number> {
   return countLive(db, 'services');
 }
 
+/** The columns of a service the API and reports show. */
+const SERVICE_COLUMNS = [
+  'id',
+  'name',
+  'description',
+  'status',
+  'created_at',
+  'last_incident_timestamp',
+  'escalation_policy_id',
+  'html_url',
+  'deleted_at',
+] as const;
+
 /** Services (deleted ones too when asked) with the columns the API and reports show, and their escalation policy's name. */
 function servicesWithPolicy(db: Kysely<Database>, options: { withDeleted?: boolean } = {}) {
   return db
     .selectFrom('services')
     .leftJoin('escalation_policies', 'escalation_policies.id', 'services.escalation_policy_id')
     .$if(!options.withDeleted, (q) => q.where('services.deleted_at', 'is', null))
-    .select([
-      'services.id',
-      'services.name',
-      'services.description',
-      'services.status',
-      'services.created_at',
-      'services.last_incident_timestamp',
-      'services.escalation_policy_id',
-      'escalation_policies.name as escalation_policy_name',
-      'services.html_url',
-      'services.deleted_at',
-    ]);
+    .select(SERVICE_COLUMNS.map((c) => `services.${c}` as const))
+    .select('escalation_policies.name as escalation_policy_name');
 }
 
 /**
@@ -86,22 +89,30 @@ export async function listServices(
       .selectFrom('service_teams')
       .select('service_teams.service_id')
       .where('team_id', 'in', teamIds);
-  const live = servicesWithPolicy(db)
-    .$if(filter.serviceId !== undefined, (q) =>
-      q.where('services.id', 'in', filter.serviceId ?? []),
-    )
-    .$if(filter.teamId !== undefined, (q) =>
-      q.where('services.id', 'in', ofTeams(filter.teamId ?? [])),
-    );
+  const live = db
+    .selectFrom('services')
+    .where('deleted_at', 'is', null)
+    .$if(filter.serviceId !== undefined, (q) => q.where('id', 'in', filter.serviceId ?? []))
+    .$if(filter.teamId !== undefined, (q) => q.where('id', 'in', ofTeams(filter.teamId ?? [])));
+  // The page is cut before the policies are joined: joined first, SQLite looked up the policy of
+  // every live service (2,000) to keep 100, half the query's time.
+  const page = live
+    .select(SERVICE_COLUMNS)
+    .orderBy('name')
+    .orderBy('id')
+    .limit(limit)
+    .offset(offset)
+    .as('services');
   const [rows, count] = await Promise.all([
-    live.orderBy('services.name').orderBy('services.id').limit(limit).offset(offset).execute(),
     db
-      .selectFrom('services')
-      .where('deleted_at', 'is', null)
-      .$if(filter.serviceId !== undefined, (q) => q.where('id', 'in', filter.serviceId ?? []))
-      .$if(filter.teamId !== undefined, (q) => q.where('id', 'in', ofTeams(filter.teamId ?? [])))
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow(),
+      .selectFrom(page)
+      .leftJoin('escalation_policies', 'escalation_policies.id', 'services.escalation_policy_id')
+      .selectAll('services')
+      .select('escalation_policies.name as escalation_policy_name')
+      .orderBy('services.name')
+      .orderBy('services.id')
+      .execute(),
+    live.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   const counts = await countByServiceAndStatus(
     db,

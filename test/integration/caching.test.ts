@@ -42,6 +42,35 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         ),
       );
 
+    /** A webhook of a new incident (the n-th of this file) of a service. */
+    const triggerIncident = (n: number, serviceId: string) => {
+      const raw = JSON.stringify({
+        event: {
+          id: `01JCACHING-${n}`,
+          event_type: 'incident.triggered',
+          resource_type: 'incident',
+          occurred_at: new Date(account.now).toISOString(),
+          data: {
+            id: `QCACHING${n}`,
+            number: 990_099 + n,
+            status: 'triggered',
+            urgency: 'high',
+            created_at: new Date(account.now - 60_000).toISOString(),
+            service: { id: serviceId, type: 'service_reference' },
+          },
+        },
+      });
+      return app.inject({
+        method: 'POST',
+        url: '/api/v1/webhooks/pagerduty',
+        headers: {
+          'content-type': 'application/json',
+          'x-pagerduty-signature': signPagerDutyBody(raw, SECRET),
+        },
+        payload: raw,
+      });
+    };
+
     beforeAll(async () => {
       synced = await startSyncedTestApp(dialect, {
         db: {
@@ -82,6 +111,46 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       expect(other.headers['etag']).not.toBe(etag);
     });
 
+    it('sends the lists of services and teams again without a query until the mirror moves', async () => {
+      type Teams = { teams: { services: { id: string; incident_count: number }[] }[] };
+      const teamsUrl = '/api/v1/teams?limit=100';
+      const teams = await app.inject({ method: 'GET', url: teamsUrl });
+      const service = (teams.json() as Teams).teams.flatMap((t) => t.services)[0];
+      expect(service).toBeDefined();
+      const serviceId = String(service?.id);
+      const servicesUrl = `/api/v1/services?service_id=${serviceId}`;
+      const services = await app.inject({ method: 'GET', url: servicesUrl });
+      const before = queries;
+      for (const [url, first] of [
+        [teamsUrl, teams],
+        [servicesUrl, services],
+      ] as const) {
+        const again = await app.inject({ method: 'GET', url });
+        expect(again.statusCode).toBe(200);
+        expect(again.body).toBe(first.body);
+        expect(again.headers['etag']).toBe(first.headers['etag']);
+        expect(again.headers['content-type']).toBe(first.headers['content-type']);
+      }
+      expect(queries - before).toBe(0);
+
+      // A webhook moves the mirror: both lists are read again, with the new incident.
+      expect((await triggerIncident(2, serviceId)).json()).toEqual({ status: 'applied' });
+      const counts = (body: Teams) =>
+        body.teams
+          .flatMap((t) => t.services.filter((s) => s.id === serviceId))
+          .map((s) => s.incident_count);
+      const teamsAfter = await app.inject({ method: 'GET', url: teamsUrl });
+      expect(counts(teamsAfter.json() as Teams)).toEqual(
+        counts(teams.json() as Teams).map((n) => n + 1),
+      );
+      const servicesAfter = await app.inject({ method: 'GET', url: servicesUrl });
+      type Services = { services: { incident_count: number }[] };
+      expect((servicesAfter.json() as Services).services[0]?.incident_count).toBe(
+        Number((services.json() as Services).services[0]?.incident_count) + 1,
+      );
+      expect(queries - before).toBeGreaterThan(0);
+    });
+
     it('moves every endpoint with a webhook, and with a sync', async () => {
       const paths = await dataPaths();
       expect(paths.length).toBeGreaterThan(20);
@@ -92,31 +161,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         };
       const totalBefore = (await status()).total;
 
-      const raw = JSON.stringify({
-        event: {
-          id: '01JCACHING-1',
-          event_type: 'incident.triggered',
-          resource_type: 'incident',
-          occurred_at: new Date(account.now).toISOString(),
-          data: {
-            id: 'QCACHING1',
-            number: 990_100,
-            status: 'triggered',
-            urgency: 'high',
-            created_at: new Date(account.now - 60_000).toISOString(),
-            service: { id: 'PV00002', type: 'service_reference' },
-          },
-        },
-      });
-      const hook = await app.inject({
-        method: 'POST',
-        url: '/api/v1/webhooks/pagerduty',
-        headers: {
-          'content-type': 'application/json',
-          'x-pagerduty-signature': signPagerDutyBody(raw, SECRET),
-        },
-        payload: raw,
-      });
+      const hook = await triggerIncident(1, 'PV00002');
       expect(hook.json()).toEqual({ status: 'applied' });
       const afterHook = await etags(paths);
       for (const p of paths) expect(afterHook[p], p).not.toBe(start[p]);

@@ -55,6 +55,7 @@ export const servicesRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async 
     app,
     '/services',
     {
+      config: { keep: true },
       schema: {
         tags: ['services'],
         summary: 'Services with their incident counts (0 when none), by name',

@@ -16,6 +16,7 @@ export const teamsRoutes: FastifyPluginAsync<AnalyticsRoutesOptions> = async (ap
     app,
     '/teams',
     {
+      config: { keep: true },
       schema: {
         tags: ['teams'],
         summary: 'Teams with their services and each service’s incident count',
