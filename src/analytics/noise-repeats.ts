@@ -3,7 +3,7 @@ import { toIsoTimestamp } from '../db/connection.js';
 import type { Database } from '../db/schema.js';
 import { splitRepeatKey, type RepeatKeySource } from '../mirror/repeat-key.js';
 import { chunk, MAX_IN_LIST } from '../db/sql-batches.js';
-import { conditionFlag, type ConditionSettings } from './incident-conditions.js';
+import { conditionFlag, repeatFacts, type ConditionSettings } from './incident-conditions.js';
 import { filterWhere, type AnalyticsFilter } from './incident-filter.js';
 import { FACT_COLUMNS, METRICS_QUERY_PROPERTIES } from './incident-metrics.js';
 
@@ -50,12 +50,10 @@ export async function noiseRepeats(
   settings: ConditionSettings,
 ): Promise<NoiseRepeatRow[]> {
   const repeat = conditionFlag(db, 'repeat', settings);
-  const matching = db
-    .selectFrom('incident_metrics as m')
+  const keyed = db
+    .selectFrom(repeatFacts(db, filter, settings).as('m'))
     .where((eb) => eb.and(filterWhere(eb, filter, FACT_COLUMNS)))
-    .where('m.service_id', 'is not', null);
-  // The repeat test once per incident, in a derived table: HAVING on the aggregate ran it twice.
-  const keyed = matching
+    .where('m.service_id', 'is not', null)
     .where('m.repeat_key', 'is not', null)
     .select([
       'm.service_id',
@@ -65,6 +63,10 @@ export async function noiseRepeats(
       'm.sleep_hour_interruptions',
       repeat.as('is_repeat'),
     ]);
+  const matching = db
+    .selectFrom('incident_metrics as m')
+    .where((eb) => eb.and(filterWhere(eb, filter, FACT_COLUMNS)))
+    .where('m.service_id', 'is not', null);
   const [keys, services] = await Promise.all([
     db
       .selectFrom(
