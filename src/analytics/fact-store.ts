@@ -54,7 +54,6 @@ const STORED_FACTS: readonly IncidentFact[] = [
 
 /** A fact's null: the facts are whole numbers well inside 32 bits (seconds, counts, 0/1 flags). */
 const NULL = -2147483648;
-export const FACT_NULL = NULL;
 /**
  * What a copy costs per incident beyond its facts (times, ids, repeat key, flags, team offsets),
  * in bytes.
