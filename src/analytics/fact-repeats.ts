@@ -28,8 +28,9 @@ export interface RepeatFlags {
 const STRING_HEADER_BYTES = 16;
 
 /**
- * Sets the repeat flag of each incident and keeps only the keys that repeat. `created` is in the
- * primary key's order; `service` and `keys` are codes, -1 for null (never a repeat: the SQL's
+ * Sets the repeat flag of each incident and keeps only the keys that repeat, as strings (the
+ * others stay codes of the load's KeyTable, dropped with it). `created` is in the primary key's
+ * order; `service` and `keys` are codes, -1 for null (never a repeat: the SQL's
  * equality is not true of null). Linear: two stable counting sorts bring each (service, key)'s
  * incidents together in their order, with 8 bytes an incident for the while, and no map.
  */
@@ -37,7 +38,8 @@ export function repeatFlags(
   created: Float64Array,
   service: Int32Array,
   keys: Int32Array,
-  keyNames: readonly string[],
+  keyCount: number,
+  nameOf: (code: number) => string,
   windowMs: number,
 ): RepeatFlags {
   const size = created.length;
@@ -63,10 +65,10 @@ export function repeatFlags(
     byService,
     keyed,
     (i) => keys[i] ?? 0,
-    keyNames.length,
+    keyCount,
     new Int32Array(keyed),
   );
-  const kept = new Uint8Array(keyNames.length);
+  const kept = new Uint8Array(keyCount);
   for (let start = 0; start < keyed;) {
     const first = order[start] ?? 0;
     let end = start + 1;
@@ -85,13 +87,13 @@ export function repeatFlags(
     start = end;
   }
   // The kept keys renumbered; the others dropped (the repeats list never shows them).
-  const code = new Int32Array(keyNames.length).fill(-1);
+  const code = new Int32Array(keyCount).fill(-1);
   const names: string[] = [];
   let nameBytes = 0;
   kept.forEach((k, c) => {
     if (k !== 1) return;
     code[c] = names.length;
-    const name = keyNames[c] ?? '';
+    const name = nameOf(c);
     names.push(name);
     nameBytes += STRING_HEADER_BYTES + name.length;
   });

@@ -4,6 +4,7 @@ import { dialectOf } from '../db/dialect.js';
 import type { Dialect } from '../db/database-url.js';
 import { percentilesOfSorted, type PercentileValues } from './exact-percentiles.js';
 import { repeatFlags } from './fact-repeats.js';
+import { KeyTable, type KeyTableData } from './key-table.js';
 import type { ConditionSettings } from './incident-conditions.js';
 import type { AnalyticsFilter } from './incident-filter.js';
 import { keyOf, type Aggregate, type CompiledCatalog } from './incident-metric-values.js';
@@ -63,7 +64,7 @@ const FIXED_BYTES = 8 + 8 + 4 * 4 + 4 + 3 + 4;
 export const BYTES_PER_INCIDENT = FIXED_BYTES + 4 * STORED_FACTS.length + 4;
 
 /** Ids as small integers: -1 is null. */
-export class Dictionary {
+class Dictionary {
   readonly names: string[] = [];
   readonly #index = new Map<string, number>();
   of(value: unknown): number {
@@ -193,9 +194,9 @@ export interface FactChunk {
   created: Float64Array;
   resolved: Float64Array;
   codes: Record<Exclude<Dimension, 'team'>, Int32Array>;
-  /** Repeat keys as indexes of keyNames (-1: null). */
+  /** Repeat keys as codes of keyTable (-1: null). */
   keys: Int32Array;
-  keyNames: string[];
+  keyTable: KeyTableData;
   facts: Partial<Record<IncidentFact, Int32Array>>;
   teamStart: Int32Array;
   teams: Int32Array;
@@ -233,7 +234,7 @@ class FactColumns {
   readonly dictionaries = Object.fromEntries(
     [...CODED, 'team'].map((d) => [d, new Dictionary()]),
   ) as Record<Dimension, Dictionary>;
-  readonly keyDictionary = new Dictionary();
+  readonly keyTable = new KeyTable();
 
   constructor(expected: number) {
     const n = Math.max(1, expected);
@@ -273,7 +274,7 @@ class FactColumns {
       this.created[i] = time(row[COLUMN.created_at]);
       this.resolved[i] = time(row[COLUMN.resolved_at]);
       for (const d of CODED) this.codes[d][i] = this.dictionaries[d].of(row[CODED_COLUMN[d]]);
-      this.keys[i] = this.keyDictionary.of(row[COLUMN.repeat_key]);
+      this.keys[i] = this.keyTable.of(row[COLUMN.repeat_key]);
       for (const f of STORED_FACTS) {
         const v = row[COLUMN[f]];
         this.facts[f][i] = v === null || v === undefined ? NULL : Number(v);
@@ -298,7 +299,10 @@ class FactColumns {
     this.created.set(chunk.created, at);
     this.resolved.set(chunk.resolved, at);
     for (const f of STORED_FACTS) this.facts[f].set(chunk.facts[f] ?? [], at);
-    const keyMap = chunk.keyNames.map((name) => this.keyDictionary.of(name));
+    const { bytes, offsets } = chunk.keyTable;
+    const keyMap = Array.from({ length: offsets.length - 1 }, (_, c) =>
+      this.keyTable.ofBytes(bytes, offsets[c] ?? 0, offsets[c + 1] ?? 0),
+    );
     for (let i = 0; i < chunk.size; i += 1) this.keys[at + i] = keyMap[chunk.keys[i] ?? -1] ?? -1;
     const recode = (d: Dimension) => chunk.names[d].map((name) => this.dictionaries[d].of(name));
     for (const d of CODED) {
@@ -329,7 +333,7 @@ class FactColumns {
       resolved: fit(this.resolved),
       codes: Object.fromEntries(CODED.map((d) => [d, fit(this.codes[d])])) as FactChunk['codes'],
       keys: fit(this.keys),
-      keyNames: this.keyDictionary.names,
+      keyTable: this.keyTable.data(),
       facts: Object.fromEntries(STORED_FACTS.map((f) => [f, fit(this.facts[f])])),
       teamStart: fit(this.teamStart, size + 1),
       teams: fit(this.teams, this.teamCount),
@@ -460,7 +464,8 @@ export async function loadFactStore(
     all.created,
     all.codes.service,
     all.keys,
-    all.keyNames,
+    columns.keyTable.size,
+    (code) => columns.keyTable.name(code),
     settings.repeatWindowHours * 3600 * 1000,
   );
   const codes = (values: Int32Array) => narrowest(values).values;
