@@ -59,7 +59,7 @@ export async function noiseRepeatsTask(
     config: AnalyticsConfig;
   },
 ) {
-  const rows = await noiseRepeats(handle.read, args.filter, args.config);
+  const rows = await noiseRepeats(withFacts(handle), args.filter, args.config);
   const page = args.page;
   return {
     total: rows.length,
@@ -179,6 +179,7 @@ type Tasks = typeof TASKS;
 const PINNED: ReadonlySet<keyof Tasks> = new Set([
   'incidentMetricsTask',
   'noiseMetricsTask',
+  'noiseRepeatsTask',
   'factCopyTask',
 ]);
 

@@ -3,7 +3,9 @@ import type { Db } from '../db/connection.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Dialect } from '../db/database-url.js';
 import { percentilesOfSorted, type PercentileValues } from './exact-percentiles.js';
-import { conditionFlag, type ConditionSettings } from './incident-conditions.js';
+import { repeatFlags } from './fact-repeats.js';
+import { KeyTable, type KeyTableData } from './key-table.js';
+import type { ConditionSettings } from './incident-conditions.js';
 import type { AnalyticsFilter } from './incident-filter.js';
 import { keyOf, type Aggregate, type CompiledCatalog } from './incident-metric-values.js';
 import {
@@ -53,8 +55,11 @@ const STORED_FACTS: readonly IncidentFact[] = [
 
 /** A fact's null: the facts are whole numbers well inside 32 bits (seconds, counts, 0/1 flags). */
 const NULL = -2147483648;
-/** What a copy costs per incident beyond its facts (times, ids, flags, team offsets), in bytes. */
-const FIXED_BYTES = 8 + 8 + 4 * 4 + 3 + 4;
+/**
+ * What a copy costs per incident beyond its facts (times, ids, repeat key, flags, team offsets),
+ * in bytes.
+ */
+const FIXED_BYTES = 8 + 8 + 4 * 4 + 4 + 3 + 4;
 /** Roughly what one incident of the copy costs, for the cap before anything is read. */
 export const BYTES_PER_INCIDENT = FIXED_BYTES + 4 * STORED_FACTS.length + 4;
 
@@ -95,8 +100,17 @@ export interface FactStore {
   priority: Codes;
   urgency: Codes;
   status: Codes;
-  /** 1 where another incident of the service with the repeat key came within the window before. */
+  /**
+   * 1 where another incident of the service with the repeat key came within the window before
+   * (computed from the keys as they are read: fact-repeats.ts).
+   */
   repeat: Uint8Array;
+  /**
+   * The repeat key as an index of repeatKeys; -1 when null, or when no incident of the service
+   * with the key is a repeat (its key is not kept: the repeats list never shows it).
+   */
+  repeatKey: Codes;
+  repeatKeys: readonly string[];
   facts: ReadonlyMap<IncidentFact, FactColumn>;
   /** The teams of incident i: teams[teamStart[i] .. teamStart[i + 1]). */
   teamStart: Int32Array;
@@ -165,7 +179,7 @@ const LOAD_COLUMNS = [
   'priority_id',
   'urgency',
   'status',
-  'is_repeat',
+  'repeat_key',
   ...STORED_FACTS,
   'team_id',
 ] as const;
@@ -180,7 +194,9 @@ export interface FactChunk {
   created: Float64Array;
   resolved: Float64Array;
   codes: Record<Exclude<Dimension, 'team'>, Int32Array>;
-  repeat: Uint8Array;
+  /** Repeat keys as codes of keyTable (-1: null). */
+  keys: Int32Array;
+  keyTable: KeyTableData;
   facts: Partial<Record<IncidentFact, Int32Array>>;
   teamStart: Int32Array;
   teams: Int32Array;
@@ -210,7 +226,7 @@ class FactColumns {
   created: Float64Array;
   resolved: Float64Array;
   codes: FactChunk['codes'];
-  repeat: Uint8Array;
+  keys: Int32Array;
   facts: Record<IncidentFact, Int32Array>;
   teamStart: Int32Array;
   teams: Int32Array;
@@ -218,6 +234,7 @@ class FactColumns {
   readonly dictionaries = Object.fromEntries(
     [...CODED, 'team'].map((d) => [d, new Dictionary()]),
   ) as Record<Dimension, Dictionary>;
+  readonly keyTable = new KeyTable();
 
   constructor(expected: number) {
     const n = Math.max(1, expected);
@@ -225,7 +242,7 @@ class FactColumns {
     this.created = new Float64Array(n);
     this.resolved = new Float64Array(n);
     this.codes = Object.fromEntries(CODED.map((d) => [d, new Int32Array(n)])) as FactChunk['codes'];
-    this.repeat = new Uint8Array(n);
+    this.keys = new Int32Array(n);
     this.facts = Object.fromEntries(STORED_FACTS.map((f) => [f, new Int32Array(n)])) as Record<
       IncidentFact,
       Int32Array
@@ -242,7 +259,7 @@ class FactColumns {
     this.created = grown(this.created, n);
     this.resolved = grown(this.resolved, n);
     for (const d of CODED) this.codes[d] = grown(this.codes[d], n);
-    this.repeat = grown(this.repeat, n);
+    this.keys = grown(this.keys, n);
     for (const f of STORED_FACTS) this.facts[f] = grown(this.facts[f], n);
     this.teamStart = grown(this.teamStart, n + 1);
   }
@@ -257,7 +274,7 @@ class FactColumns {
       this.created[i] = time(row[COLUMN.created_at]);
       this.resolved[i] = time(row[COLUMN.resolved_at]);
       for (const d of CODED) this.codes[d][i] = this.dictionaries[d].of(row[CODED_COLUMN[d]]);
-      this.repeat[i] = Number(row[COLUMN.is_repeat]) === 1 ? 1 : 0;
+      this.keys[i] = this.keyTable.of(row[COLUMN.repeat_key]);
       for (const f of STORED_FACTS) {
         const v = row[COLUMN[f]];
         this.facts[f][i] = v === null || v === undefined ? NULL : Number(v);
@@ -281,8 +298,12 @@ class FactColumns {
     this.#reserve(size, this.teamCount + chunk.teams.length);
     this.created.set(chunk.created, at);
     this.resolved.set(chunk.resolved, at);
-    this.repeat.set(chunk.repeat, at);
     for (const f of STORED_FACTS) this.facts[f].set(chunk.facts[f] ?? [], at);
+    const { bytes, offsets } = chunk.keyTable;
+    const keyMap = Array.from({ length: offsets.length - 1 }, (_, c) =>
+      this.keyTable.ofBytes(bytes, offsets[c] ?? 0, offsets[c + 1] ?? 0),
+    );
+    for (let i = 0; i < chunk.size; i += 1) this.keys[at + i] = keyMap[chunk.keys[i] ?? -1] ?? -1;
     const recode = (d: Dimension) => chunk.names[d].map((name) => this.dictionaries[d].of(name));
     for (const d of CODED) {
       const map = recode(d);
@@ -311,7 +332,8 @@ class FactColumns {
       created: fit(this.created),
       resolved: fit(this.resolved),
       codes: Object.fromEntries(CODED.map((d) => [d, fit(this.codes[d])])) as FactChunk['codes'],
-      repeat: fit(this.repeat),
+      keys: fit(this.keys),
+      keyTable: this.keyTable.data(),
       facts: Object.fromEntries(STORED_FACTS.map((f) => [f, fit(this.facts[f])])),
       teamStart: fit(this.teamStart, size + 1),
       teams: fit(this.teams, this.teamCount),
@@ -367,8 +389,10 @@ const PAGE: Record<Dialect, number> = { sqlite: 20_000, mysql: 5_000, postgres: 
 
 /**
  * Reads every incident's facts, a page at a time in the primary key's order (created_at,
- * incident_id), with the repeat flag computed by the SQL that defines it. Undefined when the
- * mirror changed during the read (the pages would mix versions).
+ * incident_id), and their repeat flags from their keys in that order (fact-repeats.ts): the SQL
+ * test per incident had been 5 of the 20-37 s of a load at a million incidents on SQLite, and
+ * most of the 476 s on MariaDB. Undefined when the mirror changed during the read (the pages
+ * would mix versions).
  */
 export async function loadFactStore(
   handle: FactReader,
@@ -404,7 +428,7 @@ export async function loadFactStore(
         'm.priority_id',
         'm.urgency',
         'm.status',
-        conditionFlag(db, 'repeat', settings).as('is_repeat'),
+        'm.repeat_key',
         ...STORED_FACTS.map((f) => `m.${f}` as const),
       ])
       .orderBy('m.created_at')
@@ -436,6 +460,14 @@ export async function loadFactStore(
   }
   if ((await readMirrorVersion(db)) !== version) return undefined;
   const all = columns.chunk();
+  const repeats = repeatFlags(
+    all.created,
+    all.codes.service,
+    all.keys,
+    columns.keyTable.size,
+    (code) => columns.keyTable.name(code),
+    settings.repeatWindowHours * 3600 * 1000,
+  );
   const codes = (values: Int32Array) => narrowest(values).values;
   const trimmed = {
     created: all.created,
@@ -445,7 +477,8 @@ export async function loadFactStore(
     priority: codes(all.codes.priority),
     urgency: codes(all.codes.urgency),
     status: codes(all.codes.status),
-    repeat: all.repeat,
+    repeat: repeats.repeat,
+    repeatKey: codes(repeats.keys),
     teamStart: all.teamStart,
     teams: codes(all.teams),
   };
@@ -454,13 +487,15 @@ export async function loadFactStore(
   );
   const bytes =
     Object.values(trimmed).reduce((n, a) => n + a.byteLength, 0) +
-    [...factColumns.values()].reduce((n, c) => n + c.values.byteLength, 0);
+    [...factColumns.values()].reduce((n, c) => n + c.values.byteLength, 0) +
+    repeats.nameBytes;
   const { dictionaries } = columns;
   return {
     version,
     repeatWindowHours: settings.repeatWindowHours,
     size: all.size,
     ...trimmed,
+    repeatKeys: repeats.names,
     facts: factColumns,
     names: {
       service: dictionaries.service.names,
@@ -496,7 +531,10 @@ function maskOf(store: FactStore, dimension: Dimension, ids: readonly string[] |
  * The test of the filter's parts but the time range, as the SQL filter makes it over
  * incident_metrics (FACT_COLUMNS): any of each list, a team by the incident's teams.
  */
-function matcher(store: FactStore, filter: AnalyticsFilter): ((i: number) => boolean) | undefined {
+export function matcher(
+  store: FactStore,
+  filter: AnalyticsFilter,
+): ((i: number) => boolean) | undefined {
   const services = maskOf(store, 'service', filter.serviceId);
   const urgencies = maskOf(store, 'urgency', filter.urgency);
   const statuses = maskOf(store, 'status', filter.status);
@@ -533,7 +571,7 @@ function lowerBound(created: Float64Array, ms: number): number {
 }
 
 /** Indexes of the incidents created in [since, until) (either may be open). */
-function createdBetween(store: FactStore, since?: number, until?: number): [number, number] {
+export function createdBetween(store: FactStore, since?: number, until?: number): [number, number] {
   return [
     since === undefined ? 0 : lowerBound(store.created, since),
     until === undefined ? store.size : lowerBound(store.created, until),

@@ -75,6 +75,8 @@ export interface CompiledCatalog {
   percentileFacts: readonly IncidentFact[];
   /** Whether a metric is the up time (read apart). */
   hasUpTime: boolean;
+  /** Whether a column counts repeats: its rows must be repeatFacts' (incident-conditions.ts). */
+  testsRepeats: boolean;
   /** The sums and counts each group and period needs, once each, by alias. */
   columns: readonly AggregateColumn[];
   /** The select list of the sums and counts, beside the group and the period. */
@@ -92,6 +94,7 @@ export function compileCatalog(catalog: readonly IncidentMetricDefinition[]): Co
       ...new Set(catalog.flatMap(({ aggregate: a }) => (a.kind === 'percentile' ? [a.fact] : []))),
     ],
     hasUpTime: catalog.some((m) => m.aggregate.kind === 'up_time'),
+    testsRepeats: columns.some((c) => c.fn === 'count_if' && c.condition === 'repeat'),
     columns,
     selections: (db, settings) =>
       columns.map((c) =>

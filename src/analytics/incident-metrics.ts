@@ -28,7 +28,7 @@ import {
   type CompiledCatalog,
   type UpTime,
 } from './incident-metric-values.js';
-import type { ConditionSettings } from './incident-conditions.js';
+import { repeatFacts, type ConditionSettings } from './incident-conditions.js';
 import {
   INCIDENT_METRICS,
   NOISE_METRICS,
@@ -148,10 +148,19 @@ export const FACT_COLUMNS: FilterColumns = {
   team: { incidentId: 'm.incident_id' },
 };
 
-/** incident_metrics (as m) of the incidents the filter matches; with team rows (as it) when grouped by team. */
-function matching(db: Kysely<Database>, request: MetricsRequest) {
-  return db
-    .selectFrom('incident_metrics as m')
+/**
+ * incident_metrics (as m) of the incidents the filter matches; with team rows (as it) when grouped
+ * by team; with the repeat test's column (repeatFacts) when `repeats` gives its settings.
+ */
+function matching(db: Kysely<Database>, request: MetricsRequest, repeats?: ConditionSettings) {
+  const table = () => db.selectFrom('incident_metrics as m');
+  // The same rows and columns, and one more that only the conditions' SQL reads.
+  const from = repeats
+    ? (db.selectFrom(repeatFacts(db, request.filter, repeats).as('m')) as unknown as ReturnType<
+        typeof table
+      >)
+    : table();
+  return from
     .$if(request.groupBy === 'team', (q) =>
       q.leftJoin('incident_teams as it', 'it.incident_id', 'm.incident_id'),
     )
@@ -340,7 +349,7 @@ async function sqlReads(
   // together, they run side by side (two SQLite read workers, or pooled server connections)
   // instead of one after another.
   const aggregatesRead = range
-    ? matching(db, request)
+    ? matching(db, request, compiled.testsRepeats ? settings.conditions : undefined)
         .select([
           groupRef.as('grp'),
           period.as('period'),

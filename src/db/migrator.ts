@@ -23,6 +23,7 @@ import * as m0012 from './migrations/0012-counts-across-services-and-upcoming-sh
 import * as m0013 from './migrations/0013-notification-medium-and-resolve-times.js';
 import * as m0014 from './migrations/0014-on-call-pay-days.js';
 import * as m0015 from './migrations/0015-noise-and-parity-facts.js';
+import * as m0016 from './migrations/0016-noise-view-repeat-window.js';
 
 // Listed statically so migrations run the same from src (tests) and from dist (the CLI).
 const MIGRATIONS: Record<string, Migration> = {
@@ -41,6 +42,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-notification-medium-and-resolve-times': m0013,
   '0014-on-call-pay-days': m0014,
   '0015-noise-and-parity-facts': m0015,
+  '0016-noise-view-repeat-window': m0016,
 };
 
 class StaticMigrationProvider implements MigrationProvider {

@@ -6,6 +6,7 @@ import { createDb, type Db } from '../../src/db/connection.js';
 import * as m0013 from '../../src/db/migrations/0013-notification-medium-and-resolve-times.js';
 import * as m0014 from '../../src/db/migrations/0014-on-call-pay-days.js';
 import * as m0015 from '../../src/db/migrations/0015-noise-and-parity-facts.js';
+import * as m0016 from '../../src/db/migrations/0016-noise-view-repeat-window.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { createLogger } from '../../src/logger.js';
 import type { SimulatedAccount } from '../../src/simulator/simulated-account.js';
@@ -44,6 +45,7 @@ const DAY = 24 * 3600 * 1000;
 const MIGRATION_0013 = '0013-notification-medium-and-resolve-times';
 const MIGRATION_0014 = '0014-on-call-pay-days';
 const MIGRATION_0015 = '0015-noise-and-parity-facts';
+const MIGRATION_0016 = '0016-noise-view-repeat-window';
 
 for (const { dialect, available } of await dialectsUnderTest()) {
   describe.skipIf(!available)(`real PagerDuty payloads on ${dialect}`, () => {
@@ -236,12 +238,18 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       // for every notification), no resolved_at where the incident object had none (here: none
       // at all), and figures computed under the old definitions (every interruption 0).
       // The later migrations undone first, as a release from before them never ran them.
+      await m0016.down(handle.db as unknown as Kysely<unknown>);
       await m0015.down(handle.db as unknown as Kysely<unknown>);
       await m0014.down(handle.db as unknown as Kysely<unknown>);
       await m0013.down(handle.db as unknown as Kysely<unknown>);
       await handle.db
         .deleteFrom('kysely_migration' as never)
-        .where(sql.ref('name'), 'in', [MIGRATION_0013, MIGRATION_0014, MIGRATION_0015])
+        .where(sql.ref('name'), 'in', [
+          MIGRATION_0013,
+          MIGRATION_0014,
+          MIGRATION_0015,
+          MIGRATION_0016,
+        ])
         .execute();
       await handle.db
         .updateTable('incidents')
@@ -263,6 +271,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
         MIGRATION_0013,
         MIGRATION_0014,
         MIGRATION_0015,
+        MIGRATION_0016,
       ]);
       const marker = await handle.db
         .selectFrom('sync_cursors')
