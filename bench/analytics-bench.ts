@@ -4,7 +4,7 @@
 // revalidated (If-None-Match, 304), and the CSV of every incident from a server process of its
 // own (rows/s, that process's peak RSS); then the DuckDB anchor (duckdb-anchor.ts) of the
 // incident metrics and noise endpoints timed: its answers checked against ours, and its latency.
-import { factCacheState } from '../src/analytics/fact-store.js';
+import { analyticsState } from '../src/analytics/analytics-state.js';
 import { buildApp } from '../src/api/app.js';
 import { parseConfig } from '../src/config.js';
 import { createDb } from '../src/db/connection.js';
@@ -158,7 +158,7 @@ async function benchDialect(dialect: Dialect): Promise<void> {
   const only = process.env['BENCH_ANALYTICS_ONLY'] === '1';
   console.log(`\n## ${dialect}`);
   const config = parseConfig(PAY_ENV);
-  const handle = createDb(target, { taskState: factCacheState(config.analyticsCacheMb) });
+  const handle = createDb(target, { taskState: analyticsState(config.analyticsCacheMb) });
   const analytics = config.analytics;
   const app = await buildApp({
     config: { apiToken: undefined, adminToken: undefined, host: '127.0.0.1' },
