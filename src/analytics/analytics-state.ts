@@ -5,11 +5,11 @@ import {
   type FactCacheArgs,
   type FactStoreStatus,
 } from './fact-store.js';
-import { ResponderCache } from './responder-store.js';
+import { ResponderCache, type ResponderStoreStatus } from './responder-store.js';
 
 // What the pinned read worker keeps between tasks: the copies the analytics answer from, the
 // incident facts' (fact-store.ts) and the responders' (responder-store.ts). One object, since a
-// worker keeps one state; /health goes on reporting the incident facts' copy.
+// worker keeps one state; /health reports the incident facts' copy, the responders' within it.
 
 /** The pinned worker's copies, handed to every task as handle.state. */
 export class AnalyticsState {
@@ -19,12 +19,29 @@ export class AnalyticsState {
   ) {}
 }
 
+/** What the state tells of itself: the incident facts' copy, and the responders' within it. */
+export type AnalyticsStateStatus = FactStoreStatus & { responders?: ResponderStoreStatus };
+
 /** Makes a worker's state (ReadWorkerData.state): each copy capped at args.capBytes. */
 export function createAnalyticsState(
   args: FactCacheArgs,
-  notify: (status: FactStoreStatus) => void,
+  notify: (status: AnalyticsStateStatus) => void,
 ): AnalyticsState {
-  return new AnalyticsState(createFactCache(args, notify), new ResponderCache(args.capBytes));
+  let facts: FactStoreStatus | undefined;
+  let responders: ResponderStoreStatus | undefined;
+  const tell = () => {
+    if (facts) notify({ ...facts, ...(responders ? { responders } : {}) });
+  };
+  const factCache = createFactCache(args, (status) => {
+    facts = status;
+    tell();
+  });
+  facts = factCache.status();
+  const responderCache = new ResponderCache(args.capBytes, (status) => {
+    responders = status;
+    tell();
+  });
+  return new AnalyticsState(factCache, responderCache);
 }
 
 /** The incident facts' copy of a task's state, whichever kind of state it is. */

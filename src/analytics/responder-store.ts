@@ -784,7 +784,11 @@ export class ResponderCache {
   #discarded = false;
   #splitter: { key: string; splitter: HourClassSplitter } | undefined;
 
-  constructor(readonly capBytes: number) {
+  constructor(
+    readonly capBytes: number,
+    /** Told whenever the status changes (the worker passes it to the server's thread). */
+    readonly onStatus: (status: ResponderStoreStatus) => void = () => undefined,
+  ) {
     this.#state = capBytes > 0 ? 'empty' : 'disabled';
   }
 
@@ -808,7 +812,7 @@ export class ResponderCache {
     const version = await readMirrorVersion(handle.read);
     const store = this.#store;
     if (store && store.version === version) return store;
-    if (store && this.#state === 'ready') this.#state = 'stale';
+    if (store && this.#state === 'ready') this.#setState('stale');
     const now = Date.now();
     if (version !== this.#seenVersion) {
       this.#seenVersion = version;
@@ -856,24 +860,29 @@ export class ResponderCache {
     const [parts, spans] = counted.map((r) => Number(r.n));
     if ((parts ?? 0) * BYTES_PER_PART + (spans ?? 0) * BYTES_PER_SPAN > this.capBytes) {
       this.#store = undefined;
-      this.#state = 'over_cap';
+      this.#setState('over_cap');
       return;
     }
-    this.#state = 'loading';
+    this.#setState('loading');
     const started = performance.now();
     try {
       const store = await loadResponderStore(handle, { parts: parts ?? 0, spans: spans ?? 0 });
       if (store) {
         this.#store = store;
         this.#loadMs = Math.round(performance.now() - started);
-        this.#state = 'ready';
+        this.#setState('ready');
       } else {
         this.#discarded = true;
-        this.#state = this.#store ? 'stale' : 'empty';
+        this.#setState(this.#store ? 'stale' : 'empty');
       }
     } catch (error) {
-      this.#state = this.#store ? 'stale' : 'empty';
+      this.#setState(this.#store ? 'stale' : 'empty');
       throw error;
     }
+  }
+
+  #setState(state: ResponderStoreStatus['state']): void {
+    this.#state = state;
+    this.onStatus(this.status());
   }
 }
