@@ -158,13 +158,14 @@ async function analyticsMemory(target: DatabaseTarget): Promise<void> {
   try {
     const idle = server.peakRssMb();
     await cacheReady(server.base);
-    await respondersReady(server.base);
     const loaded = server.peakRssMb();
+    await respondersReady(server.base);
+    const responders = server.peakRssMb();
     for (const url of ANALYTICS)
       for (let i = 0; i < 3; i += 1)
         await (await fetch(`${server.base}/api/v1${url}`)).arrayBuffer();
     console.log(
-      `server process RSS: ${idle} MB at start, peak ${loaded} MB after reading the copies, peak ${server.peakRssMb()} MB after the analytics endpoints (3 requests each)`,
+      `server process RSS: ${idle} MB at start, peak ${loaded} MB after reading the facts' copy, ${responders} MB after the responders' copy, peak ${server.peakRssMb()} MB after the analytics endpoints (3 requests each)`,
     );
   } finally {
     server.stop();
