@@ -11,10 +11,10 @@ import { secondsBetween } from './sql-time.js';
 // incident_responders (a user's part in an incident) and every on-call span of the mirror's
 // history (oncalls), users and policies as small integers. The responder metrics answer from
 // here what SQL answers from the tables, value for value: at a million incidents SQLite took
-// 1.4-2 s to group a year of responder rows (two julianday() per row for the time to
-// acknowledge, then a sort by user; the scan of those rows alone took 0.1 s), and reading
-// 290,000 on-call rows as objects and parsing their times took another 1.2 s before any
-// arithmetic. The copy answers the year in 90-170 ms in process (bench/RESULTS.md).
+// 1.4 s to group a year of responder rows (the same sums without grouping: 0.3 s; two
+// julianday() per row for the time to acknowledge, then a sort by user), and reading 290,000
+// on-call rows as objects and building their spans took another 0.5 s before any union. The
+// copy answers the year in 70-170 ms in process (bench/RESULTS.md).
 //
 // Like the incident facts' copy (fact-store.ts), a copy is exact only for the mirror version it
 // was read at: it is used only while the version read with the request is its own, read again
