@@ -30,6 +30,13 @@ const withFacts = (handle: Handle) => ({
   facts: factsOf(handle.state),
 });
 
+/** The responders' copy, when current, and the warm splitter of the worker that keeps them. */
+async function keptResponders(handle: Handle, config: AnalyticsConfig) {
+  const responders = respondersOf(handle.state);
+  if (!responders) return {};
+  return { store: await responders.current(handle), splitter: responders.splitter(config.hours) };
+}
+
 /** Incident metrics (GET /analytics/incidents and its report). */
 export async function incidentMetricsTask(
   handle: Handle,
@@ -78,11 +85,13 @@ export async function responderMetricsTask(
     config: AnalyticsConfig;
   },
 ) {
-  const responders = respondersOf(handle.state);
-  const answer = await responderMetrics(handle.read, args.filter, args.now, args.config, {
-    store: await responders?.current(handle),
-    ...(responders ? { splitter: responders.splitter(args.config.hours) } : {}),
-  });
+  const answer = await responderMetrics(
+    handle.read,
+    args.filter,
+    args.now,
+    args.config,
+    await keptResponders(handle, args.config),
+  );
   const rows = sortResponders(answer.rows, args.sort);
   return {
     since: answer.since,
@@ -103,7 +112,15 @@ export async function teamOnCallLoadTask(
     basis: OnCallBasis;
   },
 ) {
-  return teamOnCallLoad(handle.read, args.teamId, args.filter, args.now, args.config, args.basis);
+  return teamOnCallLoad(
+    handle.read,
+    args.teamId,
+    args.filter,
+    args.now,
+    args.config,
+    args.basis,
+    await keptResponders(handle, args.config),
+  );
 }
 
 /** Interruptions by weekday and hour. */
@@ -172,6 +189,7 @@ const PINNED: ReadonlySet<keyof Tasks> = new Set([
   'incidentMetricsTask',
   'noiseMetricsTask',
   'responderMetricsTask',
+  'teamOnCallLoadTask',
 ]);
 
 /**

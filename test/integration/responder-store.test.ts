@@ -5,6 +5,7 @@ import {
   type ResponderFilter,
   type ResponderRow,
 } from '../../src/analytics/responder-metrics.js';
+import { teamOnCallLoad } from '../../src/analytics/on-call-load.js';
 import { loadResponderStore, ResponderCache } from '../../src/analytics/responder-store.js';
 import { DEFAULT_ANALYTICS_CONFIG } from '../../src/config.js';
 import { mirrorWriter, writeMirror } from '../../src/mirror/mirror-writer.js';
@@ -103,6 +104,19 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       // The matrix answers real rows, on call and not, not only empty ones.
       expect(rows).toBeGreaterThan(50);
       expect(onCall).toBeGreaterThan(10);
+    });
+
+    it("answers a team's on-call load as SQL does", async () => {
+      const store = await cache.load(synced.db);
+      const now = synced.clock();
+      const teams = await synced.db.read.selectFrom('teams').select('id').orderBy('id').execute();
+      expect(teams.length).toBeGreaterThan(0);
+      for (const { id } of teams)
+        for (const basis of ['scheduled', 'all'] as const)
+          expect(
+            await teamOnCallLoad(synced.db.read, id, {}, now, config, basis, { store }),
+            `${id} ${basis}`,
+          ).toEqual(await teamOnCallLoad(synced.db.read, id, {}, now, config, basis));
     });
 
     it('reads the same copy whatever the page', async () => {
