@@ -15,6 +15,7 @@ import {
 } from './metric-catalog.js';
 import type { MetricGroup } from './analytics-request.js';
 import type { Span } from '../time/spans.js';
+import { MirrorSettle } from './mirror-settle.js';
 
 // The incident facts (incident_metrics and incident_teams) as columns in memory: typed arrays in
 // creation order, ids as small integers. The incident and noise metrics answer from here what
@@ -59,7 +60,7 @@ const FIXED_BYTES = 8 + 8 + 4 * 4 + 3 + 4;
 export const BYTES_PER_INCIDENT = FIXED_BYTES + 4 * STORED_FACTS.length + 4;
 
 /** Ids as small integers: -1 is null. */
-class Dictionary {
+export class Dictionary {
   readonly names: string[] = [];
   readonly #index = new Map<string, number>();
   of(value: unknown): number {
@@ -108,7 +109,7 @@ export interface FactStore {
 }
 
 /** Grows a typed array's capacity as rows arrive. */
-function grown<T extends Int32Array | Float64Array | Uint8Array>(array: T, need: number): T {
+export function grown<T extends Int32Array | Float64Array | Uint8Array>(array: T, need: number): T {
   if (need <= array.length) return array;
   const next = new (array.constructor as new (n: number) => T)(Math.max(need, array.length * 2));
   next.set(array);
@@ -763,9 +764,6 @@ export function storeMajorCovers(
   return covers;
 }
 
-/** How long the mirror's version must stay still before a stale copy is read again. */
-const SETTLE_MS = 2000;
-
 /** What /health says of the copy. */
 export interface FactStoreStatus {
   /** disabled: ANALYTICS_CACHE_MB=0; over_cap: the mirror needs more than the cap. */
@@ -787,11 +785,7 @@ export class FactCache {
   #loading: Promise<void> | undefined;
   #state: FactStoreStatus['state'];
   #loadMs: number | null = null;
-  /** The mirror version last seen, and since when (Date.now()). */
-  #seenVersion = -1;
-  #seenAt = 0;
-  /** Whether a read was thrown away because the mirror moved during it. */
-  #discarded = false;
+  readonly #settle = new MirrorSettle();
 
   constructor(
     readonly capBytes: number,
@@ -827,17 +821,8 @@ export class FactCache {
     )
       return store;
     if (store && this.#state === 'ready') this.#setState('stale');
-    const now = Date.now();
-    if (version !== this.#seenVersion) {
-      this.#seenVersion = version;
-      this.#seenAt = now;
-    }
-    // While a sync writes, the version moves with every page: a copy read then would be thrown
-    // away at its end, and reading it again and again took the CPU the answers need. A copy is
-    // read once the mirror has been still for SETTLE_MS (at once when there is none yet and no
-    // read has failed), and SQL answers until then.
-    const settled = now - this.#seenAt >= SETTLE_MS || (!store && !this.#discarded);
-    if (!settled) return undefined;
+    // Not while a sync writes (mirror-settle.ts): SQL answers until the mirror is still.
+    if (!this.#settle.settled(version, store !== undefined)) return undefined;
     // A failed read leaves the copy as it was (its status says so); SQL answers meanwhile.
     this.#loading ??= this.#load(handle, settings)
       .catch(() => undefined)
@@ -869,7 +854,7 @@ export class FactCache {
     const started = performance.now();
     try {
       const store = await loadFactStore(handle, settings, Number(incidents.n));
-      if (!store) this.#discarded = true;
+      if (!store) this.#settle.discarded = true;
       if (store) {
         this.#store = store;
         this.#loadMs = Math.round(performance.now() - started);

@@ -5,6 +5,8 @@ import type { Dialect } from '../db/database-url.js';
 import { HourClassSplitter } from '../time/hour-class-split.js';
 import type { Span } from '../time/spans.js';
 import type { WorkingHours } from '../time/working-hours.js';
+import { Dictionary, grown } from './fact-store.js';
+import { MirrorSettle } from './mirror-settle.js';
 import { secondsBetween } from './sql-time.js';
 
 // The responder metrics' facts as columns in memory, for the pinned read worker: every row of
@@ -51,26 +53,6 @@ export type ResponderFlag = (typeof RESPONDER_FLAGS)[number];
 const BYTES_PER_PART = 8 + 4 + 4 * RESPONDER_COUNTS.length + 4 + 1;
 /** Bytes per on-call span: start and end (16), user, policy, level (12), scheduled (1). */
 const BYTES_PER_SPAN = 16 + 12 + 1;
-
-/** Ids as small integers: -1 is null. */
-class Dictionary {
-  readonly names: string[] = [];
-  readonly #index = new Map<string, number>();
-  of(value: unknown): number {
-    if (value === null || value === undefined) return -1;
-    const name = String(value);
-    let i = this.#index.get(name);
-    if (i === undefined) {
-      i = this.names.length;
-      this.names.push(name);
-      this.#index.set(name, i);
-    }
-    return i;
-  }
-  find(name: string): number | undefined {
-    return this.#index.get(name);
-  }
-}
 
 /** The responders' facts of the mirror at one version. */
 export interface ResponderStore {
@@ -121,14 +103,6 @@ function int32(value: unknown): number {
 
 const time = (value: unknown): number =>
   value === null || value === undefined ? Number.NaN : new Date(value as string | Date).getTime();
-
-/** Grows a typed array's capacity as rows arrive. */
-function grown<T extends Int32Array | Float64Array | Uint8Array>(array: T, need: number): T {
-  if (need <= array.length) return array;
-  const next = new (array.constructor as new (n: number) => T)(Math.max(need, array.length * 2));
-  next.set(array);
-  return next;
-}
 
 /** The columns a page of incident_responders is read in, in this order. */
 const PART_COLUMNS = [
@@ -761,9 +735,6 @@ export function policyMask(store: ResponderStore, ids: readonly string[] | undef
   return mask;
 }
 
-/** How long the mirror's version must stay still before a stale copy is read again. */
-const SETTLE_MS = 2000;
-
 /** What the responders' copy says of itself. */
 export interface ResponderStoreStatus {
   state: 'empty' | 'loading' | 'ready' | 'stale' | 'disabled' | 'over_cap';
@@ -783,9 +754,7 @@ export class ResponderCache {
   #loading: Promise<void> | undefined;
   #state: ResponderStoreStatus['state'];
   #loadMs: number | null = null;
-  #seenVersion = -1;
-  #seenAt = 0;
-  #discarded = false;
+  readonly #settle = new MirrorSettle();
   #splitter: { key: string; splitter: HourClassSplitter } | undefined;
 
   constructor(
@@ -817,14 +786,8 @@ export class ResponderCache {
     const store = this.#store;
     if (store && store.version === version) return store;
     if (store && this.#state === 'ready') this.#setState('stale');
-    const now = Date.now();
-    if (version !== this.#seenVersion) {
-      this.#seenVersion = version;
-      this.#seenAt = now;
-    }
-    // As FactCache: while a sync writes, a copy read then would be thrown away at its end.
-    const settled = now - this.#seenAt >= SETTLE_MS || (!store && !this.#discarded);
-    if (!settled) return undefined;
+    // Not while a sync writes (mirror-settle.ts): SQL answers until the mirror is still.
+    if (!this.#settle.settled(version, store !== undefined)) return undefined;
     this.#loading ??= this.#load(handle)
       .catch(() => undefined)
       .finally(() => {
@@ -876,7 +839,7 @@ export class ResponderCache {
         this.#loadMs = Math.round(performance.now() - started);
         this.#setState('ready');
       } else {
-        this.#discarded = true;
+        this.#settle.discarded = true;
         this.#setState(this.#store ? 'stale' : 'empty');
       }
     } catch (error) {
