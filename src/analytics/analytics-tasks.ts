@@ -163,6 +163,17 @@ function pageOf<T>(rows: T[], page: { limit: number; offset: number } | undefine
   return page ? rows.slice(page.offset, page.offset + page.limit) : rows;
 }
 
+/**
+ * Reads the worker's copy of the facts when it is not current, and waits for it: run once the
+ * server listens, so that a big mirror's copy is read before the first requests rather than
+ * beside them.
+ */
+export async function factCopyTask(handle: Handle, args: { config: AnalyticsConfig }) {
+  const { facts } = withFacts(handle);
+  await facts?.current(handle, args.config);
+  return facts?.status() ?? null;
+}
+
 /** Incidents per period, by status. */
 export async function incidentsOverTimeTask(
   handle: Handle,
@@ -181,6 +192,7 @@ const TASKS = {
   incidentsOverTimeTask,
   onCallPayTask,
   onCallComplianceTask,
+  factCopyTask,
 };
 type Tasks = typeof TASKS;
 
@@ -190,6 +202,7 @@ const PINNED: ReadonlySet<keyof Tasks> = new Set([
   'noiseMetricsTask',
   'responderMetricsTask',
   'teamOnCallLoadTask',
+  'factCopyTask',
 ]);
 
 /**

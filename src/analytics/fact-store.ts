@@ -91,21 +91,58 @@ export interface FactStore {
   created: Float64Array;
   /** resolved_at, ms; NaN while unresolved. */
   resolved: Float64Array;
-  service: Int32Array;
-  policy: Int32Array;
-  priority: Int32Array;
-  urgency: Int32Array;
-  status: Int32Array;
+  service: Codes;
+  policy: Codes;
+  priority: Codes;
+  urgency: Codes;
+  status: Codes;
   /** 1 where another incident of the service with the repeat key came within the window before. */
   repeat: Uint8Array;
-  facts: ReadonlyMap<IncidentFact, Int32Array>;
+  facts: ReadonlyMap<IncidentFact, FactColumn>;
   /** The teams of incident i: teams[teamStart[i] .. teamStart[i + 1]). */
   teamStart: Int32Array;
-  teams: Int32Array;
+  teams: Codes;
   names: Record<Dimension, readonly string[]>;
   dictionaries: Record<Dimension, Dictionary>;
   /** The bytes of its arrays. */
   bytes: number;
+}
+
+/** Whole numbers in the narrowest array they fit. */
+type Codes = Int8Array | Int16Array | Int32Array;
+
+/** A fact's values as the copy keeps them: a null is `nil`, the least value of the array's type. */
+export interface FactColumn {
+  values: Codes;
+  nil: number;
+}
+
+/**
+ * The values in the narrowest array that holds them all and, when `nil` is given, a null below
+ * them: most facts are 0/1 flags and small counts, and ids are coded in the thousands, so a
+ * million incidents' copy took 120 MiB in 32-bit columns and half of it in the narrowest ones.
+ * Chosen after the read, from the values read: exact whatever the mirror holds.
+ */
+export function narrowest(values: Int32Array, nil?: number): FactColumn {
+  let min = 0;
+  let max = 0;
+  for (const v of values)
+    if (v !== nil) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+  const floor = nil === undefined ? 0 : 1;
+  for (const Type of [Int8Array, Int16Array] as const) {
+    const least = -(2 ** (Type.BYTES_PER_ELEMENT * 8 - 1));
+    if (min < least + floor || max > -least - 1) continue;
+    const out = new Type(values.length);
+    for (let i = 0; i < values.length; i += 1) {
+      const v = values[i] ?? 0;
+      out[i] = v === nil ? least : v;
+    }
+    return { values: out, nil: least };
+  }
+  return { values, nil: nil ?? NULL };
 }
 
 /** Grows a typed array's capacity as rows arrive. */
@@ -400,29 +437,32 @@ export async function loadFactStore(
   }
   if ((await readMirrorVersion(db)) !== version) return undefined;
   const all = columns.chunk();
+  const codes = (values: Int32Array) => narrowest(values).values;
   const trimmed = {
     created: all.created,
     resolved: all.resolved,
-    service: all.codes.service,
-    policy: all.codes.policy,
-    priority: all.codes.priority,
-    urgency: all.codes.urgency,
-    status: all.codes.status,
+    service: codes(all.codes.service),
+    policy: codes(all.codes.policy),
+    priority: codes(all.codes.priority),
+    urgency: codes(all.codes.urgency),
+    status: codes(all.codes.status),
     repeat: all.repeat,
     teamStart: all.teamStart,
-    teams: all.teams,
+    teams: codes(all.teams),
   };
-  const factArrays = new Map(STORED_FACTS.map((f) => [f, all.facts[f] ?? new Int32Array(0)]));
+  const factColumns = new Map(
+    STORED_FACTS.map((f) => [f, narrowest(all.facts[f] ?? new Int32Array(0), NULL)]),
+  );
   const bytes =
     Object.values(trimmed).reduce((n, a) => n + a.byteLength, 0) +
-    [...factArrays.values()].reduce((n, a) => n + a.byteLength, 0);
+    [...factColumns.values()].reduce((n, c) => n + c.values.byteLength, 0);
   const { dictionaries } = columns;
   return {
     version,
     repeatWindowHours: settings.repeatWindowHours,
     size: all.size,
     ...trimmed,
-    facts: factArrays,
+    facts: factColumns,
     names: {
       service: dictionaries.service.names,
       policy: dictionaries.policy.names,
@@ -509,10 +549,10 @@ function createdBetween(store: FactStore, since?: number, until?: number): [numb
 function groupCodes(
   store: FactStore,
   groupBy: MetricGroup,
-): { single: Int32Array | undefined; names: readonly string[] } {
+): { single: Codes | undefined; names: readonly string[] } {
   switch (groupBy) {
     case 'none':
-      return { single: new Int32Array(store.size).fill(-1), names: [] };
+      return { single: new Int8Array(store.size).fill(-1), names: [] };
     case 'service':
       return { single: store.service, names: store.names.service };
     case 'escalation_policy':
@@ -529,7 +569,7 @@ function groupCodes(
 /** The group ids of incident i, as the SQL's grouping column gives them. */
 function groupsOf(
   store: FactStore,
-  codes: { single: Int32Array | undefined; names: readonly string[] },
+  codes: { single: Codes | undefined; names: readonly string[] },
   i: number,
 ): (string | null)[] {
   const name = (v: number) => (v < 0 ? null : (codes.names[v] ?? null));
@@ -558,16 +598,17 @@ function conditionTest(
   condition: IncidentCondition,
   settings: ConditionSettings,
 ): (i: number) => boolean {
-  const ack = store.facts.get('seconds_to_first_ack') as Int32Array;
-  const resolve = store.facts.get('seconds_to_resolve') as Int32Array;
-  const unacknowledgedResolved = (i: number) => resolve[i] !== NULL && ack[i] === NULL;
+  const ack = store.facts.get('seconds_to_first_ack') as FactColumn;
+  const resolve = store.facts.get('seconds_to_resolve') as FactColumn;
+  const unacknowledgedResolved = (i: number) =>
+    resolve.values[i] !== resolve.nil && ack.values[i] === ack.nil;
   switch (condition) {
     case 'unacknowledged_resolved':
     case 'noise':
       return unacknowledgedResolved;
     case 'transient': {
       const limit = settings.transientMinutes * 60;
-      return (i) => unacknowledgedResolved(i) && (resolve[i] ?? 0) <= limit;
+      return (i) => unacknowledgedResolved(i) && (resolve.values[i] ?? 0) <= limit;
     }
     case 'repeat':
       return (i) => store.repeat[i] === 1;
@@ -672,11 +713,11 @@ export function storeAggregates(
       for (let k = 0; k < n; k += 1) bump(sums, (cellOf[k] ?? 0) * width + col, 1);
       return;
     }
-    const values = store.facts.get(c.fact as IncidentFact) as Int32Array;
+    const { values, nil } = store.facts.get(c.fact as IncidentFact) as FactColumn;
     const counting = c.fn === 'count';
     for (let k = 0; k < n; k += 1) {
-      const v = values[rows[k] ?? 0] ?? NULL;
-      if (v !== NULL) bump(sums, (cellOf[k] ?? 0) * width + col, counting ? 1 : v);
+      const v = values[rows[k] ?? 0] ?? nil;
+      if (v !== nil) bump(sums, (cellOf[k] ?? 0) * width + col, counting ? 1 : v);
     }
   });
   const keys = index.groups.map((code, cell) =>
@@ -698,17 +739,17 @@ export function storeAggregates(
   for (const key of keys) percentiles[key] = [];
   for (const fact of compiled.percentileFacts) {
     // Each cell's known values side by side (a counting sort by cell), each run sorted alone.
-    const values = store.facts.get(fact) as Int32Array;
+    const { values, nil } = store.facts.get(fact) as FactColumn;
     const offsets = new Int32Array(cells + 1);
     for (let k = 0; k < n; k += 1)
-      if (values[rows[k] ?? 0] !== NULL) bump(offsets, (cellOf[k] ?? 0) + 1, 1);
+      if (values[rows[k] ?? 0] !== nil) bump(offsets, (cellOf[k] ?? 0) + 1, 1);
     for (let c = 0; c < cells; c += 1) bump(offsets, c + 1, offsets[c] ?? 0);
     const fill = offsets.slice(0, cells);
     // Whole numbers: an Int32Array sorts them faster than doubles, to the same order.
     const sorted = new Int32Array(offsets[cells] ?? 0);
     for (let k = 0; k < n; k += 1) {
-      const v = values[rows[k] ?? 0] ?? NULL;
-      if (v === NULL) continue;
+      const v = values[rows[k] ?? 0] ?? nil;
+      if (v === nil) continue;
       const cell = cellOf[k] ?? 0;
       const at = fill[cell] ?? 0;
       sorted[at] = v;
@@ -764,11 +805,22 @@ export function storeMajorCovers(
   return covers;
 }
 
+/**
+ * How long a request waits for a copy being read before SQL answers it beside the read. SQL
+ * beside a read holds both at once: at a million incidents the copy's 120 MiB and the SQL
+ * path's million values and rows (about 130 MB more) took a serve process past 400 MB, and
+ * each slowed the other on the worker's one thread. A read that takes longer (a first read of a
+ * big mirror on a slow server) leaves the request to SQL rather than to a proxy's timeout.
+ */
+const LOAD_WAIT_MS = 30_000;
+
 /** What /health says of the copy. */
 export interface FactStoreStatus {
   /** disabled: ANALYTICS_CACHE_MB=0; over_cap: the mirror needs more than the cap. */
   state: 'empty' | 'loading' | 'ready' | 'stale' | 'disabled' | 'over_cap';
+  /** The incidents of the copy held, or of the last one while stale or being read again. */
   incidents: number;
+  /** What the copy's arrays hold now: 0 once a stale copy is let go. */
   bytes: number;
   version: number | null;
   cap_bytes: number;
@@ -782,6 +834,8 @@ export interface FactStoreStatus {
  */
 export class FactCache {
   #store: FactStore | undefined;
+  /** The last copy's size and version, kept for the status once its arrays are let go. */
+  #last: { incidents: number; version: number } | undefined;
   #loading: Promise<void> | undefined;
   #state: FactStoreStatus['state'];
   #loadMs: number | null = null;
@@ -798,38 +852,48 @@ export class FactCache {
   status(): FactStoreStatus {
     return {
       state: this.#state,
-      incidents: this.#store?.size ?? 0,
+      incidents: this.#store?.size ?? this.#last?.incidents ?? 0,
       bytes: this.#store?.bytes ?? 0,
-      version: this.#store?.version ?? null,
+      version: this.#store?.version ?? this.#last?.version ?? null,
       cap_bytes: this.capBytes,
       load_ms: this.#loadMs,
     };
   }
 
   /**
-   * The copy, when it is of the mirror's current version under these settings; otherwise
-   * undefined (answer from SQL), and a new copy is started unless one is being read.
+   * The copy, when it is of the mirror's current version under these settings (after waiting up
+   * to LOAD_WAIT_MS for one being read); otherwise undefined (answer from SQL), and a new copy
+   * is started once the mirror has settled, unless one is being read.
    */
   async current(handle: FactReader, settings: ConditionSettings): Promise<FactStore | undefined> {
     if (this.#state === 'disabled') return undefined;
     const version = await readMirrorVersion(handle.read);
-    const store = this.#store;
-    if (
-      store &&
-      store.version === version &&
-      store.repeatWindowHours === settings.repeatWindowHours
-    )
-      return store;
-    if (store && this.#state === 'ready') this.#setState('stale');
+    const fresh = this.#freshAt(version, settings);
+    if (fresh) return fresh;
+    if (this.#store) {
+      // A copy is never answered from once the mirror has moved past it: its arrays are let go
+      // now rather than held beside SQL's answers and the next copy's read.
+      this.#store = undefined;
+      if (this.#state === 'ready') this.#setState('stale');
+    }
     // Not while a sync writes (mirror-settle.ts): SQL answers until the mirror is still.
-    if (!this.#settle.settled(version, store !== undefined)) return undefined;
-    // A failed read leaves the copy as it was (its status says so); SQL answers meanwhile.
-    this.#loading ??= this.#load(handle, settings)
+    if (!this.#settle.settled(version, this.#last !== undefined)) return undefined;
+    // A failed read leaves no copy (its status says so); SQL answers meanwhile.
+    const loading = (this.#loading ??= this.#load(handle, settings)
       .catch(() => undefined)
       .finally(() => {
         this.#loading = undefined;
-      });
-    return undefined;
+      }));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      loading,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, LOAD_WAIT_MS);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    return this.#freshAt(await readMirrorVersion(handle.read), settings);
   }
 
   /** Reads a copy now and waits for it (tests, and a bench that measures the copy itself). */
@@ -838,15 +902,26 @@ export class FactCache {
     return this.#store;
   }
 
+  /** The copy held, when it is of this version and these settings. */
+  #freshAt(version: number, settings: ConditionSettings): FactStore | undefined {
+    const store = this.#store;
+    return store &&
+      store.version === version &&
+      store.repeatWindowHours === settings.repeatWindowHours
+      ? store
+      : undefined;
+  }
+
   async #load(handle: FactReader, settings: ConditionSettings): Promise<void> {
     if (this.#state === 'disabled') return;
     const incidents = await handle.read
       .selectFrom('incident_metrics')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
+    // A stale copy is not answered from: its arrays go before the next ones are filled.
+    this.#store = undefined;
     if (Number(incidents.n) * BYTES_PER_INCIDENT > this.capBytes) {
       // Dropped: a copy over the cap is not kept, and SQL answers.
-      this.#store = undefined;
       this.#setState('over_cap');
       return;
     }
@@ -857,11 +932,12 @@ export class FactCache {
       if (!store) this.#settle.discarded = true;
       if (store) {
         this.#store = store;
+        this.#last = { incidents: store.size, version: store.version };
         this.#loadMs = Math.round(performance.now() - started);
         this.#setState('ready');
-      } else this.#setState(this.#store ? 'stale' : 'empty');
+      } else this.#setState(this.#last ? 'stale' : 'empty');
     } catch (error) {
-      this.#setState(this.#store ? 'stale' : 'empty');
+      this.#setState(this.#last ? 'stale' : 'empty');
       throw error;
     }
   }

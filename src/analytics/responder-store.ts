@@ -751,6 +751,8 @@ export interface ResponderStoreStatus {
  */
 export class ResponderCache {
   #store: ResponderStore | undefined;
+  /** The last copy's size and version, kept for the status once its arrays are let go. */
+  #last: { parts: number; spans: number; version: number } | undefined;
   #loading: Promise<void> | undefined;
   #state: ResponderStoreStatus['state'];
   #loadMs: number | null = null;
@@ -768,10 +770,10 @@ export class ResponderCache {
   status(): ResponderStoreStatus {
     return {
       state: this.#state,
-      parts: this.#store?.parts.size ?? 0,
-      spans: this.#store?.spans.size ?? 0,
+      parts: this.#store?.parts.size ?? this.#last?.parts ?? 0,
+      spans: this.#store?.spans.size ?? this.#last?.spans ?? 0,
       bytes: this.#store?.bytes ?? 0,
-      version: this.#store?.version ?? null,
+      version: this.#store?.version ?? this.#last?.version ?? null,
       load_ms: this.#loadMs,
     };
   }
@@ -785,9 +787,14 @@ export class ResponderCache {
     const version = await readMirrorVersion(handle.read);
     const store = this.#store;
     if (store && store.version === version) return store;
-    if (store && this.#state === 'ready') this.#setState('stale');
+    if (store) {
+      // As the facts' copy: never answered from once the mirror has moved past it, so its
+      // arrays go now rather than beside SQL's answers and the next copy's read.
+      this.#store = undefined;
+      if (this.#state === 'ready') this.#setState('stale');
+    }
     // Not while a sync writes (mirror-settle.ts): SQL answers until the mirror is still.
-    if (!this.#settle.settled(version, store !== undefined)) return undefined;
+    if (!this.#settle.settled(version, this.#last !== undefined)) return undefined;
     this.#loading ??= this.#load(handle)
       .catch(() => undefined)
       .finally(() => {
@@ -836,14 +843,15 @@ export class ResponderCache {
       const store = await loadResponderStore(handle, { parts: parts ?? 0, spans: spans ?? 0 });
       if (store) {
         this.#store = store;
+        this.#last = { parts: store.parts.size, spans: store.spans.size, version: store.version };
         this.#loadMs = Math.round(performance.now() - started);
         this.#setState('ready');
       } else {
         this.#settle.discarded = true;
-        this.#setState(this.#store ? 'stale' : 'empty');
+        this.#setState(this.#last ? 'stale' : 'empty');
       }
     } catch (error) {
-      this.#setState(this.#store ? 'stale' : 'empty');
+      this.#setState(this.#last ? 'stale' : 'empty');
       throw error;
     }
   }

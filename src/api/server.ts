@@ -21,7 +21,7 @@ import {
 import { MirrorVersion } from '../mirror/mirror-version.js';
 import { portInUse } from '../errors.js';
 import { analyticsState } from '../analytics/analytics-state.js';
-import { ANALYTICS_TASKS_MODULE } from '../analytics/analytics-tasks.js';
+import { ANALYTICS_TASKS_MODULE, runAnalytics } from '../analytics/analytics-tasks.js';
 
 export interface ServerOptions {
   /** Run incremental syncs in the background this often. */
@@ -121,7 +121,11 @@ export async function startServer(
   }
   // The read workers start now rather than on the first requests: a dashboard opened on a fresh
   // server waited for them. A failure here shows at first use.
-  db.warm().catch(() => undefined);
+  // Then the pinned worker reads its copy of the facts (when it keeps one): requests that come
+  // while it is read wait for it (fact-store.ts), so it is best read before they come.
+  db.warm()
+    .then(() => runAnalytics(db, 'factCopyTask', { config: config.analytics }))
+    .catch(() => undefined);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

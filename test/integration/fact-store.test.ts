@@ -139,17 +139,29 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       expect(await cache.current(synced.db, config)).toBeUndefined();
       // Not read again at once: a sync moves the version with every page (SQL answers).
       expect(await cache.current(synced.db, config)).toBeUndefined();
-      expect(cache.status().state).toBe('stale');
+      // Its arrays are let go at once: a stale copy is never answered from.
+      expect(cache.status()).toMatchObject({ state: 'stale', bytes: 0, incidents: before?.size });
       const again = await cache.load(synced.db, config);
       expect(again?.version).toBe((before?.version ?? 0) + 1);
       expect(await cache.current(synced.db, config)).toBe(again);
+    });
+
+    it('makes requests wait for a copy being read rather than answer from SQL beside it', async () => {
+      const fresh = new FactCache(CAP_MB * 2 ** 20);
+      const [first, second] = await Promise.all([
+        fresh.current(synced.db, config),
+        fresh.current(synced.db, config),
+      ]);
+      expect(first).toBeDefined();
+      expect(second).toBe(first);
+      expect(fresh.status().state).toBe('ready');
     });
 
     it('serves the API from the worker that keeps it, as /health reports', async () => {
       const url = '/api/v1/analytics/incidents?group_by=service&aggregate_unit=month';
       const first = await synced.app.inject({ method: 'GET', url });
       expect(first.statusCode).toBe(200);
-      // The first request starts the worker's copy; SQL answered it.
+      // The first request starts the worker's copy and waits for it.
       let health: { analytics_cache: { state: string; incidents: number } | null } | undefined;
       for (let i = 0; i < 200; i += 1) {
         const res = await synced.app.inject({ method: 'GET', url: '/api/v1/health' });
