@@ -3,8 +3,8 @@
 // of the response-time and responder analytics, throughput with 8 concurrent clients uncached and
 // revalidated (If-None-Match, 304), and the CSV of every incident from a server process of its
 // own (rows/s, that process's peak RSS); then the DuckDB anchor (duckdb-anchor.ts) of the
-// incident metrics and noise endpoints timed: its answers checked against ours, and its latency.
-import { factCacheState } from '../src/analytics/fact-store.js';
+// incident metrics, noise and responders endpoints timed: its answers checked against ours, and its latency.
+import { analyticsState } from '../src/analytics/analytics-state.js';
 import { buildApp } from '../src/api/app.js';
 import { parseConfig } from '../src/config.js';
 import { createDb } from '../src/db/connection.js';
@@ -115,6 +115,7 @@ interface CacheStatus {
   incidents: number;
   bytes: number;
   load_ms: number;
+  responders?: { state: string; parts: number; spans: number; bytes: number; load_ms: number };
 }
 
 /**
@@ -134,6 +135,23 @@ async function cacheReady(base: string): Promise<CacheStatus> {
   }
 }
 
+/**
+ * Waits until the server's copy of the responders' facts is read (the first responders request
+ * starts it), so that the responders are timed as a running server answers them.
+ */
+async function respondersReady(base: string): Promise<CacheStatus['responders']> {
+  await (await fetch(`${base}/api/v1/analytics/responders?limit=1`)).arrayBuffer();
+  for (;;) {
+    const health = (await (await fetch(`${base}/api/v1/health`)).json()) as {
+      analytics_cache: CacheStatus | null;
+    };
+    const copy = health.analytics_cache?.responders;
+    if (!health.analytics_cache || (copy && ['ready', 'disabled', 'over_cap'].includes(copy.state)))
+      return copy;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** The analytics from a `serve` process of their own: its peak RSS while it answers them. */
 async function analyticsMemory(target: DatabaseTarget): Promise<void> {
   const server = await startServerProcess(target, PAY_ENV);
@@ -141,11 +159,13 @@ async function analyticsMemory(target: DatabaseTarget): Promise<void> {
     const idle = server.peakRssMb();
     await cacheReady(server.base);
     const loaded = server.peakRssMb();
+    await respondersReady(server.base);
+    const responders = server.peakRssMb();
     for (const url of ANALYTICS)
       for (let i = 0; i < 3; i += 1)
         await (await fetch(`${server.base}/api/v1${url}`)).arrayBuffer();
     console.log(
-      `server process RSS: ${idle} MB at start, peak ${loaded} MB after reading the copy, peak ${server.peakRssMb()} MB after the analytics endpoints (3 requests each)`,
+      `server process RSS: ${idle} MB at start, peak ${loaded} MB after reading the facts' copy, ${responders} MB after the responders' copy, peak ${server.peakRssMb()} MB after the analytics endpoints (3 requests each)`,
     );
   } finally {
     server.stop();
@@ -161,7 +181,7 @@ async function benchDialect(dialect: Dialect): Promise<void> {
   const { target } = await openBenchDatabase(dialect, console.log, { readOnly: throughputOnly });
   console.log(`\n## ${dialect}`);
   const config = parseConfig(PAY_ENV);
-  const handle = createDb(target, { taskState: factCacheState(config.analyticsCacheMb) });
+  const handle = createDb(target, { taskState: analyticsState(config.analyticsCacheMb) });
   const analytics = config.analytics;
   const app = await buildApp({
     config: { apiToken: undefined, adminToken: undefined, host: '127.0.0.1' },
@@ -189,7 +209,15 @@ async function benchDialect(dialect: Dialect): Promise<void> {
     // BENCH_ENDPOINTS=on-call: only the analytics whose path contains it.
     const match = process.env['BENCH_ENDPOINTS'] ?? '';
     const timings = new Map<string, Latency>();
-    for (const url of throughputOnly ? [] : ANALYTICS.filter((u) => u.includes(match))) {
+    const timedAnalytics = throughputOnly ? [] : ANALYTICS.filter((u) => u.includes(match));
+    if (timedAnalytics.some((u) => u.startsWith('/analytics/responders'))) {
+      const copy = await respondersReady(base);
+      if (copy)
+        console.log(
+          `the responders' copy: ${copy.state}, ${copy.parts.toLocaleString('en-US')} incident_responders rows and ${copy.spans.toLocaleString('en-US')} on-call spans, ${(copy.bytes / 2 ** 20).toFixed(1)} MiB, read in ${(copy.load_ms / 1000).toFixed(1)} s`,
+        );
+    }
+    for (const url of timedAnalytics) {
       const { p50, p95 } = await latency(base, url);
       timings.set(url, { p50, p95 });
       console.log(`${url} | ${p50.toFixed(1)} | ${p95.toFixed(1)}`);

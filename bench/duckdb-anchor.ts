@@ -15,6 +15,14 @@ import type { Db } from '../src/db/connection.js';
 import { copyFactsToDuckDB } from './duckdb-facts-copy.js';
 import { compareRepeats, duckdbRepeatsSql, repeatsQuestion } from './duckdb-repeats.js';
 import {
+  compareResponders,
+  copyRespondersToDuckDB,
+  duckdbResponders,
+  respondersQuestion,
+} from './duckdb-responders.js';
+import { historyStart } from '../src/mirror/history.js';
+import { HourClassSplitter } from '../src/time/hour-class-split.js';
+import {
   ANCHOR_GROUPS,
   duckdbMetricsSql,
   type AnchorGroup,
@@ -146,7 +154,11 @@ export async function duckdbAnchor(options: AnchorOptions): Promise<void> {
     const question = repeatsQuestion(url);
     return question ? [{ url, question }] : [];
   });
-  if (questions.length === 0 && repeats.length === 0) return;
+  const responders = [...project.keys()].flatMap((url) => {
+    const question = respondersQuestion(url);
+    return question ? [{ url, question }] : [];
+  });
+  if (questions.length === 0 && repeats.length === 0 && responders.length === 0) return;
 
   const instance = await DuckDBInstance.create(':memory:');
   const duck = await instance.connect();
@@ -155,6 +167,15 @@ export async function duckdbAnchor(options: AnchorOptions): Promise<void> {
       duck,
       "select version() as version, current_setting('threads') as threads",
     );
+    const timings: string[] = [];
+    if (responders.length > 0)
+      await anchorResponders(
+        duck,
+        responders,
+        { ...options, timings },
+        String(about[0]?.['version']),
+      );
+    if (questions.length === 0 && repeats.length === 0) return printTimings(timings);
     const copy = await copyFactsToDuckDB(handle, duck);
     console.log(
       `\nDuckDB anchor: DuckDB ${String(about[0]?.['version'])} in memory, ${String(about[0]?.['threads'])} threads; copied ${copy.incidents.toLocaleString('en-US')} incident_metrics and ${copy.incidentTeams.toLocaleString('en-US')} incident_teams rows in ${(copy.ms / 1000).toFixed(1)} s (${(copy.readMs / 1000).toFixed(1)} s of it reading keyset pages from ${handle.dialect}, the rest DuckDB's appender)`,
@@ -168,7 +189,6 @@ export async function duckdbAnchor(options: AnchorOptions): Promise<void> {
     console.log(
       `up_time_pct over the major priorities ${settings.majorPriorityIds.join(', ') || '(none)'} (MAJOR_PRIORITIES, else the two highest, as the project picks them); values compared after the catalog's roundMetric`,
     );
-    const timings: (string | undefined)[] = [];
     for (const { url, question } of questions) {
       const sql = duckdbMetricsSql(question, settings);
       const res = await fetch(`${base}/api/v1${url}`);
@@ -182,7 +202,8 @@ export async function duckdbAnchor(options: AnchorOptions): Promise<void> {
         console.log(`  disagrees: ${line}`);
       if (result.disagreements.length > SHOWN_DISAGREEMENTS)
         console.log(`  … and ${result.disagreements.length - SHOWN_DISAGREEMENTS} more`);
-      timings.push(timingLine(url, project.get(url), await timed(() => duckdbRows(duck, sql))));
+      const line = timingLine(url, project.get(url), await timed(() => duckdbRows(duck, sql)));
+      if (line) timings.push(line);
     }
     for (const { url, question } of repeats) {
       const sql = duckdbRepeatsSql(question, config.repeatWindowHours);
@@ -192,17 +213,75 @@ export async function duckdbAnchor(options: AnchorOptions): Promise<void> {
       );
       for (const line of result.disagreements.slice(0, SHOWN_DISAGREEMENTS))
         console.log(`  disagrees: ${line}`);
-      timings.push(timingLine(url, project.get(url), await timed(() => duckdbRows(duck, sql))));
+      const line = timingLine(url, project.get(url), await timed(() => duckdbRows(duck, sql)));
+      if (line) timings.push(line);
     }
-    console.log(
-      'project: the API over HTTP loopback, JSON included; duckdb: the query and its rows as JS objects, in process',
-    );
-    console.log(
-      'endpoint | project p50 ms | project p95 ms | duckdb p50 ms | duckdb p95 ms | ratio p50',
-    );
-    for (const line of timings) if (line) console.log(line);
+    printTimings(timings);
   } finally {
     duck.closeSync();
     instance.closeSync();
+  }
+}
+
+function printTimings(timings: readonly string[]): void {
+  console.log(
+    'project: the API over HTTP loopback, JSON included; duckdb: the query and its rows as JS objects, in process',
+  );
+  console.log(
+    'endpoint | project p50 ms | project p95 ms | duckdb p50 ms | duckdb p95 ms | ratio p50',
+  );
+  for (const line of timings) console.log(line);
+}
+
+/**
+ * The responders' anchor (duckdb-responders.ts): their facts copied in, DuckDB's answer against
+ * the project's whole answer (every row, one page of up to 1,000), both timed.
+ */
+async function anchorResponders(
+  duck: DuckDBConnection,
+  questions: readonly { url: string; question: { since: number; until: number } }[],
+  options: AnchorOptions & { timings: string[] },
+  version: string,
+): Promise<void> {
+  const { handle, base, now, config, project, timed, timings } = options;
+  const copy = await copyRespondersToDuckDB(handle, duck);
+  console.log(
+    `\nDuckDB anchor of the responders: DuckDB ${version}; copied ${copy.parts.toLocaleString('en-US')} incident_responders and ${copy.spans.toLocaleString('en-US')} oncalls rows in ${(copy.ms / 1000).toFixed(1)} s. DuckDB answers the incident side (GROUP BY) and the on-call unions (a running maximum for their lengths, gaps and islands for the spans to split); the split of each union into hour classes in the user's zone is the project's HourClassSplitter (shared code, no ICU here), timed within DuckDB's answer and printed apart`,
+  );
+  // Kept warm across runs, as the project's pinned worker keeps its own.
+  const splitter = new HourClassSplitter(config.hours);
+  const context = { known: await historyStart(handle.read), now, config, splitter };
+  for (const { url, question } of questions) {
+    const whole = url.replace(/limit=\d+/, 'limit=1000');
+    const res = await fetch(`${base}/api/v1${whole}`);
+    if (res.status !== 200) throw new Error(`${whole}: ${res.status}`);
+    const answer = (await res.json()) as { data: Row[]; total: number };
+    if (answer.total > answer.data.length)
+      throw new Error(`${whole}: ${answer.total} rows, more than one page`);
+    const theirs = await duckdbResponders(duck, question, context);
+    const result = compareResponders(answer.data, theirs.rows);
+    console.log(
+      `${url}: ${result.rows.toLocaleString('en-US')} rows; ${result.agreed.toLocaleString('en-US')} of ${result.values.toLocaleString('en-US')} values agree with DuckDB`,
+    );
+    for (const line of result.disagreements.slice(0, SHOWN_DISAGREEMENTS))
+      console.log(`  disagrees: ${line}`);
+    if (result.disagreements.length > SHOWN_DISAGREEMENTS)
+      console.log(`  … and ${result.disagreements.length - SHOWN_DISAGREEMENTS} more`);
+    const parts = { incident: [] as number[], onCall: [] as number[], js: [] as number[] };
+    const latency = await timed(async () => {
+      const run = await duckdbResponders(duck, question, context);
+      parts.incident.push(run.incidentMs);
+      parts.onCall.push(run.onCallMs);
+      parts.js.push(run.jsMs);
+    });
+    const median = (list: number[]) => ms(list.sort((a, b) => a - b)[list.length >> 1] ?? NaN);
+    console.log(
+      `  duckdb p50 ${ms(latency.p50)} ms; medians of its parts: incident side ${median(parts.incident)} ms, on-call unions ${median(parts.onCall)} ms, the shared split and the rows in JS ${median(parts.js)} ms`,
+    );
+    const ours = project.get(url);
+    if (ours)
+      timings.push(
+        `${url} | ${ms(ours.p50)} | ${ms(ours.p95)} | ${ms(latency.p50)} | ${ms(latency.p95)} | ${(ours.p50 / latency.p50).toFixed(1)}x`,
+      );
   }
 }

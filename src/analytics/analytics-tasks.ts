@@ -3,7 +3,7 @@ import type { Db } from '../db/connection.js';
 import type { AnalyticsRequest } from './analytics-request.js';
 import type { IncidentFilter } from './incident-filter.js';
 import type { AnalyticsFilter } from './incident-filter.js';
-import { FactCache } from './fact-store.js';
+import { factsOf, respondersOf } from './analytics-state.js';
 import { incidentMetricsFor, noiseMetricsFor } from './incident-metrics.js';
 import { noiseRepeats } from './noise-repeats.js';
 import { onCallCompliance, onCallPay, type PayFilter } from './on-call-pay.js';
@@ -21,14 +21,21 @@ import { incidentsOverTime, type Interval } from './timeseries-analytics.js';
 // event loop only validates the request and sends the answer. Arguments and answers cross
 // between threads by structured clone: plain data, Dates, Sets and Maps.
 
-/** A worker's connection, and its state: the copy of the facts (fact-store.ts) on the pinned worker. */
+/** A worker's connection, and its state: the copies (analytics-state.ts) on the pinned worker. */
 type Handle = Pick<Db, 'read' | 'readPage'> & { state?: unknown };
 
 /** The handle of the metrics: with the worker's copy of the facts when it keeps one. */
 const withFacts = (handle: Handle) => ({
   ...handle,
-  facts: handle.state instanceof FactCache ? handle.state : undefined,
+  facts: factsOf(handle.state),
 });
+
+/** The responders' copy, when current, and the warm splitter of the worker that keeps them. */
+async function keptResponders(handle: Handle, config: AnalyticsConfig) {
+  const responders = respondersOf(handle.state);
+  if (!responders) return {};
+  return { store: await responders.current(handle), splitter: responders.splitter(config.hours) };
+}
 
 /** Incident metrics (GET /analytics/incidents and its report). */
 export async function incidentMetricsTask(
@@ -78,7 +85,13 @@ export async function responderMetricsTask(
     config: AnalyticsConfig;
   },
 ) {
-  const answer = await responderMetrics(handle.read, args.filter, args.now, args.config);
+  const answer = await responderMetrics(
+    handle.read,
+    args.filter,
+    args.now,
+    args.config,
+    await keptResponders(handle, args.config),
+  );
   const rows = sortResponders(answer.rows, args.sort);
   return {
     since: answer.since,
@@ -99,7 +112,15 @@ export async function teamOnCallLoadTask(
     basis: OnCallBasis;
   },
 ) {
-  return teamOnCallLoad(handle.read, args.teamId, args.filter, args.now, args.config, args.basis);
+  return teamOnCallLoad(
+    handle.read,
+    args.teamId,
+    args.filter,
+    args.now,
+    args.config,
+    args.basis,
+    await keptResponders(handle, args.config),
+  );
 }
 
 /** Interruptions by weekday and hour. */
@@ -175,11 +196,13 @@ const TASKS = {
 };
 type Tasks = typeof TASKS;
 
-/** The tasks that read the copy of the facts: they run on the worker that keeps it. */
+/** The tasks that read the copies: they run on the worker that keeps them. */
 const PINNED: ReadonlySet<keyof Tasks> = new Set([
   'incidentMetricsTask',
   'noiseMetricsTask',
   'noiseRepeatsTask',
+  'responderMetricsTask',
+  'teamOnCallLoadTask',
   'factCopyTask',
 ]);
 

@@ -17,6 +17,7 @@ import {
 } from './metric-catalog.js';
 import type { MetricGroup } from './analytics-request.js';
 import type { Span } from '../time/spans.js';
+import { MirrorSettle } from './mirror-settle.js';
 
 // The incident facts (incident_metrics and incident_teams) as columns in memory: typed arrays in
 // creation order, ids as small integers. The incident and noise metrics answer from here what
@@ -64,7 +65,7 @@ const FIXED_BYTES = 8 + 8 + 4 * 4 + 4 + 3 + 4;
 export const BYTES_PER_INCIDENT = FIXED_BYTES + 4 * STORED_FACTS.length + 4;
 
 /** Ids as small integers: -1 is null. */
-class Dictionary {
+export class Dictionary {
   readonly names: string[] = [];
   readonly #index = new Map<string, number>();
   of(value: unknown): number {
@@ -159,7 +160,7 @@ export function narrowest(values: Int32Array, nil?: number): FactColumn {
 }
 
 /** Grows a typed array's capacity as rows arrive. */
-function grown<T extends Int32Array | Float64Array | Uint8Array>(array: T, need: number): T {
+export function grown<T extends Int32Array | Float64Array | Uint8Array>(array: T, need: number): T {
   if (need <= array.length) return array;
   const next = new (array.constructor as new (n: number) => T)(Math.max(need, array.length * 2));
   next.set(array);
@@ -842,8 +843,6 @@ export function storeMajorCovers(
   return covers;
 }
 
-/** How long the mirror's version must stay still before a stale copy is read again. */
-const SETTLE_MS = 2000;
 /**
  * How long a request waits for a copy being read before SQL answers it beside the read. SQL
  * beside a read holds both at once: at a million incidents the copy's 120 MiB and the SQL
@@ -878,11 +877,7 @@ export class FactCache {
   #loading: Promise<void> | undefined;
   #state: FactStoreStatus['state'];
   #loadMs: number | null = null;
-  /** The mirror version last seen, and since when (Date.now()). */
-  #seenVersion = -1;
-  #seenAt = 0;
-  /** Whether a read was thrown away because the mirror moved during it. */
-  #discarded = false;
+  readonly #settle = new MirrorSettle();
 
   constructor(
     readonly capBytes: number,
@@ -919,17 +914,8 @@ export class FactCache {
       this.#store = undefined;
       if (this.#state === 'ready') this.#setState('stale');
     }
-    const now = Date.now();
-    if (version !== this.#seenVersion) {
-      this.#seenVersion = version;
-      this.#seenAt = now;
-    }
-    // While a sync writes, the version moves with every page: a copy read then would be thrown
-    // away at its end, and reading it again and again took the CPU the answers need. A copy is
-    // read once the mirror has been still for SETTLE_MS (at once when there has been none yet
-    // and no read has failed), and SQL answers until then.
-    const settled = now - this.#seenAt >= SETTLE_MS || (!this.#last && !this.#discarded);
-    if (!settled) return undefined;
+    // Not while a sync writes (mirror-settle.ts): SQL answers until the mirror is still.
+    if (!this.#settle.settled(version, this.#last !== undefined)) return undefined;
     // A failed read leaves no copy (its status says so); SQL answers meanwhile.
     const loading = (this.#loading ??= this.#load(handle, settings)
       .catch(() => undefined)
@@ -981,7 +967,7 @@ export class FactCache {
     const started = performance.now();
     try {
       const store = await loadFactStore(handle, settings, Number(incidents.n));
-      if (!store) this.#discarded = true;
+      if (!store) this.#settle.discarded = true;
       if (store) {
         this.#store = store;
         this.#last = { incidents: store.size, version: store.version };

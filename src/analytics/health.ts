@@ -4,7 +4,7 @@ import { findLastSyncRun } from '../db/repositories/sync-runs-repository.js';
 import type { Dialect } from '../db/database-url.js';
 import { VERSION } from '../version.js';
 import { syncRunView } from './sync-runs-analytics.js';
-import type { FactStoreStatus } from './fact-store.js';
+import type { AnalyticsStateStatus } from './analytics-state.js';
 
 export interface Health {
   status: 'ok' | 'unavailable';
@@ -24,15 +24,16 @@ export interface Health {
     error: string | null;
   } | null;
   /**
-   * The analytics' copy of the incident facts (fact-store.ts): its state and footprint; null
-   * where there is none (ANALYTICS_CACHE_MB=0, no read workers, or none started yet).
+   * The analytics' copy of the incident facts (fact-store.ts): its state and footprint, and the
+   * responders' copy (responder-store.ts) once one was asked for; null where there is none
+   * (ANALYTICS_CACHE_MB=0, no read workers, or none started yet).
    */
-  analytics_cache: FactStoreStatus | null;
+  analytics_cache: AnalyticsStateStatus | null;
 }
 
 /** Reads the health of the service; a database failure is reported, not thrown. */
 export async function readHealth(db: Db, onError: (error: unknown) => void): Promise<Health> {
-  const analyticsCache = (db.taskStateStatus() as FactStoreStatus | undefined) ?? null;
+  const analyticsCache = (db.taskStateStatus() as AnalyticsStateStatus | undefined) ?? null;
   const database = {
     dialect: db.dialect,
     reachable: false,

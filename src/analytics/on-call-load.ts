@@ -67,7 +67,10 @@ export function gini(values: readonly number[]): number | null {
   return round(weighted / (n * total));
 }
 
-/** Each member of a team (every member, those never on call too) and their part of its load. */
+/**
+ * Each member of a team (every member, those never on call too) and their part of its load;
+ * from the responders' copy when `kept` holds one (see responderMetrics).
+ */
 export async function teamOnCallLoad(
   db: Kysely<Database>,
   teamId: string,
@@ -75,6 +78,7 @@ export async function teamOnCallLoad(
   now: Date,
   config: AnalyticsConfig,
   basis: OnCallBasis = 'scheduled',
+  kept: Parameters<typeof responderMetrics>[4] = {},
 ): Promise<TeamOnCallLoad> {
   const team = await db
     .selectFrom('teams')
@@ -83,7 +87,7 @@ export async function teamOnCallLoad(
     .executeTakeFirst();
   if (!team) throw new NotFoundError(`team ${teamId} not found`);
   const [answer, members] = await Promise.all([
-    responderMetrics(db, { ...filter, teamId: [teamId] }, now, config),
+    responderMetrics(db, { ...filter, teamId: [teamId] }, now, config, kept),
     db
       .selectFrom('team_members as m')
       .leftJoin('users as u', 'u.id', 'm.user_id')

@@ -15,7 +15,16 @@ import {
   type ResponderMetric,
   type ResponderMetricValues,
 } from './metric-catalog.js';
-import { emptySpans, oncallSpans, permanentSpan, usersOf } from './on-call-spans.js';
+import { oncallSpans, permanentSpan, usersOf } from './on-call-spans.js';
+import {
+  policyMask,
+  storeIncidentParts,
+  storeOnCallParts,
+  userMask,
+  type OnCallPart,
+  type ResponderStore,
+  type StoredIncidentPart,
+} from './responder-store.js';
 import { totalLength, unionSpans, type Span } from '../time/spans.js';
 import { unorderedGroupColumn } from './sql-grouping.js';
 
@@ -132,23 +141,30 @@ export interface ResponderAnswer {
 
 /**
  * Every responder's figures over [since, until): users who were on call in it, or had a part
- * (assigned, notified, acknowledged) in an incident created in it. Unsorted.
+ * (assigned, notified, acknowledged) in an incident created in it. Unsorted. From `kept.store`
+ * (the pinned worker's copy, of the mirror's current version) when given, else from SQL; on-call
+ * time split by `kept.splitter` when given (one of config.hours, kept warm between requests).
  */
 export async function responderMetrics(
   db: Kysely<Database>,
   filter: ResponderFilter,
   now: Date,
   config: AnalyticsConfig,
+  kept: { store?: ResponderStore | undefined; splitter?: HourClassSplitter } = {},
 ): Promise<ResponderAnswer> {
+  const { store } = kept;
   await checkResponderFilter(db, filter);
   const until = filter.until ?? now;
   const known = await historyStart(db);
   const since = filter.since ?? known ?? until;
   if (since >= until) return { since, until, rows: [] };
-  const [incident, oncall] = await Promise.all([
-    incidentParts(db, filter, since, until),
-    oncallSpans(db, filter, since, until, permanentSpan(since, until, known, now)),
-  ]);
+  const permanent = permanentSpan(since, until, known, now);
+  const [incident, oncall] = store
+    ? await fromStore(db, store, filter, since, until, permanent)
+    : await Promise.all([
+        incidentParts(db, filter, since, until),
+        oncallParts(db, filter, since, until, permanent),
+      ]);
   const ids = [...new Set([...incident.keys(), ...oncall.keys()])];
   const [users, policyNames] = await Promise.all([
     usersOf(db, ids),
@@ -157,15 +173,14 @@ export async function responderMetrics(
       [...oncall.values()].flatMap((s) => s.direct.map((d) => d.policyId)),
     ),
   ]);
-  const splitter = new HourClassSplitter(config.hours);
+  const splitter = kept.splitter ?? new HourClassSplitter(config.hours);
   const rows = ids.map((id) => {
     const user = users.get(id);
     const zone = user?.time_zone && isTimeZone(user.time_zone) ? user.time_zone : config.timeZone;
-    const spans = oncall.get(id) ?? emptySpans();
-    const union = unionSpans(spans.all);
+    const part = oncall.get(id);
+    const union = part?.union ?? [];
     const split = emptyHourClassSeconds();
     for (const s of union) splitter.split(s.start, s.end, zone, split);
-    const seconds = (list: Span[]) => totalLength(unionSpans(list)) / 1000;
     return {
       responder_id: id,
       responder_name: user?.name ?? id,
@@ -175,14 +190,14 @@ export async function responderMetrics(
         ...NO_RESPONDER_FACTS,
         ...incident.get(id),
         onCallSeconds: totalLength(union) / 1000,
-        scheduledSeconds: seconds(spans.scheduled),
-        level1Seconds: seconds(spans.level1),
-        level2Seconds: seconds(spans.level2),
+        scheduledSeconds: part?.scheduledSeconds ?? 0,
+        level1Seconds: part?.level1Seconds ?? 0,
+        level2Seconds: part?.level2Seconds ?? 0,
         businessSeconds: split.business,
         offSeconds: split.off,
         sleepSeconds: split.sleep,
       }),
-      direct_targets: spans.direct
+      direct_targets: (part?.direct ?? [])
         .map((d) => ({
           escalation_policy_id: d.policyId,
           escalation_policy_name: policyNames.get(d.policyId) ?? null,
@@ -197,6 +212,111 @@ export async function responderMetrics(
     } satisfies ResponderRow;
   });
   return { since, until, rows };
+}
+
+/** Per user, the on-call unions from the SQL read of the spans. */
+async function oncallParts(
+  db: Kysely<Database>,
+  filter: ResponderFilter,
+  since: Date,
+  until: Date,
+  permanent: Span,
+): Promise<Map<string, OnCallPart>> {
+  const spans = await oncallSpans(db, filter, since, until, permanent);
+  const seconds = (list: Span[]) => totalLength(unionSpans(list)) / 1000;
+  return new Map(
+    [...spans].map(([id, s]) => [
+      id,
+      {
+        union: unionSpans(s.all),
+        scheduledSeconds: seconds(s.scheduled),
+        level1Seconds: seconds(s.level1),
+        level2Seconds: seconds(s.level2),
+        direct: s.direct,
+      },
+    ]),
+  );
+}
+
+/**
+ * Both sides from the responders' copy (responder-store.ts). The filter's sets come from SQL
+ * (a team's members, a service's policy: a few rows); a service's incidents are not in the copy,
+ * so with a service the incident side is SQL's.
+ */
+async function fromStore(
+  db: Kysely<Database>,
+  store: ResponderStore,
+  filter: ResponderFilter,
+  since: Date,
+  until: Date,
+  permanent: Span,
+): Promise<[Map<string, IncidentPart>, Map<string, OnCallPart>]> {
+  const [members, policies] = await Promise.all([
+    filter.teamId
+      ? db
+          .selectFrom('team_members')
+          .select('user_id')
+          .where('team_id', 'in', filter.teamId)
+          .execute()
+      : undefined,
+    filter.serviceId
+      ? db
+          .selectFrom('services')
+          .select('escalation_policy_id')
+          .where('id', 'in', filter.serviceId)
+          .execute()
+      : undefined,
+  ]);
+  let users: Uint8Array | undefined;
+  if (members)
+    users = userMask(
+      store,
+      members.map((m) => m.user_id),
+    );
+  if (filter.userId) {
+    const only = userMask(store, [filter.userId]) ?? new Uint8Array(0);
+    users = users ? only.map((v, i) => v & (users?.[i] ?? 0)) : only;
+  }
+  const policyIds = policies?.flatMap((p) =>
+    p.escalation_policy_id ? [p.escalation_policy_id] : [],
+  );
+  const incident = filter.serviceId
+    ? await incidentParts(db, filter, since, until)
+    : new Map(
+        [...storeIncidentParts(store, since.getTime(), until.getTime(), users)].map(([id, p]) => [
+          id,
+          incidentPartOf(p),
+        ]),
+      );
+  const oncall = storeOnCallParts(
+    store,
+    since.getTime(),
+    until.getTime(),
+    permanent,
+    users,
+    policyMask(store, policyIds),
+  );
+  return [incident, oncall];
+}
+
+/** The copy's sums by column, as the facts the SQL's incidentParts gives. */
+function incidentPartOf(p: StoredIncidentPart): IncidentPart {
+  return {
+    incidents: p.incidents,
+    notifications: p.counts.notification_count,
+    interruptions: p.counts.interruption_count,
+    businessInterruptions: p.counts.business_hour_interruptions,
+    offInterruptions: p.counts.off_hour_interruptions,
+    sleepInterruptions: p.counts.sleep_hour_interruptions,
+    acknowledged: p.flags.acknowledged,
+    ttaSum: p.ttaSum,
+    ttaN: p.ttaN,
+    engagedSeconds: p.counts.engaged_seconds,
+    ...(Object.fromEntries(HANDOFFS.map(([column, key]) => [key, p.flags[column]])) as Record<
+      (typeof HANDOFFS)[number][1],
+      number
+    >),
+  };
 }
 
 /** Sorts rows on a field (nulls last whichever the direction), then by responder id. */

@@ -20,7 +20,7 @@ import {
 } from '../sync/index.js';
 import { MirrorVersion } from '../mirror/mirror-version.js';
 import { portInUse } from '../errors.js';
-import { factCacheState } from '../analytics/fact-store.js';
+import { analyticsState } from '../analytics/analytics-state.js';
 import { ANALYTICS_TASKS_MODULE, runAnalytics } from '../analytics/analytics-tasks.js';
 
 export interface ServerOptions {
@@ -57,7 +57,7 @@ export async function startServer(
 ): Promise<RunningServer> {
   const db = createDb(config.database, {
     sqliteReadWorkers: config.sqliteReadWorkers,
-    taskState: factCacheState(config.analyticsCacheMb),
+    taskState: analyticsState(config.analyticsCacheMb),
     taskModules: [ANALYTICS_TASKS_MODULE],
     onIdleConnectionError: (error) =>
       logger.warn({ error }, 'an idle database connection failed; it is replaced on demand'),

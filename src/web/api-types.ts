@@ -302,6 +302,14 @@ export type HealthResponse = {
     version?: number | null;
     cap_bytes?: number;
     load_ms?: number | null;
+    responders?: {
+      state?: 'empty' | 'loading' | 'ready' | 'stale' | 'disabled' | 'over_cap';
+      parts?: number;
+      spans?: number;
+      bytes?: number;
+      version?: number | null;
+      load_ms?: number | null;
+    };
   } | null;
 };
 

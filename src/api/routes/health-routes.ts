@@ -47,6 +47,22 @@ const HEALTH_SCHEMA = {
         version: { type: ['integer', 'null'], description: "The mirror's version it was read at" },
         cap_bytes: { type: 'integer', description: 'ANALYTICS_CACHE_MB, in bytes' },
         load_ms: { type: ['integer', 'null'], description: 'How long the last read took' },
+        responders: {
+          type: 'object',
+          description:
+            "The responders' copy (incident_responders and the on-call history), read once the responder metrics are first asked for; the same states, each copy capped at ANALYTICS_CACHE_MB",
+          properties: {
+            state: {
+              type: 'string',
+              enum: ['empty', 'loading', 'ready', 'stale', 'disabled', 'over_cap'],
+            },
+            parts: { type: 'integer', description: 'incident_responders rows in the copy' },
+            spans: { type: 'integer', description: 'On-call spans in the copy' },
+            bytes: { type: 'integer', description: 'Memory the copy takes' },
+            version: { type: ['integer', 'null'] },
+            load_ms: { type: ['integer', 'null'] },
+          },
+        },
       },
     },
   },
