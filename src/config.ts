@@ -23,8 +23,9 @@ export interface Config {
   /** Read-only SQLite connections in worker threads for the API (0: reads share the writer's). */
   sqliteReadWorkers: number;
   /**
-   * ANALYTICS_CACHE_MB: the most memory the analytics' copy of the incident facts may take (0:
-   * no copy, every answer from SQL). About 125 MB a million incidents.
+   * ANALYTICS_CACHE_MB: the most memory each of the analytics' copies may take, the incident
+   * facts' and the responders' (0: no copies, every answer from SQL). About 70 and 60 MB a
+   * million incidents.
    */
   analyticsCacheMb: number;
   pagerduty: {

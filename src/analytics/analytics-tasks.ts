@@ -164,14 +164,14 @@ function pageOf<T>(rows: T[], page: { limit: number; offset: number } | undefine
 }
 
 /**
- * Reads the worker's copy of the facts when it is not current, and waits for it: run once the
- * server listens, so that a big mirror's copy is read before the first requests rather than
- * beside them.
+ * Reads the worker's copies (the incident facts', then the responders') when they are not
+ * current, and waits for them: run once the server listens, so that a big mirror's copies are
+ * read before the first requests rather than beside them, and one after the other, so that the
+ * two reads' transient pages are never held at once.
  */
-export async function factCopyTask(handle: Handle, args: { config: AnalyticsConfig }) {
-  const { facts } = withFacts(handle);
-  await facts?.current(handle, args.config);
-  return facts?.status() ?? null;
+export async function readCopiesTask(handle: Handle, args: { config: AnalyticsConfig }) {
+  await factsOf(handle.state)?.current(handle, args.config);
+  await respondersOf(handle.state)?.current(handle);
 }
 
 /** Incidents per period, by status. */
@@ -192,7 +192,7 @@ const TASKS = {
   incidentsOverTimeTask,
   onCallPayTask,
   onCallComplianceTask,
-  factCopyTask,
+  readCopiesTask,
 };
 type Tasks = typeof TASKS;
 
@@ -203,7 +203,7 @@ const PINNED: ReadonlySet<keyof Tasks> = new Set([
   'noiseRepeatsTask',
   'responderMetricsTask',
   'teamOnCallLoadTask',
-  'factCopyTask',
+  'readCopiesTask',
 ]);
 
 /**

@@ -17,7 +17,7 @@ import {
 } from './metric-catalog.js';
 import type { MetricGroup } from './analytics-request.js';
 import type { Span } from '../time/spans.js';
-import { MirrorSettle } from './mirror-settle.js';
+import { MirrorCopy, type CopyKind, type CopyState } from './mirror-copy.js';
 
 // The incident facts (incident_metrics and incident_teams) as columns in memory: typed arrays in
 // creation order, ids as small integers. The incident and noise metrics answer from here what
@@ -843,19 +843,10 @@ export function storeMajorCovers(
   return covers;
 }
 
-/**
- * How long a request waits for a copy being read before SQL answers it beside the read. SQL
- * beside a read holds both at once: at a million incidents the copy's 120 MiB and the SQL
- * path's million values and rows (about 130 MB more) took a serve process past 400 MB, and
- * each slowed the other on the worker's one thread. A read that takes longer (a first read of a
- * big mirror on a slow server) leaves the request to SQL rather than to a proxy's timeout.
- */
-const LOAD_WAIT_MS = 30_000;
-
 /** What /health says of the copy. */
 export interface FactStoreStatus {
   /** disabled: ANALYTICS_CACHE_MB=0; over_cap: the mirror needs more than the cap. */
-  state: 'empty' | 'loading' | 'ready' | 'stale' | 'disabled' | 'over_cap';
+  state: CopyState;
   /** The incidents of the copy held, or of the last one while stale or being read again. */
   incidents: number;
   /** What the copy's arrays hold now: 0 once a stale copy is let go. */
@@ -865,124 +856,60 @@ export interface FactStoreStatus {
   load_ms: number | null;
 }
 
+/** The incident facts as a copy (mirror-copy.ts): of one repeat window. */
+const FACT_COPY: CopyKind<FactReader, FactStore, ConditionSettings, number> = {
+  async measure(handle) {
+    const counted = await handle.read
+      .selectFrom('incident_metrics')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const incidents = Number(counted.n);
+    return { rows: [incidents], bytes: incidents * BYTES_PER_INCIDENT };
+  },
+  read: (handle, settings, [incidents]) => loadFactStore(handle, settings, incidents),
+  fits: (store, settings) => store.repeatWindowHours === settings.repeatWindowHours,
+  size: (store) => store.size,
+};
+
 /**
  * The copy of one worker: answered while current, read again (in the background, a page at a
  * time between the worker's other jobs) when the mirror moves on. Passed in to the tasks with
  * the worker's connection.
  */
 export class FactCache {
-  #store: FactStore | undefined;
-  /** The last copy's size and version, kept for the status once its arrays are let go. */
-  #last: { incidents: number; version: number } | undefined;
-  #loading: Promise<void> | undefined;
-  #state: FactStoreStatus['state'];
-  #loadMs: number | null = null;
-  readonly #settle = new MirrorSettle();
+  readonly #copy: MirrorCopy<FactReader, FactStore, ConditionSettings, number>;
 
   constructor(
     readonly capBytes: number,
     /** Told whenever the status changes (the worker passes it to the server's thread). */
     readonly onStatus: (status: FactStoreStatus) => void = () => undefined,
   ) {
-    this.#state = capBytes > 0 ? 'empty' : 'disabled';
+    this.#copy = new MirrorCopy(capBytes, FACT_COPY, () => this.onStatus(this.status()));
   }
 
   status(): FactStoreStatus {
+    const copy = this.#copy;
     return {
-      state: this.#state,
-      incidents: this.#store?.size ?? this.#last?.incidents ?? 0,
-      bytes: this.#store?.bytes ?? 0,
-      version: this.#store?.version ?? this.#last?.version ?? null,
+      state: copy.state,
+      incidents: copy.store?.size ?? copy.last?.size ?? 0,
+      bytes: copy.store?.bytes ?? 0,
+      version: copy.store?.version ?? copy.last?.version ?? null,
       cap_bytes: this.capBytes,
-      load_ms: this.#loadMs,
+      load_ms: copy.loadMs,
     };
   }
 
   /**
    * The copy, when it is of the mirror's current version under these settings (after waiting up
-   * to LOAD_WAIT_MS for one being read); otherwise undefined (answer from SQL), and a new copy
-   * is started once the mirror has settled, unless one is being read.
+   * to LOAD_WAIT_MS for one being read); otherwise undefined (answer from SQL).
    */
-  async current(handle: FactReader, settings: ConditionSettings): Promise<FactStore | undefined> {
-    if (this.#state === 'disabled') return undefined;
-    const version = await readMirrorVersion(handle.read);
-    const fresh = this.#freshAt(version, settings);
-    if (fresh) return fresh;
-    if (this.#store) {
-      // A copy is never answered from once the mirror has moved past it: its arrays are let go
-      // now rather than held beside SQL's answers and the next copy's read.
-      this.#store = undefined;
-      if (this.#state === 'ready') this.#setState('stale');
-    }
-    // Not while a sync writes (mirror-settle.ts): SQL answers until the mirror is still.
-    if (!this.#settle.settled(version, this.#last !== undefined)) return undefined;
-    // A failed read leaves no copy (its status says so); SQL answers meanwhile.
-    const loading = (this.#loading ??= this.#load(handle, settings)
-      .catch(() => undefined)
-      .finally(() => {
-        this.#loading = undefined;
-      }));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      loading,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, LOAD_WAIT_MS);
-        timer.unref();
-      }),
-    ]);
-    clearTimeout(timer);
-    return this.#freshAt(await readMirrorVersion(handle.read), settings);
+  current(handle: FactReader, settings: ConditionSettings): Promise<FactStore | undefined> {
+    return this.#copy.current(handle, settings);
   }
 
   /** Reads a copy now and waits for it (tests, and a bench that measures the copy itself). */
-  async load(handle: FactReader, settings: ConditionSettings): Promise<FactStore | undefined> {
-    await (this.#loading ?? this.#load(handle, settings));
-    return this.#store;
-  }
-
-  /** The copy held, when it is of this version and these settings. */
-  #freshAt(version: number, settings: ConditionSettings): FactStore | undefined {
-    const store = this.#store;
-    return store &&
-      store.version === version &&
-      store.repeatWindowHours === settings.repeatWindowHours
-      ? store
-      : undefined;
-  }
-
-  async #load(handle: FactReader, settings: ConditionSettings): Promise<void> {
-    if (this.#state === 'disabled') return;
-    const incidents = await handle.read
-      .selectFrom('incident_metrics')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .executeTakeFirstOrThrow();
-    // A stale copy is not answered from: its arrays go before the next ones are filled.
-    this.#store = undefined;
-    if (Number(incidents.n) * BYTES_PER_INCIDENT > this.capBytes) {
-      // Dropped: a copy over the cap is not kept, and SQL answers.
-      this.#setState('over_cap');
-      return;
-    }
-    this.#setState('loading');
-    const started = performance.now();
-    try {
-      const store = await loadFactStore(handle, settings, Number(incidents.n));
-      if (!store) this.#settle.discarded = true;
-      if (store) {
-        this.#store = store;
-        this.#last = { incidents: store.size, version: store.version };
-        this.#loadMs = Math.round(performance.now() - started);
-        this.#setState('ready');
-      } else this.#setState(this.#last ? 'stale' : 'empty');
-    } catch (error) {
-      this.#setState(this.#last ? 'stale' : 'empty');
-      throw error;
-    }
-  }
-
-  #setState(state: FactStoreStatus['state']): void {
-    this.#state = state;
-    this.onStatus(this.status());
+  load(handle: FactReader, settings: ConditionSettings): Promise<FactStore | undefined> {
+    return this.#copy.load(handle, settings);
   }
 }
 

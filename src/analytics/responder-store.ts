@@ -6,7 +6,7 @@ import { HourClassSplitter } from '../time/hour-class-split.js';
 import type { Span } from '../time/spans.js';
 import type { WorkingHours } from '../time/working-hours.js';
 import { Dictionary, grown } from './fact-store.js';
-import { MirrorSettle } from './mirror-settle.js';
+import { MirrorCopy, type CopyKind, type CopyState } from './mirror-copy.js';
 import { secondsBetween } from './sql-time.js';
 
 // The responder metrics' facts as columns in memory, for the pinned read worker: every row of
@@ -18,10 +18,10 @@ import { secondsBetween } from './sql-time.js';
 // on-call rows as objects and building their spans took another 0.5 s before any union. The
 // copy answers the year in 70-170 ms in process (bench/RESULTS.md).
 //
-// Like the incident facts' copy (fact-store.ts), a copy is exact only for the mirror version it
-// was read at: it is used only while the version read with the request is its own, read again
-// in the background when the mirror moves (SQL answers meanwhile), and thrown away when the
-// version moved during its read.
+// Like the incident facts' copy (fact-store.ts; both live by mirror-copy.ts), a copy is exact
+// only for the mirror version it was read at: it is used only while the version read with the
+// request is its own, read again when the mirror moves (waited for, or SQL answers), and thrown
+// away when the version moved during its read.
 
 /** A column's null: the counts and seconds are whole numbers well inside 32 bits. */
 export const NULL = -2147483648;
@@ -737,7 +737,7 @@ export function policyMask(store: ResponderStore, ids: readonly string[] | undef
 
 /** What the responders' copy says of itself. */
 export interface ResponderStoreStatus {
-  state: 'empty' | 'loading' | 'ready' | 'stale' | 'disabled' | 'over_cap';
+  state: CopyState;
   parts: number;
   spans: number;
   bytes: number;
@@ -745,18 +745,33 @@ export interface ResponderStoreStatus {
   load_ms: number | null;
 }
 
+type ResponderSize = { parts: number; spans: number };
+
+/** The responders and on-call spans as a copy (mirror-copy.ts). */
+const RESPONDER_COPY: CopyKind<ResponderReader, ResponderStore, void, ResponderSize> = {
+  async measure(handle) {
+    const rows = await Promise.all(
+      (['incident_responders', 'oncalls'] as const).map(async (table) => {
+        const counted = await handle.read
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow();
+        return Number(counted.n);
+      }),
+    );
+    const [parts = 0, spans = 0] = rows;
+    return { rows, bytes: parts * BYTES_PER_PART + spans * BYTES_PER_SPAN };
+  },
+  read: (handle, _args, [parts = 0, spans = 0]) => loadResponderStore(handle, { parts, spans }),
+  size: (store) => ({ parts: store.parts.size, spans: store.spans.size }),
+};
+
 /**
  * The responders' copy of one worker: answered while current, read again in the background when
- * the mirror moves on (as FactCache does for the incident facts, whose rules it follows).
+ * the mirror moves on, by the same rules as the incident facts' (mirror-copy.ts).
  */
 export class ResponderCache {
-  #store: ResponderStore | undefined;
-  /** The last copy's size and version, kept for the status once its arrays are let go. */
-  #last: { parts: number; spans: number; version: number } | undefined;
-  #loading: Promise<void> | undefined;
-  #state: ResponderStoreStatus['state'];
-  #loadMs: number | null = null;
-  readonly #settle = new MirrorSettle();
+  readonly #copy: MirrorCopy<ResponderReader, ResponderStore, void, ResponderSize>;
   #splitter: { key: string; splitter: HourClassSplitter } | undefined;
 
   constructor(
@@ -764,43 +779,28 @@ export class ResponderCache {
     /** Told whenever the status changes (the worker passes it to the server's thread). */
     readonly onStatus: (status: ResponderStoreStatus) => void = () => undefined,
   ) {
-    this.#state = capBytes > 0 ? 'empty' : 'disabled';
+    this.#copy = new MirrorCopy(capBytes, RESPONDER_COPY, () => this.onStatus(this.status()));
   }
 
   status(): ResponderStoreStatus {
+    const copy = this.#copy;
+    const size = copy.store ? RESPONDER_COPY.size(copy.store) : copy.last?.size;
     return {
-      state: this.#state,
-      parts: this.#store?.parts.size ?? this.#last?.parts ?? 0,
-      spans: this.#store?.spans.size ?? this.#last?.spans ?? 0,
-      bytes: this.#store?.bytes ?? 0,
-      version: this.#store?.version ?? this.#last?.version ?? null,
-      load_ms: this.#loadMs,
+      state: copy.state,
+      parts: size?.parts ?? 0,
+      spans: size?.spans ?? 0,
+      bytes: copy.store?.bytes ?? 0,
+      version: copy.store?.version ?? copy.last?.version ?? null,
+      load_ms: copy.loadMs,
     };
   }
 
   /**
-   * The copy when it is of the mirror's current version; otherwise undefined (answer from SQL),
-   * and a new copy is started unless one is being read.
+   * The copy, when it is of the mirror's current version (after waiting up to LOAD_WAIT_MS for
+   * one being read); otherwise undefined (answer from SQL).
    */
-  async current(handle: ResponderReader): Promise<ResponderStore | undefined> {
-    if (this.#state === 'disabled') return undefined;
-    const version = await readMirrorVersion(handle.read);
-    const store = this.#store;
-    if (store && store.version === version) return store;
-    if (store) {
-      // As the facts' copy: never answered from once the mirror has moved past it, so its
-      // arrays go now rather than beside SQL's answers and the next copy's read.
-      this.#store = undefined;
-      if (this.#state === 'ready') this.#setState('stale');
-    }
-    // Not while a sync writes (mirror-settle.ts): SQL answers until the mirror is still.
-    if (!this.#settle.settled(version, this.#last !== undefined)) return undefined;
-    this.#loading ??= this.#load(handle)
-      .catch(() => undefined)
-      .finally(() => {
-        this.#loading = undefined;
-      });
-    return undefined;
+  current(handle: ResponderReader): Promise<ResponderStore | undefined> {
+    return this.#copy.current(handle, undefined);
   }
 
   /**
@@ -816,48 +816,7 @@ export class ResponderCache {
   }
 
   /** Reads a copy now and waits for it (tests, and a bench that measures the copy itself). */
-  async load(handle: ResponderReader): Promise<ResponderStore | undefined> {
-    await (this.#loading ?? this.#load(handle));
-    return this.#store;
-  }
-
-  async #load(handle: ResponderReader): Promise<void> {
-    if (this.#state === 'disabled') return;
-    const counted = await Promise.all(
-      (['incident_responders', 'oncalls'] as const).map((table) =>
-        handle.read
-          .selectFrom(table)
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .executeTakeFirstOrThrow(),
-      ),
-    );
-    const [parts, spans] = counted.map((r) => Number(r.n));
-    if ((parts ?? 0) * BYTES_PER_PART + (spans ?? 0) * BYTES_PER_SPAN > this.capBytes) {
-      this.#store = undefined;
-      this.#setState('over_cap');
-      return;
-    }
-    this.#setState('loading');
-    const started = performance.now();
-    try {
-      const store = await loadResponderStore(handle, { parts: parts ?? 0, spans: spans ?? 0 });
-      if (store) {
-        this.#store = store;
-        this.#last = { parts: store.parts.size, spans: store.spans.size, version: store.version };
-        this.#loadMs = Math.round(performance.now() - started);
-        this.#setState('ready');
-      } else {
-        this.#settle.discarded = true;
-        this.#setState(this.#last ? 'stale' : 'empty');
-      }
-    } catch (error) {
-      this.#setState(this.#last ? 'stale' : 'empty');
-      throw error;
-    }
-  }
-
-  #setState(state: ResponderStoreStatus['state']): void {
-    this.#state = state;
-    this.onStatus(this.status());
+  load(handle: ResponderReader): Promise<ResponderStore | undefined> {
+    return this.#copy.load(handle, undefined);
   }
 }

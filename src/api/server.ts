@@ -121,10 +121,10 @@ export async function startServer(
   }
   // The read workers start now rather than on the first requests: a dashboard opened on a fresh
   // server waited for them. A failure here shows at first use.
-  // Then the pinned worker reads its copy of the facts (when it keeps one): requests that come
-  // while it is read wait for it (fact-store.ts), so it is best read before they come.
+  // Then the pinned worker reads its copies of the mirror (when it keeps them): requests that
+  // come while one is read wait for it (mirror-copy.ts), so they are best read before they come.
   db.warm()
-    .then(() => runAnalytics(db, 'factCopyTask', { config: config.analytics }))
+    .then(() => runAnalytics(db, 'readCopiesTask', { config: config.analytics }))
     .catch(() => undefined);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -82,6 +82,11 @@ function uniqueName(): string {
   return `pda_test_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
 }
 
+/** A test database as the DATABASE_URL a server or the CLI is started with. */
+export function databaseUrlOf(target: DatabaseTarget): string {
+  return target.dialect === 'sqlite' ? `sqlite:${target.path}` : target.url;
+}
+
 /** Creates an empty database of its own for one test file. */
 export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
   const name = uniqueName();

@@ -7,11 +7,13 @@ import {
 } from '../../src/analytics/responder-metrics.js';
 import { teamOnCallLoad } from '../../src/analytics/on-call-load.js';
 import { loadResponderStore, ResponderCache } from '../../src/analytics/responder-store.js';
-import { DEFAULT_ANALYTICS_CONFIG } from '../../src/config.js';
+import { startServer } from '../../src/api/server.js';
+import { DEFAULT_ANALYTICS_CONFIG, parseConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
 import { mirrorWriter, writeMirror } from '../../src/mirror/mirror-writer.js';
 import { HourClassSplitter } from '../../src/time/hour-class-split.js';
 import { startSyncedTestApp, type SyncedTestApp } from '../helpers/test-app.js';
-import { dialectsUnderTest } from '../helpers/test-databases.js';
+import { databaseUrlOf, dialectsUnderTest } from '../helpers/test-databases.js';
 
 // The responders' copy (src/analytics/responder-store.ts) against the SQL it stands in for:
 // the same rows, value for value, for every filter the endpoint takes, on every database; never
@@ -142,24 +144,70 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       expect(await cache.current(synced.db)).toBeUndefined();
       // Not read again at once: a sync moves the version with every page (SQL answers).
       expect(await cache.current(synced.db)).toBeUndefined();
-      expect(cache.status().state).toBe('stale');
+      // Its arrays are let go at once; the status keeps the size it had.
+      expect(cache.status()).toMatchObject({
+        state: 'stale',
+        bytes: 0,
+        parts: before?.parts.size,
+        spans: before?.spans.size,
+      });
       const again = await cache.load(synced.db);
       expect(again?.version).toBe((before?.version ?? 0) + 1);
       expect(await cache.current(synced.db)).toBe(again);
     });
 
-    it('answers the API alike before and after the pinned worker has read its copy', async () => {
+    it('makes requests wait for a copy being read rather than answer from SQL beside it', async () => {
+      const fresh = new ResponderCache(CAP_MB * 2 ** 20);
+      const [first, second] = await Promise.all([
+        fresh.current(synced.db),
+        fresh.current(synced.db),
+      ]);
+      expect(first).toBeDefined();
+      expect(second).toBe(first);
+      expect(fresh.status()).toMatchObject({ state: 'ready', bytes: first?.bytes });
+    });
+
+    it("is read at start-up, after the facts' copy, before any request asks for it", async () => {
+      const server = await startServer(
+        parseConfig({ DATABASE_URL: databaseUrlOf(synced.target), PORT: '0' }),
+        createLogger('silent'),
+      );
+      try {
+        type Copies = { state: string; responders?: { state: string; parts: number } };
+        let copies: Copies | null | undefined;
+        for (let i = 0; i < 300 && copies?.responders?.state !== 'ready'; i += 1) {
+          await new Promise((r) => setTimeout(r, 100));
+          const health = await server.app.inject({ method: 'GET', url: '/api/v1/health' });
+          copies = health.json<{ analytics_cache: Copies | null }>().analytics_cache;
+        }
+        expect(copies).toMatchObject({
+          state: 'ready',
+          responders: { state: 'ready', parts: cache.status().parts },
+        });
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('serves the API from the worker that keeps it, as /health reports', async () => {
       const now = synced.clock().getTime();
       const url = `/api/v1/analytics/responders?since=${new Date(now - 90 * DAY).toISOString()}&until=${new Date(now - 10 * DAY).toISOString()}&limit=1000`;
-      // The first request starts the worker's copy (SQL answers it); the later ones come from
-      // the copy once it is read.
+      // The first request starts the worker's copy and waits for it.
       const first = await synced.app.inject({ method: 'GET', url });
       expect(first.statusCode).toBe(200);
-      for (let i = 0; i < 10; i += 1) {
+      let health: { analytics_cache: { responders?: { state: string } } | null } | undefined;
+      for (let i = 0; i < 200; i += 1) {
+        health = (await synced.app.inject({ method: 'GET', url: '/api/v1/health' })).json();
+        if (health?.analytics_cache?.responders?.state === 'ready') break;
         await new Promise((r) => setTimeout(r, 100));
-        const again = await synced.app.inject({ method: 'GET', url });
-        expect(again.json(), `request ${i + 2}`).toEqual(first.json());
       }
+      expect(health?.analytics_cache?.responders).toMatchObject({
+        state: 'ready',
+        parts: cache.status().parts,
+        spans: cache.status().spans,
+      });
+      const again = await synced.app.inject({ method: 'GET', url });
+      expect(again.json()).toEqual(first.json());
     });
   });
 }

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/api/server.js';
 import { parseConfig } from '../../src/config.js';
 import { createDb, type Db } from '../../src/db/connection.js';
-import type { DatabaseTarget } from '../../src/db/database-url.js';
 import { migrateToLatest } from '../../src/db/migrator.js';
 import { readMirrorVersion } from '../../src/db/repositories/mirror-state-repository.js';
 import { findLease } from '../../src/db/repositories/sync-leases-repository.js';
@@ -19,6 +18,7 @@ import { expectMirrorEqualsTruth } from '../helpers/mirror-assertions.js';
 import { SIM_TOKEN, startTestSimulator } from '../helpers/simulator-fixture.js';
 import {
   createTestDatabase,
+  databaseUrlOf,
   dialectsUnderTest,
   type TestDatabase,
 } from '../helpers/test-databases.js';
@@ -45,10 +45,6 @@ async function runRow(db: Db, id: string) {
     .select(['status', 'error', 'kind'])
     .where('id', '=', id)
     .executeTakeFirstOrThrow();
-}
-
-function databaseUrl(target: DatabaseTarget): string {
-  return target.dialect === 'sqlite' ? `sqlite:${target.path}` : target.url;
 }
 
 for (const { dialect, available } of await dialectsUnderTest()) {
@@ -181,7 +177,7 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       testDb = await createTestDatabase(dialect);
       ({ account, sim } = await startTestSimulator('small'));
       const config = parseConfig({
-        DATABASE_URL: databaseUrl(testDb.target),
+        DATABASE_URL: databaseUrlOf(testDb.target),
         PORT: '0',
         ADMIN_TOKEN: ADMIN,
         PAGERDUTY_TOKEN: SIM_TOKEN,
