@@ -1,3 +1,5 @@
+import type { Codes } from './narrow-column.js';
+
 // The repeat flag of every incident of the copy of the facts (fact-store.ts), from the repeat
 // keys as they were read: what incident-conditions.ts's 'repeat' says in SQL, computed once per
 // load instead of a test per incident (5 s of a 20-37 s load at a million incidents on SQLite,
@@ -36,7 +38,7 @@ const STRING_HEADER_BYTES = 16;
  */
 export function repeatFlags(
   created: Float64Array,
-  service: Int32Array,
+  service: Codes,
   keys: Int32Array,
   keyCount: number,
   nameOf: (code: number) => string,

@@ -18,6 +18,7 @@ import {
 import type { MetricGroup } from './analytics-request.js';
 import type { Span } from '../time/spans.js';
 import { MirrorCopy, type CopyKind, type CopyState } from './mirror-copy.js';
+import { NarrowColumn, type Codes, type FactColumn } from './narrow-column.js';
 
 // The incident facts (incident_metrics and incident_teams) as columns in memory: typed arrays in
 // creation order, ids as small integers. The incident and noise metrics answer from here what
@@ -54,11 +55,10 @@ const STORED_FACTS: readonly IncidentFact[] = [
   ]),
 ];
 
-/** A fact's null: the facts are whole numbers well inside 32 bits (seconds, counts, 0/1 flags). */
-const NULL = -2147483648;
 /**
  * What a copy costs per incident beyond its facts (times, ids, repeat key, flags, team offsets),
- * in bytes.
+ * in bytes, at most: the cap is weighed before the read, the columns' widths are known only as
+ * the values are read (narrow-column.ts), so every column counts as 32-bit here.
  */
 const FIXED_BYTES = 8 + 8 + 4 * 4 + 4 + 3 + 4;
 /** Roughly what one incident of the copy costs, for the cap before anything is read. */
@@ -122,41 +122,13 @@ export interface FactStore {
   bytes: number;
 }
 
-/** Whole numbers in the narrowest array they fit. */
-type Codes = Int8Array | Int16Array | Int32Array;
-
-/** A fact's values as the copy keeps them: a null is `nil`, the least value of the array's type. */
-export interface FactColumn {
-  values: Codes;
-  nil: number;
-}
-
 /**
- * The values in the narrowest array that holds them all and, when `nil` is given, a null below
- * them: most facts are 0/1 flags and small counts, and ids are coded in the thousands, so a
- * million incidents' copy took 120 MiB in 32-bit columns and half of it in the narrowest ones.
- * Chosen after the read, from the values read: exact whatever the mirror holds.
+ * The repeat keys renumbered to the keys some service repeats (-1: none), in the narrowest array
+ * that holds that many.
  */
-export function narrowest(values: Int32Array, nil?: number): FactColumn {
-  let min = 0;
-  let max = 0;
-  for (const v of values)
-    if (v !== nil) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-  const floor = nil === undefined ? 0 : 1;
-  for (const Type of [Int8Array, Int16Array] as const) {
-    const least = -(2 ** (Type.BYTES_PER_ELEMENT * 8 - 1));
-    if (min < least + floor || max > -least - 1) continue;
-    const out = new Type(values.length);
-    for (let i = 0; i < values.length; i += 1) {
-      const v = values[i] ?? 0;
-      out[i] = v === nil ? least : v;
-    }
-    return { values: out, nil: least };
-  }
-  return { values, nil: nil ?? NULL };
+function repeatKeyCodes(keys: Int32Array, count: number): Codes {
+  if (count <= 128) return Int8Array.from(keys);
+  return count <= 32_768 ? Int16Array.from(keys) : keys;
 }
 
 /** Grows a typed array's capacity as rows arrive. */
@@ -194,13 +166,13 @@ export interface FactChunk {
   size: number;
   created: Float64Array;
   resolved: Float64Array;
-  codes: Record<Exclude<Dimension, 'team'>, Int32Array>;
+  codes: Record<Exclude<Dimension, 'team'>, Codes>;
   /** Repeat keys as codes of keyTable (-1: null). */
   keys: Int32Array;
   keyTable: KeyTableData;
-  facts: Partial<Record<IncidentFact, Int32Array>>;
+  facts: Partial<Record<IncidentFact, FactColumn>>;
   teamStart: Int32Array;
-  teams: Int32Array;
+  teams: Codes;
   names: Record<Dimension, string[]>;
   /** The key (created_at, incident_id) of its last incident, as the database gave it. */
   last: { created: unknown; id: string } | undefined;
@@ -226,11 +198,12 @@ class FactColumns {
   #capacity: number;
   created: Float64Array;
   resolved: Float64Array;
-  codes: FactChunk['codes'];
+  /** Codes and facts in the narrowest arrays from the start (narrow-column.ts). */
+  readonly codes: Record<Exclude<Dimension, 'team'>, NarrowColumn>;
   keys: Int32Array;
-  facts: Record<IncidentFact, Int32Array>;
+  readonly facts: Record<IncidentFact, NarrowColumn>;
   teamStart: Int32Array;
-  teams: Int32Array;
+  readonly teams: NarrowColumn;
   last: FactChunk['last'];
   readonly dictionaries = Object.fromEntries(
     [...CODED, 'team'].map((d) => [d, new Dictionary()]),
@@ -242,26 +215,28 @@ class FactColumns {
     this.#capacity = n;
     this.created = new Float64Array(n);
     this.resolved = new Float64Array(n);
-    this.codes = Object.fromEntries(CODED.map((d) => [d, new Int32Array(n)])) as FactChunk['codes'];
+    this.codes = Object.fromEntries(
+      CODED.map((d) => [d, new NarrowColumn(n, false)]),
+    ) as FactColumns['codes'];
+    // The keys stay 32-bit: they are codes of every distinct key read, hundreds of thousands.
     this.keys = new Int32Array(n);
-    this.facts = Object.fromEntries(STORED_FACTS.map((f) => [f, new Int32Array(n)])) as Record<
-      IncidentFact,
-      Int32Array
-    >;
+    this.facts = Object.fromEntries(
+      STORED_FACTS.map((f) => [f, new NarrowColumn(n, true)]),
+    ) as FactColumns['facts'];
     this.teamStart = new Int32Array(n + 1);
-    this.teams = new Int32Array(Math.ceil(n * 1.5));
+    this.teams = new NarrowColumn(Math.ceil(n * 1.5), false);
   }
 
   #reserve(size: number, teams: number): void {
-    this.teams = grown(this.teams, teams);
+    if (teams > this.teams.capacity) this.teams.grow(Math.max(teams, this.teams.capacity * 2));
     if (size <= this.#capacity) return;
     this.#capacity = Math.max(size, this.#capacity * 2);
     const n = this.#capacity;
     this.created = grown(this.created, n);
     this.resolved = grown(this.resolved, n);
-    for (const d of CODED) this.codes[d] = grown(this.codes[d], n);
+    for (const d of CODED) this.codes[d].grow(n);
     this.keys = grown(this.keys, n);
-    for (const f of STORED_FACTS) this.facts[f] = grown(this.facts[f], n);
+    for (const f of STORED_FACTS) this.facts[f].grow(n);
     this.teamStart = grown(this.teamStart, n + 1);
   }
 
@@ -274,11 +249,11 @@ class FactColumns {
       this.size += 1;
       this.created[i] = time(row[COLUMN.created_at]);
       this.resolved[i] = time(row[COLUMN.resolved_at]);
-      for (const d of CODED) this.codes[d][i] = this.dictionaries[d].of(row[CODED_COLUMN[d]]);
+      for (const d of CODED) this.codes[d].set(i, this.dictionaries[d].of(row[CODED_COLUMN[d]]));
       this.keys[i] = this.keyTable.of(row[COLUMN.repeat_key]);
       for (const f of STORED_FACTS) {
         const v = row[COLUMN[f]];
-        this.facts[f][i] = v === null || v === undefined ? NULL : Number(v);
+        this.facts[f].set(i, v === null || v === undefined ? null : Number(v));
       }
       this.teamStart[i] = this.teamCount;
       this.last = { created: row[COLUMN.created_at], id };
@@ -286,7 +261,7 @@ class FactColumns {
     const team = row[COLUMN.team_id];
     if (team !== null && team !== undefined) {
       this.#reserve(this.size, this.teamCount + 1);
-      this.teams[this.teamCount] = this.dictionaries.team.of(team);
+      this.teams.set(this.teamCount, this.dictionaries.team.of(team));
       this.teamCount += 1;
     }
     this.teamStart[this.size] = this.teamCount;
@@ -299,7 +274,14 @@ class FactColumns {
     this.#reserve(size, this.teamCount + chunk.teams.length);
     this.created.set(chunk.created, at);
     this.resolved.set(chunk.resolved, at);
-    for (const f of STORED_FACTS) this.facts[f].set(chunk.facts[f] ?? [], at);
+    for (const f of STORED_FACTS) {
+      const { values, nil } = chunk.facts[f] ?? { values: new Int8Array(0), nil: 0 };
+      const to = this.facts[f];
+      for (let i = 0; i < values.length; i += 1) {
+        const v = values[i] ?? 0;
+        to.set(at + i, v === nil ? null : v);
+      }
+    }
     const { bytes, offsets } = chunk.keyTable;
     const keyMap = Array.from({ length: offsets.length - 1 }, (_, c) =>
       this.keyTable.ofBytes(bytes, offsets[c] ?? 0, offsets[c + 1] ?? 0),
@@ -310,13 +292,13 @@ class FactColumns {
       const map = recode(d);
       const from = chunk.codes[d];
       const to = this.codes[d];
-      for (let i = 0; i < chunk.size; i += 1) to[at + i] = map[from[i] ?? -1] ?? -1;
+      for (let i = 0; i < chunk.size; i += 1) to.set(at + i, map[from[i] ?? -1] ?? -1);
     }
     const teamMap = recode('team');
     for (let i = 0; i < chunk.size; i += 1)
       this.teamStart[at + i] = this.teamCount + (chunk.teamStart[i] ?? 0);
     for (let t = 0; t < chunk.teams.length; t += 1)
-      this.teams[this.teamCount + t] = teamMap[chunk.teams[t] ?? -1] ?? -1;
+      this.teams.set(this.teamCount + t, teamMap[chunk.teams[t] ?? -1] ?? -1);
     this.size = size;
     this.teamCount += chunk.teams.length;
     this.teamStart[size] = this.teamCount;
@@ -326,18 +308,20 @@ class FactColumns {
   /** Every column cut to its size (an array already of its size is kept, not copied). */
   chunk(): FactChunk {
     const size = this.size;
-    const fit = <T extends Int32Array | Float64Array | Uint8Array>(array: T, length = size): T =>
+    const fit = <T extends Int32Array | Float64Array>(array: T, length = size): T =>
       array.length === length ? array : (array.slice(0, length) as T);
     return {
       size,
       created: fit(this.created),
       resolved: fit(this.resolved),
-      codes: Object.fromEntries(CODED.map((d) => [d, fit(this.codes[d])])) as FactChunk['codes'],
+      codes: Object.fromEntries(
+        CODED.map((d) => [d, this.codes[d].values(size)]),
+      ) as FactChunk['codes'],
       keys: fit(this.keys),
       keyTable: this.keyTable.data(),
-      facts: Object.fromEntries(STORED_FACTS.map((f) => [f, fit(this.facts[f])])),
+      facts: Object.fromEntries(STORED_FACTS.map((f) => [f, this.facts[f].column(size)])),
       teamStart: fit(this.teamStart, size + 1),
-      teams: fit(this.teams, this.teamCount),
+      teams: this.teams.values(this.teamCount),
       names: Object.fromEntries(
         Object.entries(this.dictionaries).map(([d, dictionary]) => [d, dictionary.names]),
       ) as FactChunk['names'],
@@ -469,22 +453,21 @@ export async function loadFactStore(
     (code) => columns.keyTable.name(code),
     settings.repeatWindowHours * 3600 * 1000,
   );
-  const codes = (values: Int32Array) => narrowest(values).values;
   const trimmed = {
     created: all.created,
     resolved: all.resolved,
-    service: codes(all.codes.service),
-    policy: codes(all.codes.policy),
-    priority: codes(all.codes.priority),
-    urgency: codes(all.codes.urgency),
-    status: codes(all.codes.status),
+    service: all.codes.service,
+    policy: all.codes.policy,
+    priority: all.codes.priority,
+    urgency: all.codes.urgency,
+    status: all.codes.status,
     repeat: repeats.repeat,
-    repeatKey: codes(repeats.keys),
+    repeatKey: repeatKeyCodes(repeats.keys, repeats.names.length),
     teamStart: all.teamStart,
-    teams: codes(all.teams),
+    teams: all.teams,
   };
   const factColumns = new Map(
-    STORED_FACTS.map((f) => [f, narrowest(all.facts[f] ?? new Int32Array(0), NULL)]),
+    STORED_FACTS.map((f) => [f, all.facts[f] ?? { values: new Int8Array(0), nil: 0 }]),
   );
   const bytes =
     Object.values(trimmed).reduce((n, a) => n + a.byteLength, 0) +
