@@ -7,6 +7,7 @@ import type { Span } from '../time/spans.js';
 import type { WorkingHours } from '../time/working-hours.js';
 import { Dictionary, grown } from './fact-store.js';
 import { MirrorCopy, type CopyKind, type CopyState } from './mirror-copy.js';
+import { NarrowColumn, type Codes } from './narrow-column.js';
 import { secondsBetween } from './sql-time.js';
 
 // The responder metrics' facts as columns in memory, for the pinned read worker: every row of
@@ -49,7 +50,11 @@ export const RESPONDER_FLAGS = [
 ] as const;
 export type ResponderFlag = (typeof RESPONDER_FLAGS)[number];
 
-/** Bytes per incident_responders row: created (8), user (4), counts, time to ack (4), flags (1). */
+/**
+ * Bytes per incident_responders row, at most: created (8), user (4), counts, time to ack (4),
+ * flags (1). The user and the counts are kept in the narrowest arrays that hold them
+ * (narrow-column.ts): most counts are a handful, so a million incidents' rows take less.
+ */
 const BYTES_PER_PART = 8 + 4 + 4 * RESPONDER_COUNTS.length + 4 + 1;
 /** Bytes per on-call span: start and end (16), user, policy, level (12), scheduled (1). */
 const BYTES_PER_SPAN = 16 + 12 + 1;
@@ -64,8 +69,8 @@ export interface ResponderStore {
     size: number;
     /** incident_created_at, ms. */
     created: Float64Array;
-    user: Int32Array;
-    counts: Record<ResponderCount, Int32Array>;
+    user: Codes;
+    counts: Record<ResponderCount, Codes>;
     /** Whole seconds from first assignment to first acknowledgement (the SQL's own), or NULL. */
     tta: Int32Array;
     /** Bit k: RESPONDER_FLAGS[k]. */
@@ -267,35 +272,54 @@ const MODULE = new URL(
   import.meta.url,
 ).href;
 
-/** Columns filled as pages arrive: sized for the rows counted before the read, grown past them. */
+type Column = Float64Array | Int32Array | Uint8Array;
+
+/**
+ * Columns filled as pages arrive: sized for the rows counted before the read, grown past them.
+ * A 'narrow' column (whole numbers, no null) is kept in the narrowest array its values fit.
+ */
 class Columns<K extends string> {
   size = 0;
-  readonly arrays: Record<K, Float64Array | Int32Array | Uint8Array>;
-  constructor(kinds: Record<K, 'f64' | 'i32' | 'u8'>, expected: number) {
+  readonly arrays: Record<K, Column | NarrowColumn>;
+  constructor(kinds: Record<K, 'f64' | 'i32' | 'u8' | 'narrow'>, expected: number) {
     const n = Math.max(1, expected);
+    const make = (kind: 'f64' | 'i32' | 'u8' | 'narrow') => {
+      switch (kind) {
+        case 'f64':
+          return new Float64Array(n);
+        case 'i32':
+          return new Int32Array(n);
+        case 'u8':
+          return new Uint8Array(n);
+        case 'narrow':
+          return new NarrowColumn(n, false);
+      }
+    };
     this.arrays = Object.fromEntries(
-      Object.entries(kinds).map(([k, kind]) => [
-        k,
-        kind === 'f64'
-          ? new Float64Array(n)
-          : kind === 'i32'
-            ? new Int32Array(n)
-            : new Uint8Array(n),
-      ]),
-    ) as Record<K, Float64Array | Int32Array | Uint8Array>;
+      Object.entries<'f64' | 'i32' | 'u8' | 'narrow'>(kinds).map(([k, kind]) => [k, make(kind)]),
+    ) as Record<K, Column | NarrowColumn>;
   }
   /** Appends a chunk's columns of `size` rows. */
-  append(columns: Record<K, Float64Array | Int32Array | Uint8Array>, size: number): void {
+  append(columns: Record<K, Column>, size: number): void {
     for (const k of Object.keys(this.arrays) as K[]) {
-      const into = grown(this.arrays[k], this.size + size);
-      into.set(columns[k].subarray(0, size), this.size);
-      this.arrays[k] = into;
+      const into = this.arrays[k];
+      const from = columns[k];
+      if (into instanceof NarrowColumn) {
+        if (into.capacity < this.size + size)
+          into.grow(Math.max(this.size + size, into.capacity * 2));
+        for (let i = 0; i < size; i += 1) into.set(this.size + i, from[i] ?? 0);
+        continue;
+      }
+      const wider = grown(into, this.size + size);
+      wider.set(from.subarray(0, size), this.size);
+      this.arrays[k] = wider;
     }
     this.size += size;
   }
   /** A column cut to the rows read (kept as it is when it is of their number already). */
-  column<T extends Float64Array | Int32Array | Uint8Array>(k: K): T {
-    const a = this.arrays[k] as T;
+  column<T extends Column | Codes>(k: K): T {
+    const a = this.arrays[k];
+    if (a instanceof NarrowColumn) return a.values(this.size) as T;
     return (a.length === this.size ? a : a.slice(0, this.size)) as T;
   }
 }
@@ -311,12 +335,12 @@ async function readParts(
   const columns = new Columns(
     {
       created: 'f64',
-      user: 'i32',
+      user: 'narrow',
       tta: 'i32',
       flags: 'u8',
-      ...(Object.fromEntries(RESPONDER_COUNTS.map((c) => [c, 'i32'])) as Record<
+      ...(Object.fromEntries(RESPONDER_COUNTS.map((c) => [c, 'narrow'])) as Record<
         ResponderCount,
-        'i32'
+        'narrow'
       >),
     },
     expected,
@@ -390,7 +414,7 @@ async function readParts(
     flags: columns.column('flags'),
     counts: Object.fromEntries(RESPONDER_COUNTS.map((c) => [c, columns.column(c)])) as Record<
       ResponderCount,
-      Int32Array
+      Codes
     >,
   };
 }
