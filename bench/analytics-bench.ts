@@ -119,8 +119,9 @@ interface CacheStatus {
 }
 
 /**
- * Waits until the server's copy of the facts is read (the first metrics request starts it;
- * SQL answers until then), so that what is timed is what a running server answers.
+ * Waits until the server's copy of the facts is read (a `serve` process reads it at start-up;
+ * in process, the first metrics request starts it and waits for it), so that what is timed is
+ * what a running server answers.
  */
 async function cacheReady(base: string): Promise<CacheStatus> {
   await (await fetch(`${base}/api/v1/analytics/incidents`)).arrayBuffer();
@@ -136,8 +137,9 @@ async function cacheReady(base: string): Promise<CacheStatus> {
 }
 
 /**
- * Waits until the server's copy of the responders' facts is read (the first responders request
- * starts it), so that the responders are timed as a running server answers them.
+ * Waits until the server's copy of the responders' facts is read (a `serve` process reads it at
+ * start-up after the facts'; in process, the first responders request starts it), so that the
+ * responders are timed as a running server answers them.
  */
 async function respondersReady(base: string): Promise<CacheStatus['responders']> {
   await (await fetch(`${base}/api/v1/analytics/responders?limit=1`)).arrayBuffer();
