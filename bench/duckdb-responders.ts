@@ -52,7 +52,7 @@ function appendText(appender: DuckDBAppender, value: unknown): void {
   else appender.appendVarchar(String(value));
 }
 
-/** Copies incident_responders, oncalls and users (id, zone) into tables of the same names. */
+/** Copies incident_responders, oncalls and users (id, name, zone) into tables of the same names. */
 export async function copyRespondersToDuckDB(
   handle: Pick<Db, 'read'>,
   duck: DuckDBConnection,
@@ -64,7 +64,7 @@ export async function copyRespondersToDuckDB(
   await duck.run(
     'create table oncalls (id varchar, user_id varchar, escalation_policy_id varchar, escalation_level integer, schedule_id varchar, "start" timestamp, "end" timestamp)',
   );
-  await duck.run('create table users (id varchar, time_zone varchar)');
+  await duck.run('create table users (id varchar, name varchar, time_zone varchar)');
 
   let parts = 0;
   const responders = await duck.createAppender('incident_responders');
@@ -146,8 +146,13 @@ export async function copyRespondersToDuckDB(
   oncalls.closeSync();
 
   const users = await duck.createAppender('users');
-  for (const row of await handle.read.selectFrom('users').select(['id', 'time_zone']).execute()) {
+  const userRows = await handle.read
+    .selectFrom('users')
+    .select(['id', 'name', 'time_zone'])
+    .execute();
+  for (const row of userRows) {
     users.appendVarchar(row.id);
+    appendText(users, row.name);
     appendText(users, row.time_zone);
     users.endRow();
   }
@@ -192,15 +197,24 @@ function incidentSql(since: number, until: number): string {
     group by user_id`;
 }
 
-/** The on-call spans clipped to the range, as a CTE: one without a start is [pStart, pEnd). */
-function spansCte(since: number, until: number, pStart: number, pEnd: number): string {
+/**
+ * The on-call spans clipped to the range, as a CTE: one without a start is [pStart, pEnd).
+ * `only`: a condition on oncalls' columns the spans must meet (a team's members, schedules).
+ */
+export function spansCte(
+  since: number,
+  until: number,
+  pStart: number,
+  pEnd: number,
+  only = 'true',
+): string {
   return `spans as (
       select * from (
-        select user_id, escalation_level, coalesce(schedule_id, '') <> '' as scheduled,
+        select user_id, escalation_policy_id, escalation_level, coalesce(schedule_id, '') <> '' as scheduled,
           case when "start" is null then ${pStart} else greatest(epoch_ms("start"), ${since}) end as s,
           case when "start" is null then ${pEnd} else least(epoch_ms("end"), ${until}) end as e
         from oncalls
-        where "start" is null or ("start" < epoch_ms(${until}) and "end" > epoch_ms(${since}))
+        where (${only}) and ("start" is null or ("start" < epoch_ms(${until}) and "end" > epoch_ms(${since})))
       ) where e > s
     )`;
 }
@@ -208,10 +222,17 @@ function spansCte(since: number, until: number, pStart: number, pEnd: number): s
 /**
  * The SQL of the on-call totals: per user and kind (all, scheduled, level 1, levels 2+), the
  * length of the union of their spans, as each span's part past the latest end of those before
- * it (in order of start): one window, whatever the order of spans that tie.
+ * it (in order of start): one window, whatever the order of spans that tie. Of the spans that
+ * meet `only` (spansCte).
  */
-export function onCallTotalsSql(since: number, until: number, pStart: number, pEnd: number) {
-  return `with ${spansCte(since, until, pStart, pEnd)},
+export function onCallTotalsSql(
+  since: number,
+  until: number,
+  pStart: number,
+  pEnd: number,
+  only = 'true',
+) {
+  return `with ${spansCte(since, until, pStart, pEnd, only)},
     kinds as (
       select user_id, 'all' as kind, s, e from spans
       union all select user_id, 'scheduled', s, e from spans where scheduled
@@ -230,9 +251,16 @@ export function onCallTotalsSql(since: number, until: number, pStart: number, pE
  * starts an island when it starts after every earlier one ended (touching spans merge). Both
  * windows follow one row number: ordered by (s, e) alone, two windows could place tied spans
  * differently, and an island then took in a span of the next (seen as 1 to 4 days too many).
+ * Of the spans that meet `only` (spansCte).
  */
-export function islandsSql(since: number, until: number, pStart: number, pEnd: number): string {
-  return `with ${spansCte(since, until, pStart, pEnd)},
+export function islandsSql(
+  since: number,
+  until: number,
+  pStart: number,
+  pEnd: number,
+  only = 'true',
+): string {
+  return `with ${spansCte(since, until, pStart, pEnd, only)},
     numbered as (
       select user_id, s, e, row_number() over (partition by user_id order by s, e) as n from spans
     ),
