@@ -3,7 +3,7 @@
 // of the response-time and responder analytics, throughput with 8 concurrent clients uncached and
 // revalidated (If-None-Match, 304), and the CSV of every incident from a server process of its
 // own (rows/s, that process's peak RSS); then the DuckDB anchor (duckdb-anchor.ts) of the
-// incident metrics, noise, repeats, responders and team on-call load endpoints
+// incident metrics, noise, repeats, responders, team on-call load and on-call pay endpoints
 // timed: its answers checked against ours, and its latency.
 import { analyticsState } from '../src/analytics/analytics-state.js';
 import { buildApp } from '../src/api/app.js';

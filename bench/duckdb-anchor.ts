@@ -15,6 +15,7 @@ import type { AnalyticsConfig } from '../src/config.js';
 import type { Db } from '../src/db/connection.js';
 import { copyFactsToDuckDB } from './duckdb-facts-copy.js';
 import { printAgreement, timingLine, type Agreement, type Latency } from './duckdb-anchor-lines.js';
+import { payQuestion } from './duckdb-on-call-pay.js';
 import { anchorOnCall, type Anchored } from './duckdb-on-call-anchor.js';
 import { compareRepeats, duckdbRepeatsSql, repeatsQuestion } from './duckdb-repeats.js';
 import { respondersQuestion } from './duckdb-responders.js';
@@ -134,8 +135,9 @@ export async function duckdbAnchor(options: AnchorOptions): Promise<void> {
   const onCall = {
     responders: anchored(respondersQuestion),
     teamLoads: anchored(teamLoadQuestion),
+    pay: anchored(payQuestion),
   };
-  const onCallCount = onCall.responders.length + onCall.teamLoads.length;
+  const onCallCount = onCall.responders.length + onCall.teamLoads.length + onCall.pay.length;
   if (questions.length === 0 && repeats.length === 0 && onCallCount === 0) return;
 
   const instance = await DuckDBInstance.create(':memory:');

@@ -1,12 +1,15 @@
-// The DuckDB anchors of the on-call analytics (issue 27): the responders (duckdb-responders.ts)
-// and a team's on-call load (duckdb-team-load.ts), from incident_responders, oncalls and users
-// copied into DuckDB once, with the teams when those are asked. Each answer is checked against
-// the project's, value for value, and both are timed.
+// The DuckDB anchors of the on-call analytics (issue 27): the responders (duckdb-responders.ts),
+// a team's on-call load (duckdb-team-load.ts) and on-call pay (duckdb-on-call-pay.ts), from
+// incident_responders, oncalls and users copied into DuckDB once, with the teams and the
+// interruptions when those are asked. Each answer is checked against the project's, value for
+// value, and both are timed.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { historyStart } from '../src/mirror/history.js';
+import { paySplitter } from '../src/mirror/on-call-pay-days.js';
 import { HourClassSplitter } from '../src/time/hour-class-split.js';
 import type { AnchorOptions } from './duckdb-anchor.js';
 import { median, ms, printAgreement, timingLine } from './duckdb-anchor-lines.js';
+import { comparePay, copyInterruptionsToDuckDB, duckdbPay } from './duckdb-on-call-pay.js';
 import {
   compareResponders,
   copyRespondersToDuckDB,
@@ -31,19 +34,20 @@ type Range = { since: number; until: number };
 export interface OnCallQuestions {
   responders: readonly Anchored<Range>[];
   teamLoads: readonly Anchored<TeamLoadQuestion>[];
+  pay: readonly Anchored<Range>[];
 }
 
 type Row = Record<string, unknown>;
 
 /** The project's whole answer of a paged list (every row, one page of up to 1,000). */
-async function wholeList(base: string, url: string): Promise<Row[]> {
+async function wholeList(base: string, url: string): Promise<Row & { data: Row[] }> {
   const whole = url.replace(/limit=\d+/, 'limit=1000');
   const res = await fetch(`${base}/api/v1${whole}`);
   if (res.status !== 200) throw new Error(`${whole}: ${res.status}`);
-  const answer = (await res.json()) as { data: Row[]; total: number };
+  const answer = (await res.json()) as Row & { data: Row[]; total: number };
   if (answer.total > answer.data.length)
     throw new Error(`${whole}: ${answer.total} rows, more than one page`);
-  return answer.data;
+  return answer;
 }
 
 /**
@@ -67,6 +71,10 @@ export async function anchorOnCall(
     const teams = await copyTeamsToDuckDB(handle, duck);
     copied.push(`${teams.members.toLocaleString('en-US')} team_members (teams and policies too)`);
   }
+  if (questions.pay.length > 0) {
+    const interruptions = await copyInterruptionsToDuckDB(handle, duck);
+    copied.push(`${interruptions.toLocaleString('en-US')} interruptions`);
+  }
   console.log(
     `\nDuckDB anchor of the on-call analytics: DuckDB ${version}; copied ${copied.join(', ')} rows and the users in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
@@ -81,6 +89,7 @@ export async function anchorOnCall(
     const line = timingLine(url, options.project.get(url), theirs);
     if (line) options.timings.push(line);
   }
+  if (questions.pay.length > 0) await anchorPay(duck, questions, options, context);
 }
 
 type Context = { known: Date | undefined; now: number; config: AnchorOptions['config'] };
@@ -102,7 +111,7 @@ async function anchorResponders(
   for (const { url, question } of questions.responders) {
     const ours = await wholeList(options.base, url);
     const theirs = await duckdbResponders(duck, question, withSplitter);
-    printAgreement(url, compareResponders(ours, theirs.rows));
+    printAgreement(url, compareResponders(ours.data, theirs.rows));
     const parts = { incident: [] as number[], onCall: [] as number[], js: [] as number[] };
     const latency = await options.timed(async () => {
       const run = await duckdbResponders(duck, question, withSplitter);
@@ -112,6 +121,36 @@ async function anchorResponders(
     });
     console.log(
       `  duckdb p50 ${ms(latency.p50)} ms; medians of its parts: incident side ${median(parts.incident)} ms, on-call unions ${median(parts.onCall)} ms, the shared split and the rows in JS ${median(parts.js)} ms`,
+    );
+    const line = timingLine(url, options.project.get(url), latency);
+    if (line) options.timings.push(line);
+  }
+}
+
+/**
+ * On-call pay: DuckDB answers the unions of the basis (gaps and islands, and their lengths) and
+ * the interruptions in the range; the pay classes are the project's splitter (shared code, no ICU
+ * here), timed within DuckDB's answer and printed apart.
+ */
+async function anchorPay(
+  duck: DuckDBConnection,
+  questions: OnCallQuestions,
+  options: AnchorOptions & { timings: string[] },
+  context: Context,
+): Promise<void> {
+  const withSplitter = { ...context, splitter: paySplitter(context.config.hours) };
+  for (const { url, question } of questions.pay) {
+    const ours = await wholeList(options.base, url);
+    const theirs = await duckdbPay(duck, question, withSplitter);
+    printAgreement(url, comparePay(ours, theirs, question, context.config.pay));
+    const parts = { sql: [] as number[], js: [] as number[] };
+    const latency = await options.timed(async () => {
+      const run = await duckdbPay(duck, question, withSplitter);
+      parts.sql.push(run.sqlMs);
+      parts.js.push(run.jsMs);
+    });
+    console.log(
+      `  duckdb p50 ${ms(latency.p50)} ms; medians of its parts: unions and interruptions in DuckDB ${median(parts.sql)} ms, the shared split and the rows in JS ${median(parts.js)} ms`,
     );
     const line = timingLine(url, options.project.get(url), latency);
     if (line) options.timings.push(line);
