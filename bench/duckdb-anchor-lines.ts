@@ -16,6 +16,54 @@ export interface Agreement {
 
 const SHOWN_DISAGREEMENTS = 5;
 
+type Row = Readonly<Record<string, unknown>>;
+
+/**
+ * An agreement to fill: `check` counts one value, agreed when both sides give the same (DuckDB's
+ * BIGINTs arrive as bigint); `checkRows` checks `fields` of the rows both sides hold under each
+ * key, `position` (a row's place in its list) among them when asked, and a row on one side only
+ * disagrees on every field.
+ */
+export function tally(rows: number) {
+  const result: Agreement = { rows, values: 0, agreed: 0, disagreements: [] };
+  const disagree = (key: string, project: string, duck: string) => {
+    result.values += 1;
+    result.disagreements.push(`${key}: project ${project}, duckdb ${duck}`);
+  };
+  const check = (key: string, project: unknown, duck: unknown) => {
+    const same =
+      project === duck ||
+      (typeof duck === 'bigint' && typeof project === 'number' && BigInt(project) === duck);
+    if (!same) return disagree(key, String(project), String(duck));
+    result.values += 1;
+    result.agreed += 1;
+  };
+  const checkRows = (
+    project: readonly Row[],
+    duck: readonly Row[],
+    key: (row: Row) => string,
+    fields: readonly string[],
+  ) => {
+    const keyed = (list: readonly Row[]) =>
+      new Map(list.map((r, i): [string, Row] => [key(r), { ...r, position: i }]));
+    const ours = keyed(project);
+    const theirs = keyed(duck);
+    for (const k of new Set([...ours.keys(), ...theirs.keys()])) {
+      const a = ours.get(k);
+      const b = theirs.get(k);
+      for (const field of fields)
+        if (a && b) check(`${k} ${field}`, a[field], b[field]);
+        else
+          disagree(
+            `${k} ${field}`,
+            a ? String(a[field]) : '(no row)',
+            b ? String(b[field]) : '(no row)',
+          );
+    }
+  };
+  return { result, check, checkRows };
+}
+
 export const ms = (value: number) => value.toFixed(1);
 
 /** Prints agreed/total for `url` (`what` says which of its answer), then the first disagreements. */

@@ -8,31 +8,26 @@
 // DuckDB's zone support (ICU) cannot be downloaded here; timed within DuckDB's answer and
 // printed apart. The amount is worked out anew, in whole milliseconds and whole cents.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { permanentSpan } from '../src/analytics/on-call-spans.js';
 import type { AnalyticsConfig, PayRules } from '../src/config.js';
 import type { Db } from '../src/db/connection.js';
 import { payZone } from '../src/mirror/on-call-pay-days.js';
 import type { ClassSplitter } from '../src/time/hour-class-split.js';
 import { PAY_CLASSES, type PayClass } from '../src/time/working-hours.js';
+import { tally } from './duckdb-anchor-lines.js';
 import { append, copyPages } from './duckdb-facts-copy.js';
-import { islandsSql, onCallTotalsSql } from './duckdb-responders.js';
+import {
+  islandsSql,
+  onCallTotalsSql,
+  permanentBounds,
+  rangeQuestion,
+  type Range,
+} from './duckdb-responders.js';
 
 const PAGE = 10_000;
 const HOUR_MS = 3_600_000;
 
-type Range = { since: number; until: number };
-
 /** The question of an on-call pay URL: its range (the anchor answers since and until only). */
-export function payQuestion(url: string): Range | undefined {
-  const parsed = new URL(url, 'http://anchor.invalid');
-  if (parsed.pathname !== '/analytics/on-call-pay') return undefined;
-  const params = parsed.searchParams;
-  if ([...params.keys()].some((k) => !['since', 'until', 'limit'].includes(k))) return undefined;
-  const since = params.get('since');
-  const until = params.get('until');
-  if (!since || !until) return undefined;
-  return { since: Date.parse(since), until: Date.parse(until) };
-}
+export const payQuestion = (url: string) => rangeQuestion(url, '/analytics/on-call-pay');
 
 /** Copies interruptions (who, when, of which incident) into a table of the same name. */
 export async function copyInterruptionsToDuckDB(
@@ -112,14 +107,7 @@ export async function duckdbPay(
 ): Promise<PayTiming> {
   const { since, until } = question;
   const rules = context.config.pay;
-  const permanent = permanentSpan(
-    new Date(since),
-    new Date(until),
-    context.known,
-    new Date(context.now),
-  );
-  const pStart = Math.max(permanent.start, since);
-  const pEnd = Math.min(permanent.end, until);
+  const { pStart, pEnd } = permanentBounds(question, context.known, context.now);
   const basis = rules.count === 'all' ? 'true' : "coalesce(schedule_id, '') <> ''";
   const t0 = performance.now();
   const islands = await duck.runAndReadAll(islandsSql(since, until, pStart, pEnd, basis));
@@ -196,30 +184,12 @@ const PAY_FIELDS = [
  */
 export function comparePay(project: Row, duck: PayTiming, question: Range, rules: PayRules) {
   const rows = (project['data'] ?? []) as Row[];
-  const out = { rows: rows.length, values: 0, agreed: 0, disagreements: [] as string[] };
-  const check = (key: string, a: unknown, b: unknown) => {
-    out.values += 1;
-    if (a === b) out.agreed += 1;
-    else out.disagreements.push(`${key}: project ${String(a)}, duckdb ${String(b)}`);
-  };
+  const { result, check, checkRows } = tally(rows.length);
   check('since', project['since'], new Date(question.since).toISOString());
   check('until', project['until'], new Date(question.until).toISOString());
   check('currency', project['currency'], rules.currency);
   check('count', project['count'], rules.count);
   check('total', project['total'], duck.rows.length);
-  const ours = new Map(rows.map((r) => [String(r['user_id']), r]));
-  const theirs = new Map(duck.rows.map((r) => [String(r['user_id']), r]));
-  for (const id of new Set([...ours.keys(), ...theirs.keys()])) {
-    const a = ours.get(id);
-    const b = theirs.get(id);
-    for (const field of PAY_FIELDS)
-      if (a && b) check(`user_id=${id} ${field}`, a[field], b[field]);
-      else
-        check(
-          `user_id=${id} ${field}`,
-          a ? a[field] : '(no row)',
-          b ? `${String(b[field])} (project: no row)` : '(no row)',
-        );
-  }
-  return out;
+  checkRows(rows, duck.rows, (r) => `user_id=${String(r['user_id'])}`, PAY_FIELDS);
+  return result;
 }

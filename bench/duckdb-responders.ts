@@ -160,16 +160,36 @@ export async function copyRespondersToDuckDB(
   return { parts, spans, ms: performance.now() - started };
 }
 
-/** The question of a responders URL: its range (the anchor answers since and until only). */
-export function respondersQuestion(url: string): { since: number; until: number } | undefined {
+/** A range, in epoch ms: what the on-call anchors answer of most URLs. */
+export type Range = { since: number; until: number };
+
+/** The range a URL of `path` asks about, or undefined when it asks more than since and until. */
+export function rangeQuestion(url: string, path: string): Range | undefined {
   const parsed = new URL(url, 'http://anchor.invalid');
-  if (parsed.pathname !== '/analytics/responders') return undefined;
+  if (parsed.pathname !== path) return undefined;
   const params = parsed.searchParams;
   if ([...params.keys()].some((k) => !['since', 'until', 'limit'].includes(k))) return undefined;
   const since = params.get('since');
   const until = params.get('until');
   if (!since || !until) return undefined;
   return { since: Date.parse(since), until: Date.parse(until) };
+}
+
+/** The question of a responders URL: its range (the anchor answers since and until only). */
+export const respondersQuestion = (url: string) => rangeQuestion(url, '/analytics/responders');
+
+/**
+ * Where a rule's direct target is on call in the range, as spansCte takes it: the project's
+ * permanent span (history start to now), within the range. `known` is the history start.
+ */
+export function permanentBounds(
+  range: Range,
+  known: Date | undefined,
+  now: number,
+): { pStart: number; pEnd: number } {
+  const { since, until } = range;
+  const permanent = permanentSpan(new Date(since), new Date(until), known, new Date(now));
+  return { pStart: Math.max(permanent.start, since), pEnd: Math.min(permanent.end, until) };
 }
 
 /** The SQL of the incident side: per user, the sums and the means of their incident parts. */
@@ -293,7 +313,7 @@ export interface RespondersTiming {
  */
 export async function duckdbResponders(
   duck: DuckDBConnection,
-  question: { since: number; until: number },
+  question: Range,
   context: {
     known: Date | undefined;
     now: number;
@@ -302,14 +322,7 @@ export async function duckdbResponders(
   },
 ): Promise<RespondersTiming> {
   const { since, until } = question;
-  const permanent = permanentSpan(
-    new Date(since),
-    new Date(until),
-    context.known,
-    new Date(context.now),
-  );
-  const pStart = Math.max(permanent.start, since);
-  const pEnd = Math.min(permanent.end, until);
+  const { pStart, pEnd } = permanentBounds(question, context.known, context.now);
   // One after another: a DuckDB connection runs one query at a time.
   const t0 = performance.now();
   const incident = await duck.runAndReadAll(incidentSql(since, until));

@@ -5,10 +5,10 @@
 // on-call-load.ts defines it: mean absolute difference over twice the mean, from ranks), and the
 // rules that target a member directly. No shared code: the load needs no hour split.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { permanentSpan } from '../src/analytics/on-call-spans.js';
 import { RESPONDER_METRICS } from '../src/analytics/metric-catalog.js';
 import type { Db } from '../src/db/connection.js';
-import { onCallTotalsSql, spansCte } from './duckdb-responders.js';
+import { tally } from './duckdb-anchor-lines.js';
+import { onCallTotalsSql, permanentBounds, spansCte } from './duckdb-responders.js';
 
 /** What a team's load asks: the team, the range and the basis of the shares and Gini. */
 export interface TeamLoadQuestion {
@@ -147,14 +147,7 @@ export async function duckdbTeamLoad(
   q: TeamLoadQuestion,
   context: { known: Date | undefined; now: number },
 ): Promise<Row> {
-  const permanent = permanentSpan(
-    new Date(q.since),
-    new Date(q.until),
-    context.known,
-    new Date(context.now),
-  );
-  const pStart = Math.max(permanent.start, q.since);
-  const pEnd = Math.min(permanent.end, q.until);
+  const { pStart, pEnd } = permanentBounds(q, context.known, context.now);
   const team = (
     await duck.runAndReadAll(`select id, name from teams where id = '${q.teamId}'`)
   ).getRowObjectsJS()[0];
@@ -177,10 +170,6 @@ export async function duckdbTeamLoad(
   };
 }
 
-/** One value as both sides give it: numbers as numbers (DuckDB's BIGINTs arrive as bigint). */
-const same = (a: unknown, b: unknown) =>
-  a === b || (typeof b === 'bigint' && typeof a === 'number' && BigInt(a) === b);
-
 const TOP_FIELDS = [
   'team_id',
   'team_name',
@@ -197,8 +186,9 @@ const MEMBER_FIELDS = [
   'on_call_share',
   'total_sleep_hour_interruptions',
   'sleep_hour_interruption_share',
-] as const;
-const DIRECT_FIELDS = ['responder_name', 'escalation_policy_name'] as const;
+  'position',
+];
+const DIRECT_FIELDS = ['responder_name', 'escalation_policy_name'];
 
 /**
  * The project's answer against DuckDB's: every top-level field; every member's fields and place
@@ -207,44 +197,14 @@ const DIRECT_FIELDS = ['responder_name', 'escalation_policy_name'] as const;
  * name with localeCompare (ICU collation), which DuckDB has no collation for here.
  */
 export function compareTeamLoad(project: Row, duck: Row) {
-  const out = { rows: 0, values: 0, agreed: 0, disagreements: [] as string[] };
-  const check = (key: string, a: unknown, b: unknown, present = true) => {
-    out.values += 1;
-    if (present && same(a, b)) out.agreed += 1;
-    else out.disagreements.push(`${key}: project ${String(a)}, duckdb ${String(b)}`);
-  };
+  const members = (answer: Row) => (answer['members'] ?? []) as Row[];
+  const direct = (answer: Row) => (answer['direct_targets'] ?? []) as Row[];
+  const { result, check, checkRows } = tally(members(project).length);
   for (const field of TOP_FIELDS) check(field, project[field], duck[field]);
-  const keyed = (list: unknown, key: (r: Row) => string) =>
-    new Map(((list ?? []) as Row[]).map((r, i): [string, Row] => [key(r), { ...r, position: i }]));
-  const memberKey = (r: Row) => String(r['responder_id']);
-  const ours = keyed(project['members'], memberKey);
-  const theirs = keyed(duck['members'], memberKey);
-  out.rows = ours.size;
-  for (const id of new Set([...ours.keys(), ...theirs.keys()])) {
-    const a = ours.get(id);
-    const b = theirs.get(id);
-    for (const field of [...MEMBER_FIELDS, 'position'])
-      check(
-        `members ${id} ${field}`,
-        a ? a[field] : '(no row)',
-        b ? b[field] : '(no row)',
-        !!(a && b),
-      );
-  }
-  const directKey = (r: Row) =>
-    `${String(r['responder_id'])} ${String(r['escalation_policy_id'])} level ${String(r['escalation_level'])}`;
-  const ourDirect = keyed(project['direct_targets'], directKey);
-  const theirDirect = keyed(duck['direct_targets'], directKey);
-  for (const key of new Set([...ourDirect.keys(), ...theirDirect.keys()])) {
-    const a = ourDirect.get(key);
-    const b = theirDirect.get(key);
-    for (const field of DIRECT_FIELDS)
-      check(
-        `direct_targets ${key} ${field}`,
-        a ? a[field] : '(no row)',
-        b ? b[field] : '(no row)',
-        !!(a && b),
-      );
-  }
-  return out;
+  const member = (r: Row) => `members ${String(r['responder_id'])}`;
+  checkRows(members(project), members(duck), member, MEMBER_FIELDS);
+  const target = (r: Row) =>
+    `direct_targets ${String(r['responder_id'])} ${String(r['escalation_policy_id'])} level ${String(r['escalation_level'])}`;
+  checkRows(direct(project), direct(duck), target, DIRECT_FIELDS);
+  return result;
 }
