@@ -3,8 +3,8 @@
 // of the response-time and responder analytics, throughput with 8 concurrent clients uncached and
 // revalidated (If-None-Match, 304), and the CSV of every incident from a server process of its
 // own (rows/s, that process's peak RSS); then the DuckDB anchor (duckdb-anchor.ts) of the
-// incident metrics, noise, repeats, responders, team on-call load and on-call pay endpoints
-// timed: its answers checked against ours, and its latency.
+// incident metrics, noise, repeats, responders, team on-call load, on-call pay and compliance
+// endpoints timed: its answers checked against ours, and its latency.
 import { analyticsState } from '../src/analytics/analytics-state.js';
 import { buildApp } from '../src/api/app.js';
 import { parseConfig } from '../src/config.js';

@@ -15,6 +15,7 @@ import type { AnalyticsConfig } from '../src/config.js';
 import type { Db } from '../src/db/connection.js';
 import { copyFactsToDuckDB } from './duckdb-facts-copy.js';
 import { printAgreement, timingLine, type Agreement, type Latency } from './duckdb-anchor-lines.js';
+import { complianceQuestion } from './duckdb-on-call-compliance.js';
 import { payQuestion } from './duckdb-on-call-pay.js';
 import { anchorOnCall, type Anchored } from './duckdb-on-call-anchor.js';
 import { compareRepeats, duckdbRepeatsSql, repeatsQuestion } from './duckdb-repeats.js';
@@ -136,8 +137,9 @@ export async function duckdbAnchor(options: AnchorOptions): Promise<void> {
     responders: anchored(respondersQuestion),
     teamLoads: anchored(teamLoadQuestion),
     pay: anchored(payQuestion),
+    compliance: anchored(complianceQuestion),
   };
-  const onCallCount = onCall.responders.length + onCall.teamLoads.length + onCall.pay.length;
+  const onCallCount = Object.values(onCall).reduce((n, list) => n + list.length, 0);
   if (questions.length === 0 && repeats.length === 0 && onCallCount === 0) return;
 
   const instance = await DuckDBInstance.create(':memory:');

@@ -1,19 +1,21 @@
 // The DuckDB anchors of the on-call analytics (issue 27): the responders (duckdb-responders.ts),
-// a team's on-call load (duckdb-team-load.ts) and on-call pay (duckdb-on-call-pay.ts), from
-// incident_responders, oncalls and users copied into DuckDB once, with the teams and the
-// interruptions when those are asked. Each answer is checked against the project's, value for
+// a team's on-call load (duckdb-team-load.ts), on-call pay (duckdb-on-call-pay.ts) and
+// compliance (duckdb-on-call-compliance.ts), from incident_responders, oncalls and users copied
+// into DuckDB once, with the teams and the interruptions when those are asked. Each answer is checked against the project's, value for
 // value, and both are timed.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { historyStart } from '../src/mirror/history.js';
 import { paySplitter } from '../src/mirror/on-call-pay-days.js';
 import { HourClassSplitter } from '../src/time/hour-class-split.js';
 import type { AnchorOptions } from './duckdb-anchor.js';
-import { median, ms, printAgreement, timingLine } from './duckdb-anchor-lines.js';
+import { median, ms, printAgreement, timingLine, type Agreement } from './duckdb-anchor-lines.js';
+import { compareCompliance, duckdbCompliance } from './duckdb-on-call-compliance.js';
 import { comparePay, copyInterruptionsToDuckDB, duckdbPay } from './duckdb-on-call-pay.js';
 import {
   compareResponders,
   copyRespondersToDuckDB,
   duckdbResponders,
+  type Range,
 } from './duckdb-responders.js';
 import {
   compareTeamLoad,
@@ -28,26 +30,30 @@ export interface Anchored<Q> {
   question: Q;
 }
 
-type Range = { since: number; until: number };
-
 /** The on-call endpoints to anchor, by kind. */
 export interface OnCallQuestions {
   responders: readonly Anchored<Range>[];
   teamLoads: readonly Anchored<TeamLoadQuestion>[];
   pay: readonly Anchored<Range>[];
+  compliance: readonly Anchored<Range>[];
 }
 
 type Row = Record<string, unknown>;
 
-/** The project's whole answer of a paged list (every row, one page of up to 1,000). */
+/** The project's whole answer of a paged list: every page of up to 1,000 rows, as one. */
 async function wholeList(base: string, url: string): Promise<Row & { data: Row[] }> {
-  const whole = url.replace(/limit=\d+/, 'limit=1000');
-  const res = await fetch(`${base}/api/v1${whole}`);
-  if (res.status !== 200) throw new Error(`${whole}: ${res.status}`);
-  const answer = (await res.json()) as Row & { data: Row[]; total: number };
-  if (answer.total > answer.data.length)
-    throw new Error(`${whole}: ${answer.total} rows, more than one page`);
-  return answer;
+  const data: Row[] = [];
+  for (;;) {
+    const paged = new URL(url, 'http://anchor.invalid');
+    paged.searchParams.set('limit', '1000');
+    paged.searchParams.set('offset', String(data.length));
+    const page = `${paged.pathname}${paged.search}`;
+    const res = await fetch(`${base}/api/v1${page}`);
+    if (res.status !== 200) throw new Error(`${page}: ${res.status}`);
+    const answer = (await res.json()) as Row & { data: Row[]; total: number };
+    data.push(...answer.data);
+    if (data.length >= answer.total || answer.data.length === 0) return { ...answer, data };
+  }
 }
 
 /**
@@ -71,7 +77,7 @@ export async function anchorOnCall(
     const teams = await copyTeamsToDuckDB(handle, duck);
     copied.push(`${teams.members.toLocaleString('en-US')} team_members (teams and policies too)`);
   }
-  if (questions.pay.length > 0) {
+  if (questions.pay.length + questions.compliance.length > 0) {
     const interruptions = await copyInterruptionsToDuckDB(handle, duck);
     copied.push(`${interruptions.toLocaleString('en-US')} interruptions`);
   }
@@ -89,7 +95,20 @@ export async function anchorOnCall(
     const line = timingLine(url, options.project.get(url), theirs);
     if (line) options.timings.push(line);
   }
-  if (questions.pay.length > 0) await anchorPay(duck, questions, options, context);
+  const paySplit = { ...context, splitter: paySplitter(config.hours) };
+  await anchorList(
+    questions.pay,
+    (q) => duckdbPay(duck, q, paySplit),
+    (ours, theirs, q) => comparePay(ours, theirs, q, config.pay),
+    options,
+  );
+  const hourSplit = { now, config, splitter: new HourClassSplitter(config.hours) };
+  await anchorList(
+    questions.compliance,
+    (q) => duckdbCompliance(duck, q, hourSplit),
+    (ours, theirs, q) => compareCompliance(ours, theirs, q, config),
+    options,
+  );
 }
 
 type Context = { known: Date | undefined; now: number; config: AnchorOptions['config'] };
@@ -128,29 +147,26 @@ async function anchorResponders(
 }
 
 /**
- * On-call pay: DuckDB answers the unions of the basis (gaps and islands, and their lengths) and
- * the interruptions in the range; the pay classes are the project's splitter (shared code, no ICU
- * here), timed within DuckDB's answer and printed apart.
+ * Pay and compliance, paged lists whose DuckDB answers use the project's zone code (see their
+ * files): DuckDB's answer against the project's whole list, both timed, DuckDB's parts apart.
  */
-async function anchorPay(
-  duck: DuckDBConnection,
-  questions: OnCallQuestions,
+async function anchorList<Q, T extends { sqlMs: number; jsMs: number }>(
+  questions: readonly Anchored<Q>[],
+  answer: (question: Q) => Promise<T>,
+  compare: (ours: Row & { data: Row[] }, theirs: T, question: Q) => Agreement,
   options: AnchorOptions & { timings: string[] },
-  context: Context,
 ): Promise<void> {
-  const withSplitter = { ...context, splitter: paySplitter(context.config.hours) };
-  for (const { url, question } of questions.pay) {
+  for (const { url, question } of questions) {
     const ours = await wholeList(options.base, url);
-    const theirs = await duckdbPay(duck, question, withSplitter);
-    printAgreement(url, comparePay(ours, theirs, question, context.config.pay));
+    printAgreement(url, compare(ours, await answer(question), question));
     const parts = { sql: [] as number[], js: [] as number[] };
     const latency = await options.timed(async () => {
-      const run = await duckdbPay(duck, question, withSplitter);
+      const run = await answer(question);
       parts.sql.push(run.sqlMs);
       parts.js.push(run.jsMs);
     });
     console.log(
-      `  duckdb p50 ${ms(latency.p50)} ms; medians of its parts: unions and interruptions in DuckDB ${median(parts.sql)} ms, the shared split and the rows in JS ${median(parts.js)} ms`,
+      `  duckdb p50 ${ms(latency.p50)} ms; medians of its parts: DuckDB's queries ${median(parts.sql)} ms, the shared zone code and the rows in JS ${median(parts.js)} ms`,
     );
     const line = timingLine(url, options.project.get(url), latency);
     if (line) options.timings.push(line);
