@@ -22,7 +22,7 @@ import type { PdIncident, PdLogEntry } from '../src/pagerduty/pagerduty-types.js
 import { Renderer } from '../src/simulator/pd-renderers.js';
 import { SimulatedAccount } from '../src/simulator/simulated-account.js';
 import { startSimulator } from '../src/simulator/simulator-server.js';
-import { writePage } from '../src/sync/incidents-sync.js';
+import { LOG_ENTRY_INCLUDES, writePage } from '../src/sync/incidents-sync.js';
 import { mirrorWriter } from '../src/mirror/mirror-writer.js';
 import { runSync } from '../src/sync/sync-engine.js';
 import { SYNC_RESOURCES } from '../src/sync/sync-progress.js';
@@ -47,8 +47,11 @@ export function benchAccount(): SimulatedAccount {
   });
 }
 
-/** Bumped when what the fill writes changes: older filled databases are then filled anew. */
-const FILL_VERSION = 1;
+/**
+ * Bumped when what the fill writes changes: older filled databases are then filled anew.
+ * 2: log entries with their channels (interruptions; version 1 had none).
+ */
+const FILL_VERSION = 2;
 
 /** The name of a filled database: the account and the fill that wrote it. */
 function fillName(): string {
@@ -148,6 +151,9 @@ async function writeIncidentHistory(
   const renderer = new Renderer(account, 'http://simulator.invalid', 0);
   const writer = mirrorWriter(handle.db);
   const now = new Date(account.now);
+  // What the sync asks for: without their channels, notify entries carry no medium, and the
+  // account had no interruptions at all.
+  const includes = new Set(LOG_ENTRY_INCLUDES);
   let entries = 0;
   for (let base = 0; base < account.incidents.count; base += PAGE) {
     const incidents: PdIncident[] = [];
@@ -155,7 +161,7 @@ async function writeIncidentHistory(
     for (let i = base; i < Math.min(base + PAGE, account.incidents.count); i += 1) {
       incidents.push(renderer.incident(i) as unknown as PdIncident);
       for (const event of account.incidents.stateAt(i, account.now).events)
-        logEntries.push(renderer.logEntry(i, event) as unknown as PdLogEntry);
+        logEntries.push(renderer.logEntry(i, event, includes) as unknown as PdLogEntry);
     }
     entries += logEntries.length;
     await writePage(writer, now, { incidents, logEntries });

@@ -63,7 +63,7 @@ export interface FactsCopy {
 }
 
 /** A value as the appender takes it: timestamps (ISO text on SQLite, Date elsewhere) in µs. */
-function append(appender: DuckDBAppender, kind: 'text' | 'time' | 'fact', value: unknown) {
+export function append(appender: DuckDBAppender, kind: 'text' | 'time' | 'fact', value: unknown) {
   if (value === null || value === undefined) appender.appendNull();
   else if (kind === 'text') appender.appendVarchar(String(value));
   else if (kind === 'fact') appender.appendDouble(Number(value));
@@ -74,7 +74,7 @@ function append(appender: DuckDBAppender, kind: 'text' | 'time' | 'fact', value:
 }
 
 /** Reads a table page after page (each after the last row of the one before) into an appender. */
-async function copyPages<Row>(
+export async function copyPages<Row>(
   readPage: (after: Row | undefined) => Promise<Row[]>,
   appender: DuckDBAppender,
   appendRow: (row: Row) => void,

@@ -52,7 +52,7 @@ function appendText(appender: DuckDBAppender, value: unknown): void {
   else appender.appendVarchar(String(value));
 }
 
-/** Copies incident_responders, oncalls and users (id, zone) into tables of the same names. */
+/** Copies incident_responders, oncalls and users (id, name, zone) into tables of the same names. */
 export async function copyRespondersToDuckDB(
   handle: Pick<Db, 'read'>,
   duck: DuckDBConnection,
@@ -64,7 +64,7 @@ export async function copyRespondersToDuckDB(
   await duck.run(
     'create table oncalls (id varchar, user_id varchar, escalation_policy_id varchar, escalation_level integer, schedule_id varchar, "start" timestamp, "end" timestamp)',
   );
-  await duck.run('create table users (id varchar, time_zone varchar)');
+  await duck.run('create table users (id varchar, name varchar, time_zone varchar)');
 
   let parts = 0;
   const responders = await duck.createAppender('incident_responders');
@@ -146,8 +146,13 @@ export async function copyRespondersToDuckDB(
   oncalls.closeSync();
 
   const users = await duck.createAppender('users');
-  for (const row of await handle.read.selectFrom('users').select(['id', 'time_zone']).execute()) {
+  const userRows = await handle.read
+    .selectFrom('users')
+    .select(['id', 'name', 'time_zone'])
+    .execute();
+  for (const row of userRows) {
     users.appendVarchar(row.id);
+    appendText(users, row.name);
     appendText(users, row.time_zone);
     users.endRow();
   }
@@ -155,16 +160,36 @@ export async function copyRespondersToDuckDB(
   return { parts, spans, ms: performance.now() - started };
 }
 
-/** The question of a responders URL: its range (the anchor answers since and until only). */
-export function respondersQuestion(url: string): { since: number; until: number } | undefined {
+/** A range, in epoch ms: what the on-call anchors answer of most URLs. */
+export type Range = { since: number; until: number };
+
+/** The range a URL of `path` asks about, or undefined when it asks more than since and until. */
+export function rangeQuestion(url: string, path: string): Range | undefined {
   const parsed = new URL(url, 'http://anchor.invalid');
-  if (parsed.pathname !== '/analytics/responders') return undefined;
+  if (parsed.pathname !== path) return undefined;
   const params = parsed.searchParams;
   if ([...params.keys()].some((k) => !['since', 'until', 'limit'].includes(k))) return undefined;
   const since = params.get('since');
   const until = params.get('until');
   if (!since || !until) return undefined;
   return { since: Date.parse(since), until: Date.parse(until) };
+}
+
+/** The question of a responders URL: its range (the anchor answers since and until only). */
+export const respondersQuestion = (url: string) => rangeQuestion(url, '/analytics/responders');
+
+/**
+ * Where a rule's direct target is on call in the range, as spansCte takes it: the project's
+ * permanent span (history start to now), within the range. `known` is the history start.
+ */
+export function permanentBounds(
+  range: Range,
+  known: Date | undefined,
+  now: number,
+): { pStart: number; pEnd: number } {
+  const { since, until } = range;
+  const permanent = permanentSpan(new Date(since), new Date(until), known, new Date(now));
+  return { pStart: Math.max(permanent.start, since), pEnd: Math.min(permanent.end, until) };
 }
 
 /** The SQL of the incident side: per user, the sums and the means of their incident parts. */
@@ -192,15 +217,24 @@ function incidentSql(since: number, until: number): string {
     group by user_id`;
 }
 
-/** The on-call spans clipped to the range, as a CTE: one without a start is [pStart, pEnd). */
-function spansCte(since: number, until: number, pStart: number, pEnd: number): string {
+/**
+ * The on-call spans clipped to the range, as a CTE: one without a start is [pStart, pEnd).
+ * `only`: a condition on oncalls' columns the spans must meet (a team's members, schedules).
+ */
+export function spansCte(
+  since: number,
+  until: number,
+  pStart: number,
+  pEnd: number,
+  only = 'true',
+): string {
   return `spans as (
       select * from (
-        select user_id, escalation_level, coalesce(schedule_id, '') <> '' as scheduled,
+        select user_id, escalation_policy_id, escalation_level, coalesce(schedule_id, '') <> '' as scheduled,
           case when "start" is null then ${pStart} else greatest(epoch_ms("start"), ${since}) end as s,
           case when "start" is null then ${pEnd} else least(epoch_ms("end"), ${until}) end as e
         from oncalls
-        where "start" is null or ("start" < epoch_ms(${until}) and "end" > epoch_ms(${since}))
+        where (${only}) and ("start" is null or ("start" < epoch_ms(${until}) and "end" > epoch_ms(${since})))
       ) where e > s
     )`;
 }
@@ -208,10 +242,17 @@ function spansCte(since: number, until: number, pStart: number, pEnd: number): s
 /**
  * The SQL of the on-call totals: per user and kind (all, scheduled, level 1, levels 2+), the
  * length of the union of their spans, as each span's part past the latest end of those before
- * it (in order of start): one window, whatever the order of spans that tie.
+ * it (in order of start): one window, whatever the order of spans that tie. Of the spans that
+ * meet `only` (spansCte).
  */
-export function onCallTotalsSql(since: number, until: number, pStart: number, pEnd: number) {
-  return `with ${spansCte(since, until, pStart, pEnd)},
+export function onCallTotalsSql(
+  since: number,
+  until: number,
+  pStart: number,
+  pEnd: number,
+  only = 'true',
+) {
+  return `with ${spansCte(since, until, pStart, pEnd, only)},
     kinds as (
       select user_id, 'all' as kind, s, e from spans
       union all select user_id, 'scheduled', s, e from spans where scheduled
@@ -230,9 +271,16 @@ export function onCallTotalsSql(since: number, until: number, pStart: number, pE
  * starts an island when it starts after every earlier one ended (touching spans merge). Both
  * windows follow one row number: ordered by (s, e) alone, two windows could place tied spans
  * differently, and an island then took in a span of the next (seen as 1 to 4 days too many).
+ * Of the spans that meet `only` (spansCte).
  */
-export function islandsSql(since: number, until: number, pStart: number, pEnd: number): string {
-  return `with ${spansCte(since, until, pStart, pEnd)},
+export function islandsSql(
+  since: number,
+  until: number,
+  pStart: number,
+  pEnd: number,
+  only = 'true',
+): string {
+  return `with ${spansCte(since, until, pStart, pEnd, only)},
     numbered as (
       select user_id, s, e, row_number() over (partition by user_id order by s, e) as n from spans
     ),
@@ -265,7 +313,7 @@ export interface RespondersTiming {
  */
 export async function duckdbResponders(
   duck: DuckDBConnection,
-  question: { since: number; until: number },
+  question: Range,
   context: {
     known: Date | undefined;
     now: number;
@@ -274,14 +322,7 @@ export async function duckdbResponders(
   },
 ): Promise<RespondersTiming> {
   const { since, until } = question;
-  const permanent = permanentSpan(
-    new Date(since),
-    new Date(until),
-    context.known,
-    new Date(context.now),
-  );
-  const pStart = Math.max(permanent.start, since);
-  const pEnd = Math.min(permanent.end, until);
+  const { pStart, pEnd } = permanentBounds(question, context.known, context.now);
   // One after another: a DuckDB connection runs one query at a time.
   const t0 = performance.now();
   const incident = await duck.runAndReadAll(incidentSql(since, until));
