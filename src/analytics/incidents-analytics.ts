@@ -1,5 +1,5 @@
 import type { CompiledQuery, Kysely } from 'kysely';
-import { toIsoTimestamp } from '../db/connection.js';
+import { toIsoTimestamp } from '../db/stored-values.js';
 import { dialectOf } from '../db/dialect.js';
 import type { Database } from '../db/schema.js';
 import {

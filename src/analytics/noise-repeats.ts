@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { toIsoTimestamp } from '../db/connection.js';
+import { toIsoTimestamp } from '../db/stored-values.js';
 import type { Database } from '../db/schema.js';
 import { splitRepeatKey, type RepeatKeySource } from '../mirror/repeat-key.js';
 import { chunk, MAX_IN_LIST } from '../db/sql-batches.js';

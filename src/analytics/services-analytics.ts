@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { toIsoTimestamp } from '../db/connection.js';
+import { toIsoTimestamp } from '../db/stored-values.js';
 import type { Database } from '../db/schema.js';
 import { countLive, type IncidentFilter } from './incident-filter.js';
 import {

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { toIsoTimestamp } from '../db/connection.js';
+import { toIsoTimestamp } from '../db/stored-values.js';
 import {
   countSyncRuns,
   findSyncRun,

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { toBoolean, toIsoTimestamp } from '../db/connection.js';
+import { toBoolean, toIsoTimestamp } from '../db/stored-values.js';
 import { chunk } from '../db/sql-batches.js';
 import type { Database, User } from '../db/schema.js';
 import { ruleTargetsWithRules } from './escalation-policies-analytics.js';

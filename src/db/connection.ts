@@ -307,19 +307,3 @@ export function createDb(target: DatabaseTarget, options: DbOptions = {}): Db {
 export async function pingDb(db: Kysely<Database>): Promise<void> {
   await sql`select 1`.execute(db);
 }
-
-const CANONICAL_ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** Reads a stored timestamp, whatever the driver returned, as ISO-8601 UTC (ending in Z). */
-export function toIsoTimestamp(value: Date | string | null | undefined): string | null {
-  if (value === null || value === undefined) return null;
-  // SQLite hands back what was stored: already canonical ISO text, no need to parse it again.
-  if (typeof value === 'string' && CANONICAL_ISO.test(value)) return value;
-  const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
-
-/** Reads a stored boolean: 0/1 on SQLite and MySQL, true/false on PostgreSQL. */
-export function toBoolean(value: boolean | number | string | null | undefined): boolean {
-  return value === true || value === 1 || value === '1' || value === 't';
-}

@@ -5,13 +5,12 @@
 // Started by ReadPool.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { CompiledQuery, Kysely, SqliteDialect } from 'kysely';
+import type { CompiledQuery, Kysely } from 'kysely';
 import { AppError } from '../errors.js';
 import { lowerThreadPriority } from '../worker-thread.js';
 import type { MappedPage, PageTransform, ReadJob, ReadReply, ReadWorkerData } from './read-pool.js';
 import type { Database as Schema } from './schema.js';
 import { mapRawRows } from './raw-rows.js';
-import { SqliteValuesPlugin } from './sqlite-values-plugin.js';
 
 const MAX_STATEMENTS = 256;
 /** How much lower than the server's thread a worker runs (nice levels). */
@@ -54,14 +53,18 @@ async function functionOf<F>(module: string, fn: string): Promise<F> {
 
 type Transform = (rows: Iterable<readonly unknown[]>, args: unknown) => unknown;
 
-/** The SQLite side: a raw read-only connection with a statement cache, and a Kysely over it. */
+/**
+ * The SQLite side: a raw read-only connection with a statement cache, and a Kysely over it for
+ * tasks. Kysely is imported by the first task, not before: its modules cost each thread about
+ * 15 MB, and a read worker that only runs the server's compiled queries and pages never needs it.
+ */
 function sqliteHandle(file: string): {
   rows(sql: string, params: readonly unknown[]): unknown[];
   map(
     job: { sql: string; params: readonly unknown[] } & PageTransform,
     keys: readonly number[],
   ): Promise<MappedPage<unknown>>;
-  handle: TaskHandle;
+  handle(): Promise<TaskHandle>;
 } {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   db.pragma(`busy_timeout = ${busyTimeoutMs}`);
@@ -91,18 +94,26 @@ function sqliteHandle(file: string): {
     const transform = await functionOf<Transform>(job.module, job.fn);
     return mapRawRows(prepare(job.sql, true), job.params, keyIndexes, transform, job.args);
   };
-  const read = new Kysely<Schema>({
-    dialect: new SqliteDialect({ database: db }),
-    plugins: [new SqliteValuesPlugin()],
-  });
-  return {
-    rows: (sql, params) => prepare(sql, false).all(params),
-    map,
-    handle: {
+  let handle: Promise<TaskHandle> | undefined;
+  const taskHandle = async (): Promise<TaskHandle> => {
+    const [{ Kysely, SqliteDialect }, { SqliteValuesPlugin }] = await Promise.all([
+      import('kysely'),
+      import('./sqlite-values-plugin.js'),
+    ]);
+    const read = new Kysely<Schema>({
+      dialect: new SqliteDialect({ database: db }),
+      plugins: [new SqliteValuesPlugin()],
+    });
+    return {
       read,
       readPage: async <T>(query: CompiledQuery, keys: readonly number[], t: PageTransform) =>
         (await map({ sql: query.sql, params: query.parameters, ...t }, keys)) as MappedPage<T>,
-    },
+    };
+  };
+  return {
+    rows: (sql, params) => prepare(sql, false).all(params),
+    map,
+    handle: () => (handle ??= taskHandle()),
   };
 }
 
@@ -130,22 +141,19 @@ const kept = state
   : undefined;
 
 async function run(job: ReadJob): Promise<ReadReply> {
-  const connection = sqlite ? sqlite.handle : await (server as Promise<TaskHandle>);
+  if (sqlite && job.kind === 'rows') return { id: job.id, rows: sqlite.rows(job.sql, job.params) };
+  if (sqlite && job.kind === 'map')
+    return { id: job.id, ...(await sqlite.map(job, job.keyIndexes)) };
+  const connection = sqlite ? await sqlite.handle() : await (server as Promise<TaskHandle>);
   const handle: TaskHandle = kept ? { ...connection, state: await kept } : connection;
   if (job.kind === 'rows') {
-    if (sqlite) return { id: job.id, rows: sqlite.rows(job.sql, job.params) };
+    const { CompiledQuery } = await import('kysely');
     const result = await handle.read.executeQuery(CompiledQuery.raw(job.sql, [...job.params]));
     return { id: job.id, rows: result.rows };
   }
   if (job.kind === 'map') {
-    const page = sqlite
-      ? await sqlite.map(job, job.keyIndexes)
-      : await handle.readPage(
-          { sql: job.sql, parameters: job.params } as CompiledQuery,
-          job.keyIndexes,
-          job,
-        );
-    return { id: job.id, ...page };
+    const query = { sql: job.sql, parameters: job.params } as CompiledQuery;
+    return { id: job.id, ...(await handle.readPage(query, job.keyIndexes, job)) };
   }
   const task = await functionOf<(h: TaskHandle, args: unknown) => unknown>(job.module, job.fn);
   return { id: job.id, value: await task(handle, job.args) };

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import { toIsoTimestamp, type Db } from '../../src/db/connection.js';
+import type { Db } from '../../src/db/connection.js';
+import { toIsoTimestamp } from '../../src/db/stored-values.js';
 import type { AccountTruth } from '../../src/simulator/account-truth.js';
 
 const byKey = (a: string, b: string) => a.localeCompare(b);

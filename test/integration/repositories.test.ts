@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDb, toBoolean, toIsoTimestamp, type Db } from '../../src/db/connection.js';
+import { createDb, type Db } from '../../src/db/connection.js';
+import { toBoolean, toIsoTimestamp } from '../../src/db/stored-values.js';
 import {
   currentSchemaVersion,
   LATEST_SCHEMA_VERSION,

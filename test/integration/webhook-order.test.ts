@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toIsoTimestamp, type Db } from '../../src/db/connection.js';
+import type { Db } from '../../src/db/connection.js';
+import { toIsoTimestamp } from '../../src/db/stored-values.js';
 import { incidentId, type SimulatedAccount } from '../../src/simulator/simulated-account.js';
 import { signPagerDutyBody } from '../../src/sync/webhook-signature.js';
 import { startSyncedTestApp, type SyncedTestApp } from '../helpers/test-app.js';
