@@ -24,7 +24,7 @@ export interface Config {
   sqliteReadWorkers: number;
   /**
    * ANALYTICS_CACHE_MB: the most memory each of the analytics' copies may take, the incident
-   * facts' and the responders' (0: no copies, every answer from SQL). About 70 and 60 MB a
+   * facts' and the responders' (0: no copies, every answer from SQL). About 70 and 36 MB a
    * million incidents.
    */
   analyticsCacheMb: number;
