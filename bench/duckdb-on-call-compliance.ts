@@ -76,7 +76,7 @@ function breachesSql(
           having count(*) > ${streak} and ${overlaps('min(s)', 'max(e)')}`,
         ]),
   ];
-  return `with islands as (${islandsSql(from, to, 0, 0, SCHEDULED)}),
+  return `with islands as (${islandsSql({ since: from, until: to, pStart: 0, pEnd: 0, only: SCHEDULED })}),
     days as (select z.user_id, d.i, d.s, d.e from user_zones z join zone_days d on d.zone = z.zone),
     daily as (
       select d.user_id, d.i, d.s, d.e,
@@ -143,7 +143,7 @@ export async function duckdbCompliance(
   const interrupted = `interruptions where started_at >= epoch_ms(${since - 8 * DAY_MS}) and started_at < epoch_ms(${until + 8 * DAY_MS})`;
   const t0 = performance.now();
   const people = await duck.runAndReadAll(
-    `with ${spansCte(from, to, 0, 0, SCHEDULED)}
+    `with ${spansCte({ since: from, until: to, pStart: 0, pEnd: 0, only: SCHEDULED })}
     select c.user_id, u.time_zone from (
       select user_id from spans ${sleepRule ? `union select user_id from ${interrupted}` : ''}
     ) c left join users u on u.id = c.user_id`,

@@ -8,7 +8,7 @@
 // DuckDB's zone support (ICU) cannot be downloaded here; timed within DuckDB's answer and
 // printed apart. The amount is worked out anew, in whole milliseconds and whole cents.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { AnalyticsConfig, PayRules } from '../src/config.js';
+import type { PayRules } from '../src/config.js';
 import type { Db } from '../src/db/connection.js';
 import { payZone } from '../src/mirror/on-call-pay-days.js';
 import type { ClassSplitter } from '../src/time/hour-class-split.js';
@@ -18,8 +18,9 @@ import { append, copyPages } from './duckdb-facts-copy.js';
 import {
   islandsSql,
   onCallTotalsSql,
-  permanentBounds,
   rangeQuestion,
+  spanWindow,
+  type OnCallContext,
   type Range,
 } from './duckdb-responders.js';
 
@@ -98,21 +99,16 @@ export interface PayTiming {
 export async function duckdbPay(
   duck: DuckDBConnection,
   question: Range,
-  context: {
-    known: Date | undefined;
-    now: number;
-    config: AnalyticsConfig;
-    splitter: ClassSplitter<PayClass>;
-  },
+  context: OnCallContext<ClassSplitter<PayClass>>,
 ): Promise<PayTiming> {
   const { since, until } = question;
   const rules = context.config.pay;
-  const { pStart, pEnd } = permanentBounds(question, context.known, context.now);
   const basis = rules.count === 'all' ? 'true' : "coalesce(schedule_id, '') <> ''";
+  const window = { ...spanWindow(question, context.known, context.now), only: basis };
   const t0 = performance.now();
-  const islands = await duck.runAndReadAll(islandsSql(since, until, pStart, pEnd, basis));
+  const islands = await duck.runAndReadAll(islandsSql(window));
   const totals = await duck.runAndReadAll(
-    `select user_id, ms from (${onCallTotalsSql(since, until, pStart, pEnd, basis)}) where kind = 'all'`,
+    `select user_id, ms from (${onCallTotalsSql(window)}) where kind = 'all'`,
   );
   const interruptions = await duck.runAndReadAll(
     `select user_id, epoch_ms(started_at)::double as t from interruptions

@@ -179,17 +179,40 @@ export function rangeQuestion(url: string, path: string): Range | undefined {
 export const respondersQuestion = (url: string) => rangeQuestion(url, '/analytics/responders');
 
 /**
- * Where a rule's direct target is on call in the range, as spansCte takes it: the project's
- * permanent span (history start to now), within the range. `known` is the history start.
+ * The on-call spans a query reads (spansCte): those that meet `only` (a condition on oncalls'
+ * columns: a team's members, schedules), clipped to [since, until); one without a start (a
+ * rule's direct target) is [pStart, pEnd).
  */
-export function permanentBounds(
-  range: Range,
-  known: Date | undefined,
-  now: number,
-): { pStart: number; pEnd: number } {
+export interface SpanWindow {
+  since: number;
+  until: number;
+  pStart: number;
+  pEnd: number;
+  only?: string;
+}
+
+/**
+ * The spans of the range, every one: a rule's direct target is on call for the project's
+ * permanent span (history start to now) within the range. `known` is the history start.
+ */
+export function spanWindow(range: Range, known: Date | undefined, now: number): SpanWindow {
   const { since, until } = range;
   const permanent = permanentSpan(new Date(since), new Date(until), known, new Date(now));
-  return { pStart: Math.max(permanent.start, since), pEnd: Math.min(permanent.end, until) };
+  return {
+    since,
+    until,
+    pStart: Math.max(permanent.start, since),
+    pEnd: Math.min(permanent.end, until),
+  };
+}
+
+/** What an on-call anchor is handed beside its question: `splitter` classes the hours. */
+export interface OnCallContext<S> {
+  /** The mirror's history start (the permanent span's start). */
+  known: Date | undefined;
+  now: number;
+  config: AnalyticsConfig;
+  splitter: S;
 }
 
 /** The SQL of the incident side: per user, the sums and the means of their incident parts. */
@@ -217,17 +240,8 @@ function incidentSql(since: number, until: number): string {
     group by user_id`;
 }
 
-/**
- * The on-call spans clipped to the range, as a CTE: one without a start is [pStart, pEnd).
- * `only`: a condition on oncalls' columns the spans must meet (a team's members, schedules).
- */
-export function spansCte(
-  since: number,
-  until: number,
-  pStart: number,
-  pEnd: number,
-  only = 'true',
-): string {
+/** The spans of a window (SpanWindow), as a CTE. */
+export function spansCte({ since, until, pStart, pEnd, only = 'true' }: SpanWindow): string {
   return `spans as (
       select * from (
         select user_id, escalation_policy_id, escalation_level, coalesce(schedule_id, '') <> '' as scheduled,
@@ -245,14 +259,8 @@ export function spansCte(
  * it (in order of start): one window, whatever the order of spans that tie. Of the spans that
  * meet `only` (spansCte).
  */
-export function onCallTotalsSql(
-  since: number,
-  until: number,
-  pStart: number,
-  pEnd: number,
-  only = 'true',
-) {
-  return `with ${spansCte(since, until, pStart, pEnd, only)},
+export function onCallTotalsSql(window: SpanWindow) {
+  return `with ${spansCte(window)},
     kinds as (
       select user_id, 'all' as kind, s, e from spans
       union all select user_id, 'scheduled', s, e from spans where scheduled
@@ -273,14 +281,8 @@ export function onCallTotalsSql(
  * differently, and an island then took in a span of the next (seen as 1 to 4 days too many).
  * Of the spans that meet `only` (spansCte).
  */
-export function islandsSql(
-  since: number,
-  until: number,
-  pStart: number,
-  pEnd: number,
-  only = 'true',
-): string {
-  return `with ${spansCte(since, until, pStart, pEnd, only)},
+export function islandsSql(window: SpanWindow): string {
+  return `with ${spansCte(window)},
     numbered as (
       select user_id, s, e, row_number() over (partition by user_id order by s, e) as n from spans
     ),
@@ -314,21 +316,16 @@ export interface RespondersTiming {
 export async function duckdbResponders(
   duck: DuckDBConnection,
   question: Range,
-  context: {
-    known: Date | undefined;
-    now: number;
-    config: AnalyticsConfig;
-    splitter: HourClassSplitter;
-  },
+  context: OnCallContext<HourClassSplitter>,
 ): Promise<RespondersTiming> {
   const { since, until } = question;
-  const { pStart, pEnd } = permanentBounds(question, context.known, context.now);
+  const window = spanWindow(question, context.known, context.now);
   // One after another: a DuckDB connection runs one query at a time.
   const t0 = performance.now();
   const incident = await duck.runAndReadAll(incidentSql(since, until));
   const t1 = performance.now();
-  const totals = await duck.runAndReadAll(onCallTotalsSql(since, until, pStart, pEnd));
-  const islands = await duck.runAndReadAll(islandsSql(since, until, pStart, pEnd));
+  const totals = await duck.runAndReadAll(onCallTotalsSql(window));
+  const islands = await duck.runAndReadAll(islandsSql(window));
   const t2 = performance.now();
   const zones = await duck.runAndReadAll('select id, time_zone from users');
   const started = performance.now();

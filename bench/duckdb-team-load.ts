@@ -8,7 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { RESPONDER_METRICS } from '../src/analytics/metric-catalog.js';
 import type { Db } from '../src/db/connection.js';
 import { tally } from './duckdb-anchor-lines.js';
-import { onCallTotalsSql, permanentBounds, spansCte } from './duckdb-responders.js';
+import { onCallTotalsSql, spanWindow, spansCte, type SpanWindow } from './duckdb-responders.js';
 
 /** What a team's load asks: the team, the range and the basis of the shares and Gini. */
 export interface TeamLoadQuestion {
@@ -72,6 +72,11 @@ function digitsOf(name: string): number {
   return digits;
 }
 
+/** The condition on a row's user_id that it is a member of the team. */
+function memberOf(teamId: string): string {
+  return `user_id in (select user_id from team_members where team_id = '${teamId}')`;
+}
+
 /**
  * The SQL of the members' rows in the answer's order: their seconds (rounded as the catalog
  * rounds them, before shares and Gini, as the project takes them), sleep-hour interruptions of
@@ -79,9 +84,9 @@ function digitsOf(name: string): number {
  * Σ (2i − n − 1)·vᵢ / (n·Σ v) over the values ranked ascending (ties rank either way: equal
  * values weigh the same).
  */
-function membersSql(q: TeamLoadQuestion, pStart: number, pEnd: number): string {
+function membersSql(q: TeamLoadQuestion, window: SpanWindow): string {
   const { teamId, since, until } = q;
-  const isMember = `user_id in (select user_id from team_members where team_id = '${teamId}')`;
+  const isMember = memberOf(teamId);
   const basis = q.basis === 'all' ? 'total_seconds_on_call' : 'total_seconds_on_call_scheduled';
   const digits = digitsOf('total_seconds_on_call');
   const scheduledDigits = digitsOf('total_seconds_on_call_scheduled');
@@ -93,7 +98,7 @@ function membersSql(q: TeamLoadQuestion, pStart: number, pEnd: number): string {
       from team_members m left join users u on u.id = m.user_id
       where m.team_id = '${teamId}'
     ),
-    totals as (${onCallTotalsSql(since, until, pStart, pEnd, isMember)}),
+    totals as (${onCallTotalsSql(window)}),
     sleeps as (
       select user_id, sum(sleep_hour_interruptions) as n from incident_responders
       where incident_created_at >= epoch_ms(${since}) and incident_created_at < epoch_ms(${until})
@@ -128,9 +133,8 @@ function membersSql(q: TeamLoadQuestion, pStart: number, pEnd: number): string {
 }
 
 /** The SQL of the rules that target a member directly (a span without a schedule), once each. */
-function directSql(q: TeamLoadQuestion, pStart: number, pEnd: number): string {
-  const isMember = `user_id in (select user_id from team_members where team_id = '${q.teamId}')`;
-  return `with ${spansCte(q.since, q.until, pStart, pEnd, isMember)}
+function directSql(window: SpanWindow): string {
+  return `with ${spansCte(window)}
     select distinct s.user_id as responder_id, coalesce(u.name, s.user_id) as responder_name,
       s.escalation_policy_id, p.name as escalation_policy_name, s.escalation_level
     from spans s
@@ -147,12 +151,12 @@ export async function duckdbTeamLoad(
   q: TeamLoadQuestion,
   context: { known: Date | undefined; now: number },
 ): Promise<Row> {
-  const { pStart, pEnd } = permanentBounds(q, context.known, context.now);
+  const window = { ...spanWindow(q, context.known, context.now), only: memberOf(q.teamId) };
   const team = (
     await duck.runAndReadAll(`select id, name from teams where id = '${q.teamId}'`)
   ).getRowObjectsJS()[0];
-  const members = (await duck.runAndReadAll(membersSql(q, pStart, pEnd))).getRowObjectsJS();
-  const direct = (await duck.runAndReadAll(directSql(q, pStart, pEnd))).getRowObjectsJS();
+  const members = (await duck.runAndReadAll(membersSql(q, window))).getRowObjectsJS();
+  const direct = (await duck.runAndReadAll(directSql(window))).getRowObjectsJS();
   const first = members[0];
   return {
     team_id: team?.['id'],
