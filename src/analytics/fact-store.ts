@@ -228,15 +228,15 @@ class FactColumns {
   }
 
   #reserve(size: number, teams: number): void {
-    if (teams > this.teams.capacity) this.teams.grow(Math.max(teams, this.teams.capacity * 2));
+    this.teams.reserve(teams);
     if (size <= this.#capacity) return;
     this.#capacity = Math.max(size, this.#capacity * 2);
     const n = this.#capacity;
     this.created = grown(this.created, n);
     this.resolved = grown(this.resolved, n);
-    for (const d of CODED) this.codes[d].grow(n);
+    for (const d of CODED) this.codes[d].reserve(n);
     this.keys = grown(this.keys, n);
-    for (const f of STORED_FACTS) this.facts[f].grow(n);
+    for (const f of STORED_FACTS) this.facts[f].reserve(n);
     this.teamStart = grown(this.teamStart, n + 1);
   }
 

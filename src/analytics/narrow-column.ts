@@ -60,9 +60,10 @@ export class NarrowColumn {
     return this.nullable && v === this.nil ? null : v;
   }
 
-  /** Room for `capacity` values, the array's type kept. */
-  grow(capacity: number): void {
-    if (capacity <= this.#values.length) return;
+  /** Room for `need` values (doubling, as grown() does), the array's type kept. */
+  reserve(need: number): void {
+    if (need <= this.#values.length) return;
+    const capacity = Math.max(need, this.#values.length * 2);
     const next = new (this.#values.constructor as new (n: number) => Codes)(capacity);
     next.set(this.#values);
     this.#values = next;

@@ -305,8 +305,7 @@ class Columns<K extends string> {
       const into = this.arrays[k];
       const from = columns[k];
       if (into instanceof NarrowColumn) {
-        if (into.capacity < this.size + size)
-          into.grow(Math.max(this.size + size, into.capacity * 2));
+        into.reserve(this.size + size);
         for (let i = 0; i < size; i += 1) into.set(this.size + i, from[i] ?? 0);
         continue;
       }

@@ -43,7 +43,7 @@ describe('a narrow column', () => {
 
   it('keeps its type and values when it grows, and gives only the values written', () => {
     const column = written([null, 5, 1000], true, 3);
-    column.grow(10);
+    column.reserve(10);
     column.set(3, null);
     expect(column.capacity).toBe(10);
     expect(column.values(4)).toBeInstanceOf(Int16Array);
