@@ -380,6 +380,12 @@ for (const { dialect, available } of await dialectsUnderTest()) {
       });
       const fast = await synced.app.inject({ method: 'GET', url });
       expect(fast.json()).toEqual(first.json());
+      // Once the mirror moves, /health says so before any request has told the copy.
+      await writeMirror(mirrorWriter(synced.db.db), synced.clock(), async () => undefined);
+      const after = (await synced.app.inject({ method: 'GET', url: '/api/v1/health' })).json<{
+        analytics_cache: { state: string } | null;
+      }>();
+      expect(after.analytics_cache?.state).toBe('stale');
     });
   });
 }

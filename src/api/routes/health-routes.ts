@@ -40,7 +40,7 @@ const HEALTH_SCHEMA = {
           type: 'string',
           enum: ['empty', 'loading', 'ready', 'stale', 'disabled', 'over_cap'],
           description:
-            'ready: answering; loading or stale: being read again after a change of the mirror (SQL answers meanwhile); over_cap: the mirror needs more than ANALYTICS_CACHE_MB',
+            'ready: answering; stale: the mirror has moved past it (read again with the next request once the mirror has been still for 2 s); loading: being read (requests wait for it, up to 30 s); over_cap: the mirror needs more than ANALYTICS_CACHE_MB',
         },
         incidents: { type: 'integer', description: 'Incidents in the copy' },
         bytes: { type: 'integer', description: 'Memory the copy takes' },
@@ -50,7 +50,7 @@ const HEALTH_SCHEMA = {
         responders: {
           type: 'object',
           description:
-            "The responders' copy (incident_responders and the on-call history), read once the responder metrics are first asked for; the same states, each copy capped at ANALYTICS_CACHE_MB",
+            "The responders' copy (incident_responders and the on-call history), read at start-up after the facts' copy; the same states, each copy capped at ANALYTICS_CACHE_MB",
           properties: {
             state: {
               type: 'string',
@@ -79,7 +79,7 @@ const HEALTH_SCHEMA = {
     analytics_cache: {
       state: 'ready',
       incidents: 1000000,
-      bytes: 121000000,
+      bytes: 69000000,
       version: 5312,
       cap_bytes: 268435456,
       load_ms: 4100,
